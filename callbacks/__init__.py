@@ -1,0 +1,13 @@
+"""Dash callbacks, one module per page or feature, each with register(app)."""
+
+from __future__ import annotations
+
+import dash
+
+
+def register_all(app: dash.Dash) -> None:
+    """Register every page and callback on `app`."""
+    from callbacks import home, not_found
+
+    home.register(app)
+    not_found.register(app)

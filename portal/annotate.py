@@ -1,0 +1,142 @@
+"""Applying a reviewer's annotation to a quality_control document.
+
+Backend-independent: every store calls `apply_annotation` inside its own atomic
+read-modify-write, so the conflict rules are the same for SQL and DocDB.
+
+Rules:
+- a status change appends `QCStatus(evaluator=<server-side user>, status, UTC now)`;
+  nobody's entry is ever removed or rewritten;
+- a value edit replaces the value; a dropdown/checkbox choice with option statuses
+  also appends the status the choice implies (unless the edit sets one itself);
+- when the asset changed since the reviewer loaded it, an edit conflicts only if the
+  same metric's history grew or its value changed meanwhile (or the notes changed);
+  then nothing is applied and the conflicts are returned, unless `force` is set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aind_data_schema.core.quality_control import QCStatus
+
+from portal.errors import InvalidInput
+from portal.qc import QCReadError, dump_qc, load_qc, metric_status, status_from_choice, value_kind
+from portal.qc.types import STATUSES
+from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
+
+
+def apply_annotation(
+    quality_control: dict, annotation: Annotation, *, user: str, current_version: int, now: datetime
+) -> tuple[dict | None, list[Conflict], list[dict]]:
+    """Apply `annotation` to a quality_control dict.
+
+    Returns (new quality_control dict, [], changes) when applied, or
+    (None, conflicts, []) when someone else changed the same metric or notes since
+    the reviewer's version. Raises InvalidInput for edits that cannot be applied
+    (unknown metric, invalid status, a value of the wrong type).
+    """
+    if not user:
+        raise InvalidInput("an annotation needs a named user")
+    try:
+        qc = load_qc(quality_control)
+    except QCReadError as exc:
+        raise InvalidInput(f"the asset's quality_control cannot be read: {exc}") from None
+    metrics = _metrics_by_name(qc)
+    stale = annotation.base_version != current_version and not annotation.force
+
+    conflicts: list[Conflict] = []
+    for edit in annotation.edits:
+        metric = metrics.get(edit.metric)
+        if metric is None:
+            raise InvalidInput(f"metric {edit.metric!r} does not exist in asset {annotation.asset!r}")
+        if edit.status is not None and edit.status not in STATUSES:
+            raise InvalidInput(f"metric {edit.metric!r}: status must be one of Pass, Fail, Pending")
+        if stale:
+            conflicts.extend(_edit_conflicts(metric, edit))
+    if stale and annotation.notes is not UNSET and annotation.seen_notes is not UNSET:
+        if (qc.notes or "") != (annotation.seen_notes or ""):
+            conflicts.append(Conflict("", "notes", qc.notes, annotation.notes))
+    if conflicts:
+        return None, conflicts, []
+
+    changes: list[dict] = []
+    for edit in annotation.edits:
+        changes.extend(_apply_edit(metrics[edit.metric], edit, user=user, now=now))
+    if annotation.notes is not UNSET and (annotation.notes or None) != (qc.notes or None):
+        changes.append({"metric": "", "field": "notes", "old": qc.notes, "new": annotation.notes})
+        qc.notes = annotation.notes or None
+    try:
+        # Re-validate the edited document with the schema: a value the model refuses
+        # (e.g. a curation value that is not a list) must fail here, not in the store.
+        new_qc = dump_qc(load_qc(dump_qc(qc)))
+    except QCReadError as exc:
+        raise InvalidInput(f"the edited quality_control is not valid: {exc}") from None
+    return new_qc, [], changes
+
+
+def _metrics_by_name(qc) -> dict[str, Any]:
+    by_name: dict[str, Any] = {}
+    for metric in qc.metrics:
+        # Names identify metrics in edits; the first of duplicate names wins, as in the UI.
+        by_name.setdefault(metric.name, metric)
+    return by_name
+
+
+def _edit_conflicts(metric, edit: MetricEdit) -> list[Conflict]:
+    found = []
+    history = metric.status_history
+    if edit.status is not None and edit.seen_history is not None and len(history) > edit.seen_history:
+        theirs = [entry.model_dump(mode="json") for entry in history[edit.seen_history :]]
+        found.append(Conflict(metric.name, "status", theirs, edit.status))
+    if edit.value is not UNSET and edit.seen_value is not UNSET and metric.value != edit.seen_value:
+        found.append(Conflict(metric.name, "value", metric.value, edit.value))
+    return found
+
+
+def _apply_edit(metric, edit: MetricEdit, *, user: str, now: datetime) -> list[dict]:
+    changes = []
+    status = edit.status
+    if edit.value is not UNSET:
+        new_value = coerce_value(metric.name, metric.value, edit.value)
+        if new_value != metric.value:
+            changes.append({"metric": metric.name, "field": "value", "old": metric.value, "new": new_value})
+            metric.value = new_value
+            implied = status_from_choice(new_value)
+            if status is None and implied is not None:
+                status = implied
+    if status is not None:
+        old = metric_status(metric)
+        metric.status_history.append(QCStatus(evaluator=user, status=status, timestamp=now))
+        changes.append({"metric": metric.name, "field": "status", "old": old, "new": status})
+    if edit.comment:
+        changes.append({"metric": metric.name, "field": "comment", "old": None, "new": edit.comment})
+    return changes
+
+
+def coerce_value(metric_name: str, old: Any, new: Any) -> Any:
+    """Check a new value against the metric's current value kind and return what to store.
+
+    A dropdown or checkbox takes either its whole dict or just the choice (a string,
+    or a list for checkboxes); the choice must be one of its options. Numbers stay
+    numbers, booleans booleans, strings strings; a value that was unset takes anything.
+    """
+    kind = value_kind(old)
+    if kind in ("dropdown", "checkbox"):
+        choice = new.get("value") if isinstance(new, dict) else new
+        options = old.get("options") or []
+        chosen = choice if kind == "checkbox" else [choice]
+        if kind == "checkbox" and not isinstance(choice, list):
+            raise InvalidInput(f"metric {metric_name!r}: a checkbox value must be a list of options")
+        bad = [c for c in chosen if c not in options and c != ""]
+        if bad:
+            raise InvalidInput(f"metric {metric_name!r}: {bad[0]!r} is not one of the options {options}")
+        return {**old, "value": choice}
+    expected = {"number": (int, float), "bool": (bool,), "string": (str,)}.get(kind)
+    if expected is not None:
+        ok = isinstance(new, expected) and not (kind == "number" and isinstance(new, bool))
+        if not ok:
+            raise InvalidInput(
+                f"metric {metric_name!r}: expected a {kind} value, got {type(new).__name__} {new!r}"
+            )
+    return new

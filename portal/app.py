@@ -1,0 +1,71 @@
+"""The application factory: Flask server, store, Dash app, pages and callbacks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+from flask import Flask, jsonify
+
+from portal.context import EXTENSION, Portal
+from portal.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build a complete portal app. Nothing is bound at import time; call once per app."""
+    from callbacks import register_all
+    from callbacks.errors import on_callback_error
+    from components.shell import app_layout
+    from portal.secret import secret_key
+    from portal.store import open_store
+
+    settings = settings or load_settings()
+    logging.getLogger("portal").setLevel(settings.log_level)
+    server = Flask("portal")
+    server.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+    )
+    server.extensions[EXTENSION] = Portal(settings=settings, store=open_store(settings))
+    _routes(server)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        title="QC Portal",
+        update_title=None,
+        on_error=on_callback_error,
+        # Everything is served locally: the portal must work on a closed network.
+        serve_locally=True,
+    )
+    register_all(app)
+    app.layout = app_layout
+    return app
+
+
+def _routes(server: Flask) -> None:
+    @server.get("/healthz")
+    def healthz():
+        """Process liveness: cheap, unauthenticated, touches nothing."""
+        return jsonify(status="ok")
+
+    @server.errorhandler(500)
+    def server_error(_exc):
+        return jsonify(error="internal error", message="Something went wrong on the server."), 500
+
+
+def warm_up(app: dash.Dash) -> None:
+    """Serve the Dash layout once so Dash's lazy first-request setup is done before workers
+    take traffic (it otherwise races under gunicorn threads and answers 500 for bundles)."""
+    with app.server.test_client() as client:
+        client.get("/_dash-layout")
+        client.get("/_dash-dependencies")

@@ -1,0 +1,129 @@
+"""The `qc-portal` command: serve, demo, ingest, show."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from portal.errors import PortalError
+from portal.settings import Settings, load_settings
+
+log = logging.getLogger("portal")
+
+
+def _settings(**overrides) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _store(settings: Settings):
+    from portal.store import open_store
+
+    return open_store(settings)
+
+
+class _Group(click.Group):
+    """Turns expected portal errors into one `qc-portal: error: ...` line and exit 1/2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PortalError as exc:
+            click.echo(f"qc-portal: error: {exc.message}", err=True)
+            sys.exit(2 if exc.title == "Configuration error" else 1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="qc-portal")
+def main() -> None:
+    """QC Portal: explore and annotate the quality_control metadata of data assets."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations run at every start
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (QC_PORTAL_HOST).")
+@click.option("--port", type=int, help="Port to listen on (QC_PORTAL_PORT).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="QC_PORTAL_DATA_DIR.")
+def serve(host, port, data_dir) -> None:
+    """Serve the portal over what the store holds."""
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    from portal.server import run
+
+    click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
+    run(settings)
+
+
+@main.command()
+@click.option("--assets", "n_assets", type=click.IntRange(1, 1_000_000), default=300, show_default=True,
+              help="How many demo assets to generate.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="QC_PORTAL_DATA_DIR.")
+@click.option("--host", help="Address to listen on.")
+@click.option("--port", type=int, help="Port to listen on.")
+@click.option("--no-serve", is_flag=True, help="Generate and ingest only.")
+def demo(n_assets, data_dir, host, port, no_serve) -> None:
+    """Generate (once) and ingest a realistic demo dataset, then serve it."""
+    from portal.demo import write_demo
+
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    store = _store(settings)
+    with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
+        folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
+    report = _ingest(store, [str(folder)], actor="demo")
+    click.echo(report.line(), err=True)
+    if not no_serve:
+        _serve(settings)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--actor", default="ingest", show_default=True, help="Name recorded in the audit log.")
+def ingest(paths, actor) -> None:
+    """Index asset folders, folders of asset folders and JSON/NDJSON dumps of records."""
+    store = _store(_settings())
+    report = _ingest(store, list(paths), actor=actor)
+    click.echo(report.line(), err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _ingest(store, paths: list[str], *, actor: str):
+    from portal.ingest import find_sources, ingest_items, source_items
+
+    sources = find_sources(paths)  # paths only: records are read lazily, memory stays flat
+    with click.progressbar(length=len(sources), label="ingesting", file=sys.stderr) as bar:
+        def on_item(item, error):
+            if error:
+                # One line per failure, on its own line even while the bar is drawn.
+                click.echo(f"\nFAILED {error}" if sys.stderr.isatty() else f"FAILED {error}", err=True)
+
+        items = source_items(sources, on_source=lambda: bar.update(1))
+        return ingest_items(store, items, actor=actor, on_item=on_item)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def show(name, as_json) -> None:
+    """Print an asset's summary and QC status."""
+    from portal.errors import NotFound
+    from portal.present import summary_json, summary_text
+
+    stored = _store(_settings()).get(name)
+    if stored is None:
+        raise NotFound(f"Asset not found: {name}")
+    if as_json:
+        click.echo(json.dumps(summary_json(stored.summary, version=stored.version), indent=2))
+    else:
+        click.echo(summary_text(stored.summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Ingest of asset folders and record dumps into the store."""
+
+from portal.ingest.run import IngestReport, find_sources, ingest_items, source_items
+
+__all__ = ["IngestReport", "find_sources", "ingest_items", "source_items"]

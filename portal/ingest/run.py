@@ -1,0 +1,92 @@
+"""Ingest: read records from folders and dumps and upsert them into the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from portal.ingest.sources import SourceItem, discover, read
+from portal.store.protocol import AssetStore
+
+_BATCH = 500
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: counts per outcome and one (origin, reason) per failure."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+    def line(self) -> str:
+        """A one-line summary for the terminal."""
+        done = self.created + self.updated + self.unchanged
+        return (
+            f"ingested {done} asset(s): {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged; {len(self.failures)} failed"
+        )
+
+
+def find_sources(paths: list[str]) -> list:
+    """The asset folders and dump files under `paths` (cheap: nothing is read yet)."""
+    return list(discover(paths))
+
+
+def source_items(sources: list, on_source: Callable[[], None] | None = None) -> Iterator[SourceItem]:
+    """Every record (or read failure) of `sources`, read lazily one source at a time.
+
+    `on_source()` is called after each source is read, for a progress bar.
+    """
+    for found in sources:
+        if isinstance(found, tuple):
+            path, reason = found
+            yield SourceItem(str(path), error=f"{path}: {reason}")
+        else:
+            yield from read(found)
+        if on_source:
+            on_source()
+
+
+def ingest_items(
+    store: AssetStore,
+    items: Iterable[SourceItem],
+    *,
+    actor: str = "ingest",
+    on_item: Callable[[SourceItem, str | None], None] | None = None,
+) -> IngestReport:
+    """Upsert the readable items in batches; collect every failure with its origin.
+
+    `on_item(item, reason)` is called once per item (for progress and failure lines);
+    `reason` is None on success, else the failure line naming the file.
+    Records whose quality_control cannot be read are refused (and reported), so a
+    broken file never replaces a readable document.
+    """
+    report = IngestReport()
+    iterator = iter(items)
+    while batch := list(islice(iterator, _BATCH)):
+        readable = [item for item in batch if item.record is not None]
+        results = store.upsert_many(
+            [{**item.record, "__origin__": item.origin} for item in readable], actor=actor, strict=True
+        )
+        outcome = {id(item): result for item, result in zip(readable, results, strict=True)}
+        for item in batch:
+            result = outcome.get(id(item))
+            error = item.error if result is None else (None if result.action != "error" else result.error)
+            reason = None
+            if error is not None:
+                # Every failure line names its file (or file:line) first.
+                reason = error if error.startswith(item.origin.split("[")[0]) else f"{item.origin}: {error}"
+                report.failures.append((item.origin, reason))
+            else:
+                setattr(report, result.action, getattr(report, result.action) + 1)
+            if on_item:
+                on_item(item, reason)
+    return report

@@ -1,0 +1,218 @@
+"""The asset store's contract: value types and the protocol every backend implements.
+
+The overview, the grid, the CLI and the API talk to a store only through this
+protocol, so the SQL backends and DocDB are interchangeable and run one shared
+contract test suite (tests/store_contract.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from portal.qc.types import AssetSummary
+
+# Columns the asset listing can be sorted by (the grid's field ids).
+SORTABLE = (
+    "name",
+    "project",
+    "subject_id",
+    "acquired",
+    "level",
+    "status",
+    "pending",
+    "fail",
+    "last_review",
+)
+
+
+@dataclass(frozen=True)
+class AssetQuery:
+    """Filters shared by the listing, the counts and the export (URL keys in comments)."""
+
+    project: tuple[str, ...] = ()  # project
+    modality: tuple[str, ...] = ()  # modality (abbreviations)
+    subject: tuple[str, ...] = ()  # subject
+    status: tuple[str, ...] = ()  # status: Pass / Fail / Pending / No QC / Unreadable
+    level: tuple[str, ...] = ()  # level: raw / derived
+    acquired_from: date | None = None  # from (inclusive)
+    acquired_to: date | None = None  # to (inclusive)
+    text: str = ""  # q: case-insensitive substring of the asset name
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort on one of SORTABLE; ties are broken by name so pages are stable."""
+
+    field: str = "acquired"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class AssetRow:
+    """One row of the asset listing: the summary columns, never the document."""
+
+    id: str
+    name: str
+    project: str | None
+    subject_id: str | None
+    acquired: datetime | None
+    level: str | None
+    source: str | None
+    modalities: tuple[str, ...]
+    status: str
+    modality_status: dict[str, str]
+    total: int
+    passed: int
+    failed: int
+    pending: int
+    last_review_by: str | None
+    last_review_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the listing and the number of rows matching the query."""
+
+    rows: list[AssetRow]
+    total: int
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """Assets of one project and modality whose status (for that modality) is `status`."""
+
+    project: str
+    modality: str
+    status: str
+    n: int
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    """An asset as stored: its record (with quality_control), summary and version."""
+
+    id: str
+    name: str
+    version: int
+    record: dict[str, Any]
+    summary: AssetSummary
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did: "created", "updated", "unchanged" or "error" (with `error`)."""
+
+    id: str
+    name: str
+    action: str
+    error: str | None = None
+
+
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
+@dataclass(frozen=True)
+class MetricEdit:
+    """One reviewer's change to one metric, with what the reviewer saw when making it.
+
+    `seen_history` is the length of the status history the reviewer saw and
+    `seen_value` the value; they let the store tell a real conflict (someone changed
+    the same metric meanwhile) from a harmless concurrent edit of another metric.
+    """
+
+    metric: str
+    status: str | None = None
+    value: Any = UNSET
+    seen_history: int | None = None
+    seen_value: Any = UNSET
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A reviewer's submission for one asset, made on the version they loaded."""
+
+    asset: str
+    base_version: int
+    edits: tuple[MetricEdit, ...] = ()
+    notes: Any = UNSET
+    seen_notes: Any = UNSET
+    force: bool = False  # re-apply over reported conflicts (the reviewer saw them)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Someone else changed what this edit changes since the reviewer loaded the page."""
+
+    metric: str  # metric name, or "" for the asset notes
+    field: str  # "status" | "value" | "notes"
+    theirs: Any  # their status entries / their value / their notes
+    yours: Any
+
+
+@dataclass(frozen=True)
+class AnnotateResult:
+    """The outcome of an annotation: applied (with the new version) or conflicts."""
+
+    applied: bool
+    version: int
+    conflicts: tuple[Conflict, ...] = ()
+    changes: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the append-only audit log."""
+
+    at: datetime
+    user: str
+    asset_id: str
+    asset_name: str
+    action: str
+    detail: dict = field(default_factory=dict)
+
+
+class AssetStore(Protocol):
+    """The operations every asset-store backend provides."""
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable if the store does not answer."""
+
+    def upsert_many(
+        self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False
+    ) -> list[UpsertResult]:
+        """Insert or update records (matched by id, then name), merging portal-made edits.
+
+        One bad record gives an "error" result and never stops the others; with
+        `strict`, a record whose quality_control cannot be read is refused.
+        """
+
+    def get(self, key: str) -> StoredAsset | None:
+        """The asset with this name or id, or None."""
+
+    def list_assets(
+        self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100
+    ) -> Page:
+        """A filtered, sorted page of asset rows and the total matching the query."""
+
+    def iter_assets(self, query: AssetQuery, sort: Sort = Sort(), batch: int = 1000) -> Iterable[AssetRow]:
+        """Every row matching the query, fetched in batches (for exports)."""
+
+    def counts(self, query: AssetQuery) -> list[CountRow]:
+        """Assets per project x modality x status for the filtered set."""
+
+    def status_totals(self, query: AssetQuery) -> dict[str, int]:
+        """Assets per overall status for the filtered set."""
+
+    def facets(self) -> dict[str, Sequence[str]]:
+        """Distinct values for the filter bar: project, modality, subject, level."""
+
+    def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
+        """Apply a reviewer's edits atomically with conflict detection, and audit them."""
+
+    def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest audit entries, optionally for one asset or user."""

@@ -1,0 +1,106 @@
+"""Engines for the portal's database: SQLite (WAL) or PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from portal.errors import ConfigError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant works: it only has to be the same for every portal instance sharing a database.
+_MIGRATION_LOCK = 7_134_511
+
+
+def make_engine(url: str, *, timeout: float = 5.0) -> Engine:
+    """Create an engine; SQLite gets WAL and a busy timeout, PostgreSQL a connect timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"invalid setting QC_PORTAL_DATABASE: {url!r} is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": timeout})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            connect_args={"connect_timeout": max(1, int(timeout))},
+        )
+    raise ConfigError(f"invalid setting QC_PORTAL_DATABASE: unsupported database {parsed.get_backend_name()!r}")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the driver, emit BEGIN (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the web app) proceed while an ingest writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # pysqlite starts transactions lazily, at the first write, so a read-modify-write
+    # would not be atomic. Writers take the write lock up front (BEGIN IMMEDIATE) and
+    # so run one after the other; readers use a plain deferred BEGIN and never block on WAL.
+    immediate = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "qc_portal_write"
+
+
+def describe(engine: Engine) -> str:
+    """The database URL without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; several instances may call it at once."""
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # Two instances starting together must not both run a migration.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            command.upgrade(_alembic_config(connection), "head")
+    except DBAPIError as exc:
+        # Refused connections, timeouts, a file that is not a database: all say why in one line.
+        raise StoreUnavailable(f"cannot use the database {describe(engine)}: {_first_line(exc)}") from None
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
+    return current == head
+
+
+def _first_line(exc: Exception) -> str:
+    detail = getattr(exc, "orig", None) or exc
+    return str(detail).strip().splitlines()[0] if str(detail).strip() else type(detail).__name__

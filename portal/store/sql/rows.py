@@ -1,0 +1,78 @@
+"""Conversions between domain summaries and rows of the SQL tables."""
+
+from __future__ import annotations
+
+from portal.qc.types import AssetSummary
+from portal.store.protocol import AssetRow
+
+
+def asset_columns(summary: AssetSummary) -> dict:
+    """The assets-table summary columns for one summary (document and bookkeeping excluded)."""
+    review = summary.last_review
+    return {
+        "name": summary.name,
+        "project": summary.project,
+        "subject_id": summary.subject_id,
+        "acquired": summary.acquired,
+        "level": summary.level,
+        "source": summary.source_data[0] if summary.source_data else None,
+        "modalities": ",".join(summary.modalities),
+        "location": summary.location,
+        "status": summary.overall_status,
+        "modality_status": modality_status(summary),
+        "qc_error": summary.qc_error,
+        "schema_version": summary.schema_version,
+        "n_total": summary.counts.total,
+        "n_pass": summary.counts.passed,
+        "n_fail": summary.counts.failed,
+        "n_pending": summary.counts.pending,
+        "last_review_by": review.evaluator if review else None,
+        "last_review_at": review.at if review else None,
+    }
+
+
+def modality_status(summary: AssetSummary) -> dict[str, str]:
+    """Status per modality of the asset; a modality without metrics takes the asset's status."""
+    by_modality = dict(summary.status.modality) if summary.status else {}
+    for modality in summary.modalities:
+        by_modality.setdefault(modality, summary.overall_status)
+    return by_modality
+
+
+def modality_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
+    """Rows of asset_modalities; an asset without modalities counts under "(none)"."""
+    statuses = modality_status(summary) or {"(none)": summary.overall_status}
+    return [{"asset_id": asset_id, "modality": m, "status": s} for m, s in statuses.items()]
+
+
+def stage_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
+    """Rows of asset_stages: status per (modality, stage) with metrics."""
+    if summary.status is None:
+        return []
+    return [
+        {"asset_id": asset_id, "modality": modality, "stage": stage, "status": status}
+        for (modality, stage), status in summary.status.modality_stage.items()
+    ]
+
+
+def to_asset_row(row) -> AssetRow:
+    """An AssetRow from a result row of the listing query."""
+    return AssetRow(
+        id=row.id,
+        name=row.name,
+        project=row.project,
+        subject_id=row.subject_id,
+        acquired=row.acquired,
+        level=row.level,
+        source=row.source,
+        modalities=tuple(m for m in (row.modalities or "").split(",") if m),
+        status=row.status,
+        modality_status=dict(row.modality_status or {}),
+        total=row.n_total,
+        passed=row.n_pass,
+        failed=row.n_fail,
+        pending=row.n_pending,
+        last_review_by=row.last_review_by,
+        last_review_at=row.last_review_at,
+        version=row.version,
+    )

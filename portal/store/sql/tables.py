@@ -1,0 +1,140 @@
+"""Table definitions of the portal's SQL database (SQLAlchemy Core).
+
+One definition serves SQLite and PostgreSQL: JSON becomes JSONB on PostgreSQL, and
+timestamps are stored as UTC (naive in SQLite, which has no zone type).
+The summary columns are what the overview and grid query; they are rewritten in the
+same transaction as the document, so they never disagree with it.
+Schema changes go through Alembic migrations (migrations/versions), never create_all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Convert aware datetimes to UTC; naive ones are taken to be UTC already."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value, dialect):
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL paths can hand back SQLite's text form
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData()
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("project", String(300)),
+    Column("subject_id", String(100)),
+    Column("acquired", UTCDateTime()),
+    Column("level", String(20)),
+    Column("source", String(500)),  # the first source_data name of a derived asset
+    Column("modalities", String(300), nullable=False, default=""),  # "ecephys,behavior" for display
+    Column("location", Text),
+    Column("status", String(20), nullable=False),  # Pass/Fail/Pending/No QC/Unreadable
+    Column("modality_status", JSONType, nullable=False),  # {abbreviation: status} for display
+    Column("qc_error", Text),
+    Column("schema_version", String(20)),
+    Column("n_total", Integer, nullable=False, default=0),
+    Column("n_pass", Integer, nullable=False, default=0),
+    Column("n_fail", Integer, nullable=False, default=0),
+    Column("n_pending", Integer, nullable=False, default=0),
+    Column("last_review_by", String(200)),
+    Column("last_review_at", UTCDateTime()),
+    Column("version", Integer, nullable=False, default=1),
+    Column("source_hash", String(64)),  # hash of the ingested record: re-ingest of the same file is a no-op
+    Column("portal_edits", JSONType, nullable=False),  # what the portal changed: survives re-ingest
+    Column("document", JSONType, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# One row per (asset, modality): the status of that modality's metrics (or the asset's
+# status when it has no metric of that modality). Counts and modality filters use it.
+asset_modalities = Table(
+    "asset_modalities",
+    metadata,
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("modality", String(50), primary_key=True),
+    Column("status", String(20), nullable=False),
+)
+
+# One row per (asset, modality, stage) with metrics: the project page's modality x stage.
+asset_stages = Table(
+    "asset_stages",
+    metadata,
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("modality", String(50), primary_key=True),
+    Column("stage", String(30), primary_key=True),
+    Column("status", String(20), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("asset_id", String(200), nullable=False),
+    Column("asset_name", String(500), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("detail", JSONType, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_login_at", UTCDateTime()),
+)
+
+Index("ix_assets_project_status", assets.c.project, assets.c.status)
+Index("ix_assets_status", assets.c.status)
+Index("ix_assets_acquired", assets.c.acquired)
+Index("ix_assets_subject", assets.c.subject_id)
+Index("ix_assets_level", assets.c.level)
+Index("ix_assets_source", assets.c.source)
+Index("ix_assets_last_review", assets.c.last_review_at)
+Index("ix_asset_modalities_modality", asset_modalities.c.modality, asset_modalities.c.status)
+Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
+Index("ix_audit_user", audit_log.c.user, audit_log.c.at)

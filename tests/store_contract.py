@@ -1,0 +1,272 @@
+"""The asset-store contract: every backend runs these tests (subclass with a `store` fixture).
+
+The oracle for counts and filters is computed in Python from the records the test
+wrote, never copied from the store's own answer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+
+import pytest
+
+from portal.errors import InvalidInput, NotFound
+from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort
+from tests.records import metric, record
+
+
+def _seed(store):
+    recs = [
+        record("ecephys_1_2025-01-01", project="Alpha", modalities=("ecephys",), subject="1",
+               acquired="2025-01-01T10:00:00+00:00",
+               metrics=[metric("a", "Pass"), metric("b", "Fail"), metric("c", "Pending")]),
+        record("ecephys_2_2025-02-01", project="Alpha", modalities=("ecephys", "behavior"), subject="2",
+               acquired="2025-02-01T10:00:00+00:00",
+               metrics=[metric("a", "Pass"), metric("v", "Pending", mod="behavior")]),
+        record("behavior_3_2025-03-01", project="Beta", modalities=("behavior",), subject="3",
+               acquired="2025-03-01T10:00:00+00:00", metrics=[metric("x", "Pass", mod="behavior")]),
+        record("behavior_3_2025-03-01_processed", project="Beta", modalities=("behavior",), subject="3",
+               acquired="2025-03-01T10:00:00+00:00", level="derived", source=["behavior_3_2025-03-01"],
+               metrics=[metric("y", "Fail", mod="behavior", stage="Processing")]),
+        record("pophys_4_100%_done", project="Gamma", modalities=("pophys",), subject="4",
+               acquired="2025-04-01T10:00:00+00:00", qc=False),
+    ]
+    results = store.upsert_many(recs)
+    assert [r.action for r in results] == ["created"] * 5
+    return recs
+
+
+class StoreContract:
+    """Behaviour every AssetStore must have."""
+
+    def test_upsert_then_get_by_name_and_id(self, store):
+        store.upsert_many([record("asset-1", _id="id-1", metrics=[metric("m", "Fail")])])
+        by_name = store.get("asset-1")
+        by_id = store.get("id-1")
+        assert by_name is not None and by_id is not None
+        assert by_name.id == by_id.id == "id-1"
+        assert by_name.version == 1
+        assert by_name.summary.overall_status == "Fail"
+        assert by_name.record["quality_control"]["metrics"][0]["name"] == "m"
+        assert store.get("nope") is None
+
+    def test_reupsert_unchanged_then_changed(self, store):
+        rec = record("asset-1", metrics=[metric("m", "Pending")])
+        assert store.upsert_many([rec])[0].action == "created"
+        assert store.upsert_many([rec])[0].action == "unchanged"
+        changed = record("asset-1", metrics=[metric("m", "Pass", timestamp="2025-02-02T00:00:00+00:00")])
+        assert store.upsert_many([changed])[0].action == "updated"
+        got = store.get("asset-1")
+        assert got.version == 2
+        assert got.summary.overall_status == "Pass"
+        # The file's history is merged with what was stored, not replaced.
+        assert len(got.record["quality_control"]["metrics"][0]["status_history"]) == 2
+
+    def test_record_without_name_and_duplicate_name_with_other_id(self, store):
+        store.upsert_many([record("dup", _id="first", metrics=[metric("m", "Pass")])])
+        bad = {"data_description": {"project_name": "x"}}
+        results = store.upsert_many([bad, record("dup", _id="second", metrics=[metric("m", "Fail")])])
+        assert results[0].action == "error" and "no asset name" in results[0].error
+        assert results[1].action == "error" and "already exists with id first" in results[1].error
+        kept = store.get("dup")
+        assert kept.id == "first" and kept.summary.overall_status == "Pass"
+
+    def test_strict_refuses_unreadable_qc_and_keeps_stored(self, store):
+        store.upsert_many([record("a", metrics=[metric("m", "Pass")])])
+        broken = record("a", qc={"metrics": [{"name": "m", "status_history": []}]})
+        result = store.upsert_many([broken], strict=True)[0]
+        assert result.action == "error" and "cannot be read" in result.error
+        assert store.get("a").summary.overall_status == "Pass"
+        lenient = store.upsert_many([record("b", qc={"metrics": "oops"})])[0]
+        assert lenient.action == "created"
+        assert store.get("b").summary.overall_status == "Unreadable"
+
+    def test_filters_each_and_combined(self, store):
+        recs = _seed(store)
+        names = {r["name"] for r in recs}
+
+        def listed(**kw):
+            return {row.name for row in store.list_assets(AssetQuery(**kw), limit=100).rows}
+
+        assert listed() == names
+        assert listed(project=("Alpha",)) == {"ecephys_1_2025-01-01", "ecephys_2_2025-02-01"}
+        assert listed(modality=("behavior",)) == {
+            "ecephys_2_2025-02-01", "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(subject=("3",)) == {"behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(status=("Fail",)) == {"ecephys_1_2025-01-01", "behavior_3_2025-03-01_processed"}
+        assert listed(status=("No QC",)) == {"pophys_4_100%_done"}
+        assert listed(level=("derived",)) == {"behavior_3_2025-03-01_processed"}
+        assert listed(acquired_from=date(2025, 2, 1), acquired_to=date(2025, 3, 1)) == {
+            "ecephys_2_2025-02-01", "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(text="PROCESSED") == {"behavior_3_2025-03-01_processed"}
+        # LIKE wildcards in the search text are literal.
+        assert listed(text="100%") == {"pophys_4_100%_done"}
+        assert listed(text="_2025-0_") == set()
+        assert listed(project=("Alpha", "Beta"), status=("Pending",)) == {"ecephys_2_2025-02-01"}
+
+    def test_sort_and_pages_are_disjoint_and_complete(self, store):
+        _seed(store)
+        for field in ("name", "acquired", "project", "status", "pending", "fail", "subject_id", "level",
+                      "last_review"):
+            for descending in (False, True):
+                sort = Sort(field, descending)
+                pages = [store.list_assets(AssetQuery(), sort, offset, 2) for offset in (0, 2, 4)]
+                names = [row.name for page in pages for row in page.rows]
+                assert len(names) == len(set(names)) == 5, (field, descending)
+                assert all(page.total == 5 for page in pages)
+        by_acquired = [r.name for r in store.list_assets(AssetQuery(), Sort("acquired", False)).rows]
+        assert by_acquired[0] == "ecephys_1_2025-01-01" and by_acquired[-1] == "pophys_4_100%_done"
+        by_fail = store.list_assets(AssetQuery(), Sort("fail", True)).rows
+        assert [r.failed for r in by_fail] == sorted((r.failed for r in by_fail), reverse=True)
+        with pytest.raises(InvalidInput):
+            store.list_assets(AssetQuery(), Sort("document", False))
+
+    def test_rows_carry_summary_columns(self, store):
+        _seed(store)
+        row = store.list_assets(AssetQuery(text="ecephys_2")).rows[0]
+        assert (row.project, row.subject_id, row.level) == ("Alpha", "2", "raw")
+        assert row.acquired == datetime(2025, 2, 1, 10, tzinfo=UTC)
+        assert set(row.modalities) == {"ecephys", "behavior"}
+        assert row.modality_status == {"ecephys": "Pass", "behavior": "Pending"}
+        assert (row.total, row.passed, row.failed, row.pending) == (2, 1, 0, 1)
+        derived = store.list_assets(AssetQuery(level=("derived",))).rows[0]
+        assert derived.source == "behavior_3_2025-03-01"
+
+    def test_counts_match_python_oracle(self, store):
+        recs = _seed(store)
+        expected = Counter()
+        for rec in recs:
+            summary = store.get(rec["name"]).summary
+            per_modality = dict(summary.status.modality) if summary.status else {}
+            for m in summary.modalities:
+                expected[(summary.project, m, per_modality.get(m, summary.overall_status))] += 1
+        got = Counter({(r.project, r.modality, r.status): r.n for r in store.counts(AssetQuery())})
+        assert got == expected
+        alpha = {(r.modality, r.status): r.n for r in store.counts(AssetQuery(project=("Alpha",)))}
+        assert alpha == {("ecephys", "Fail"): 1, ("ecephys", "Pass"): 1, ("behavior", "Pending"): 1}
+        only_behavior = store.counts(AssetQuery(modality=("behavior",)))
+        assert {r.modality for r in only_behavior} == {"behavior"}
+        assert store.status_totals(AssetQuery()) == {"Fail": 2, "Pending": 1, "Pass": 1, "No QC": 1}
+
+    def test_facets(self, store):
+        _seed(store)
+        facets = store.facets()
+        assert list(facets["project"]) == ["Alpha", "Beta", "Gamma"]
+        assert set(facets["modality"]) == {"ecephys", "behavior", "pophys"}
+        assert list(facets["level"]) == ["derived", "raw"]
+        assert list(facets["subject"]) == ["1", "2", "3", "4"]
+
+    def test_iter_assets_streams_everything_matching(self, store):
+        _seed(store)
+        names = [row.name for row in store.iter_assets(AssetQuery(project=("Alpha", "Beta")), batch=2)]
+        assert len(names) == 4
+
+    def test_annotate_appends_status_with_user_and_utc_time(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pending"), metric("m2", "Pass")])])
+        before = datetime.now(UTC)
+        result = store.annotate(Annotation("a", 1, (MetricEdit("m1", status="Fail", seen_history=1),)), user="Ada")
+        assert result.applied and result.version == 2
+        got = store.get("a")
+        history = got.record["quality_control"]["metrics"][0]["status_history"]
+        assert [h["status"] for h in history] == ["Pending", "Fail"]
+        assert history[-1]["evaluator"] == "Ada"
+        stamped = datetime.fromisoformat(history[-1]["timestamp"])
+        assert stamped.utcoffset().total_seconds() == 0 and stamped >= before.replace(microsecond=0)
+        assert got.summary.overall_status == "Fail"
+        row = store.list_assets(AssetQuery(text="a")).rows[0]
+        assert (row.failed, row.pending, row.last_review_by) == (1, 0, "Ada")
+        assert store.status_totals(AssetQuery()) == {"Fail": 1}
+        audit = store.audit_log(asset="a")
+        assert audit[0].user == "Ada" and audit[0].action == "annotate"
+        assert audit[0].detail["changes"][0] == {"metric": "m1", "field": "status", "old": "Pending", "new": "Fail"}
+
+    def test_concurrent_edits_of_different_metrics_both_land(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pending"), metric("m2", "Pending")])])
+        assert store.annotate(Annotation("a", 1, (MetricEdit("m1", "Pass", seen_history=1),)), user="Ada").applied
+        second = store.annotate(Annotation("a", 1, (MetricEdit("m2", "Fail", seen_history=1),)), user="Bob")
+        assert second.applied and second.version == 3
+        statuses = {m["name"]: m["status_history"][-1] for m in store.get("a").record["quality_control"]["metrics"]}
+        assert statuses["m1"]["evaluator"] == "Ada" and statuses["m2"]["evaluator"] == "Bob"
+
+    def test_same_metric_conflict_is_reported_then_force_keeps_both(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pending")])])
+        store.annotate(Annotation("a", 1, (MetricEdit("m1", "Fail", seen_history=1),)), user="Ada")
+        stale = Annotation("a", 1, (MetricEdit("m1", "Pass", seen_history=1),))
+        result = store.annotate(stale, user="Bob")
+        assert not result.applied and result.version == 2
+        (conflict,) = result.conflicts
+        assert conflict.metric == "m1" and conflict.field == "status"
+        assert conflict.theirs[0]["evaluator"] == "Ada" and conflict.theirs[0]["status"] == "Fail"
+        assert store.get("a").version == 2  # nothing written
+        forced = store.annotate(Annotation("a", 2, (MetricEdit("m1", "Pass", seen_history=2),)), user="Bob")
+        assert forced.applied
+        history = store.get("a").record["quality_control"]["metrics"][0]["status_history"]
+        assert [(h["evaluator"], h["status"]) for h in history] == [
+            ("Automated", "Pending"), ("Ada", "Fail"), ("Bob", "Pass")]
+
+    def test_value_edit_conflict_and_type_check(self, store):
+        store.upsert_many([record("a", metrics=[metric("n", "Pending", value=3)])])
+        with pytest.raises(InvalidInput, match="expected a number"):
+            store.annotate(Annotation("a", 1, (MetricEdit("n", value="three", seen_value=3),)), user="Ada")
+        assert store.get("a").version == 1
+        ok = store.annotate(Annotation("a", 1, (MetricEdit("n", value=0, seen_value=3),)), user="Ada")
+        assert ok.applied
+        assert store.get("a").record["quality_control"]["metrics"][0]["value"] == 0
+        late = store.annotate(Annotation("a", 1, (MetricEdit("n", value=5, seen_value=3),)), user="Bob")
+        assert not late.applied and late.conflicts[0].theirs == 0
+
+    def test_dropdown_choice_sets_status(self, store):
+        dropdown = {"value": "", "options": ["Low", "High"], "status": ["Pass", "Fail"], "type": "dropdown"}
+        store.upsert_many([record("a", metrics=[metric("drift", "Pending", value=dropdown)])])
+        result = store.annotate(Annotation("a", 1, (MetricEdit("drift", value="High", seen_value=dropdown),)),
+                                user="Ada")
+        assert result.applied
+        saved = store.get("a").record["quality_control"]["metrics"][0]
+        assert saved["value"]["value"] == "High"
+        assert saved["status_history"][-1]["status"] == "Fail"
+        with pytest.raises(InvalidInput, match="not one of the options"):
+            store.annotate(Annotation("a", 2, (MetricEdit("drift", value="Medium"),)), user="Ada")
+
+    def test_unknown_metric_and_asset(self, store):
+        store.upsert_many([record("a")])
+        with pytest.raises(InvalidInput, match="does not exist"):
+            store.annotate(Annotation("a", 1, (MetricEdit("zzz", "Pass"),)), user="Ada")
+        with pytest.raises(InvalidInput, match="status must be"):
+            store.annotate(Annotation("a", 1, (MetricEdit("a m1", "Great"),)), user="Ada")
+        with pytest.raises(NotFound):
+            store.annotate(Annotation("missing", 1, ()), user="Ada")
+
+    def test_notes_edit_and_conflict(self, store):
+        store.upsert_many([record("a", notes="first")])
+        assert store.annotate(Annotation("a", 1, notes="second", seen_notes="first"), user="Ada").applied
+        late = store.annotate(Annotation("a", 1, notes="third", seen_notes="first"), user="Bob")
+        assert not late.applied and late.conflicts[0].field == "notes" and late.conflicts[0].theirs == "second"
+        assert store.get("a").record["quality_control"]["notes"] == "second"
+
+    def test_reingest_keeps_portal_edits(self, store):
+        original = record("a", metrics=[metric("m1", "Pending"), metric("m2", "Pending", value=1.5)])
+        store.upsert_many([original])
+        store.annotate(
+            Annotation("a", 1, (MetricEdit("m1", "Fail", seen_history=1), MetricEdit("m2", value=2.5)),
+                       notes="looked at it", seen_notes=None),
+            user="Ada",
+        )
+        # The pipeline writes the file again: new automated entries, its own value, no notes,
+        # and m1 dropped from the file.
+        rewritten = record("a", metrics=[metric("m2", "Pass", value=9.9, timestamp="2025-06-01T00:00:00+00:00")])
+        assert store.upsert_many([rewritten])[0].action == "updated"
+        qc = store.get("a").record["quality_control"]
+        by_name = {m["name"]: m for m in qc["metrics"]}
+        assert set(by_name) == {"m1", "m2"}
+        assert by_name["m1"]["status_history"][-1]["evaluator"] == "Ada"
+        assert by_name["m2"]["value"] == 2.5
+        assert [h["status"] for h in by_name["m2"]["status_history"]] == ["Pending", "Pass"]
+        assert qc["notes"] == "looked at it"
+
+    def test_audit_log_filters(self, store):
+        store.upsert_many([record("a"), record("b")], actor="loader")
+        store.annotate(Annotation("b", 1, (MetricEdit("b m1", "Fail"),)), user="Ada")
+        assert {e.asset_name for e in store.audit_log(user="loader")} == {"a", "b"}
+        assert [e.action for e in store.audit_log(asset="b")] == ["annotate", "create"]
+        assert [e.user for e in store.audit_log(user="Ada")] == ["Ada"]

@@ -1,0 +1,46 @@
+"""The store contract on SQLite (the embedded default), plus SQLite-specific behaviour."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from portal.errors import StoreUnavailable
+from portal.store.sql.engine import make_engine, schema_is_current
+from portal.store.sql.store import SqlAssetStore
+from tests.records import record
+from tests.store_contract import StoreContract
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SqlAssetStore(make_engine(f"sqlite:///{tmp_path / 'portal.db'}"))
+
+
+class TestSqliteStore(StoreContract):
+    pass
+
+
+def test_database_is_wal_and_migrated(tmp_path):
+    path = tmp_path / "portal.db"
+    store = SqlAssetStore(make_engine(f"sqlite:///{path}"))
+    store.upsert_many([record("a")])
+    assert schema_is_current(store.engine)
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+
+
+def test_migrating_twice_keeps_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    SqlAssetStore(make_engine(url)).upsert_many([record("a")])
+    again = SqlAssetStore(make_engine(url))
+    assert again.get("a") is not None
+
+
+def test_unreadable_database_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "portal.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreUnavailable, match="cannot use the database"):
+        SqlAssetStore(make_engine(f"sqlite:///{path}"))
