@@ -6,6 +6,7 @@ is checked against this class by a test, so a new setting cannot go undocumented
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -47,8 +48,8 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default="",
-        description="Key signing session cookies. Required outside demo mode; the demo generates one "
-        "and keeps it in the data dir.",
+        description="Key signing session cookies. When empty, a random key is generated once and kept "
+        "in the data dir (file `secret_key`, mode 0600); set it when several instances serve one database.",
     )
     host: str = Field(default="127.0.0.1", description="Address `qc-portal serve` listens on.")
     port: int = Field(default=8050, ge=1, le=65535, description="Port `qc-portal serve` listens on.")
@@ -91,8 +92,34 @@ class Settings(BaseSettings):
         return self.database.startswith("sqlite")
 
 
+# QC_PORTAL_* variables read by other programs than the server (the Python client) or by
+# the test suite; they are not server settings but must not be reported as unknown.
+_NOT_SERVER_SETTINGS = ("QC_PORTAL_URL", "QC_PORTAL_TOKEN")
+_NOT_SERVER_PREFIXES = ("QC_PORTAL_TEST_",)
+
+
+def unknown_variables(environ: dict[str, str]) -> list[str]:
+    """QC_PORTAL_* variables that name no setting (usually a typo)."""
+    known = {f"QC_PORTAL_{name.upper()}" for name in Settings.model_fields}
+    return sorted(
+        key
+        for key in environ
+        if key.startswith("QC_PORTAL_")
+        and key not in known
+        and key not in _NOT_SERVER_SETTINGS
+        and not key.startswith(_NOT_SERVER_PREFIXES)
+    )
+
+
 def load_settings(**overrides) -> Settings:
-    """Build the settings, turning a validation failure into one clear ConfigError line."""
+    """Build the settings, turning a validation failure into one clear ConfigError line.
+
+    An unknown QC_PORTAL_* variable is refused too: a typo must not silently fall back
+    to a default (e.g. a misspelt database URL serving an empty SQLite file).
+    """
+    unknown = unknown_variables(dict(os.environ))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]}: see the README's settings table")
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -1,0 +1,54 @@
+"""The app shell in real Chromium: the landing page shows the store's counts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.settings import load_settings
+from tests.browser.conftest import LiveServer
+from tests.records import metric, record
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    data = tmp_path_factory.mktemp("live")
+    app = create_app(load_settings(data_dir=data, secret_key="browser-tests"))
+    store = app.server.extensions["qc_portal"].store
+    store.upsert_many([
+        record("ecephys_1", project="Alpha", metrics=[metric("a", "Fail"), metric("b", "Pass")]),
+        record("ecephys_2", project="Alpha", metrics=[metric("a", "Pending")]),
+        record("behavior_3", project="Beta", modalities=("behavior",), metrics=[metric("x", "Pass", mod="behavior")]),
+        record("pophys_4", project="Gamma", modalities=("pophys",), qc=False),
+    ])
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_home_shows_counts_and_refresh_picks_up_new_assets(page, live):
+    page.goto(live.url + "/")
+    total = page.locator("[data-count=total]")
+    total.wait_for()
+    assert "4" in total.inner_text()
+    assert "1" in page.locator("[data-count=Fail]").inner_text()
+    assert "1" in page.locator("[data-count='No QC']").inner_text()
+    rows = page.locator("table.count-table tbody tr")
+    assert rows.count() == 3  # Alpha/ecephys, Beta/behavior, Gamma/pophys
+    if os.environ.get("QC_PORTAL_TEST_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["QC_PORTAL_TEST_SCREENSHOTS"]) / "home.png"), full_page=True)
+
+    live.app.server.extensions["qc_portal"].store.upsert_many([record("fib_5", project="Delta",
+                                                                      modalities=("fib",))])
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("cell", name="Delta").first.wait_for()
+    assert "5" in total.inner_text()
+
+
+def test_unknown_path_shows_not_found(page, live):
+    page.goto(live.url + "/no/such/page")
+    page.get_by_text("Page not found").wait_for()
