@@ -63,6 +63,13 @@ class StoreContract:
         # The file's history is merged with what was stored, not replaced.
         assert len(got.record["quality_control"]["metrics"][0]["status_history"]) == 2
 
+    def test_same_asset_twice_in_one_batch(self, store):
+        first = record("twice", metrics=[metric("m", "Pending")])
+        second = record("twice", metrics=[metric("m", "Pass", timestamp="2025-03-03T00:00:00+00:00")])
+        assert [r.action for r in store.upsert_many([first, second])] == ["created", "updated"]
+        got = store.get("twice")
+        assert got.version == 2 and got.summary.overall_status == "Pass"
+
     def test_record_without_name_and_duplicate_name_with_other_id(self, store):
         store.upsert_many([record("dup", _id="first", metrics=[metric("m", "Pass")])])
         bad = {"data_description": {"project_name": "x"}}

@@ -115,3 +115,19 @@ def test_two_apps_each_have_their_callbacks(settings, tmp_path):
     for app in (first, second):
         deps = app.server.test_client().get("/_dash-dependencies").get_json()
         assert any(ids.HOME_BODY in d["output"] for d in deps)
+
+
+def test_unexpected_callback_error_shows_a_short_message(app, caplog):
+    from dash import Input, Output
+
+    # A callback that fails the way a bug would; it is added to this test's app only.
+    @app.callback(Output("boom-out", "children"), Input("boom", "n_clicks"), prevent_initial_call=True)
+    def boom(_n):
+        raise RuntimeError("secret internals")
+
+    client = app.server.test_client()
+    response = _dispatch(client, "boom-out.children", [{"id": "boom", "property": "n_clicks", "value": 1}])
+    body = response.get_data(as_text=True)
+    assert "Something went wrong on the server (ref " in body
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "secret internals" in caplog.text  # the traceback is in the server log

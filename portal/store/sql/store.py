@@ -121,35 +121,64 @@ class SqlAssetStore:
     def _upsert_batch(self, batch: list[dict], actor: str, strict: bool) -> list[UpsertResult]:
         now = datetime.now(UTC)
         prepared = [_prepare(record) for record in batch]
-        ids = [p["id"] for p in prepared if p.get("id")]
-        names = [p["name"] for p in prepared if p.get("name")]
         with self._tx() as connection:
-            existing = {}
-            for chunk_ids, chunk_names in _chunks(ids, names):
-                rows = connection.execute(
-                    select(assets.c.id, assets.c.name, assets.c.source_hash).where(
-                        assets.c.id.in_(chunk_ids) | assets.c.name.in_(chunk_names)
-                    )
-                ).all()
-                for row in rows:
-                    existing[("id", row.id)] = row
-                    existing[("name", row.name)] = row
-            results = []
+            existing = self._existing(connection, prepared)
+            results: list[UpsertResult | None] = []
+            inserts = _Inserts()
             for item in prepared:
                 if "error" in item:
                     results.append(UpsertResult(item.get("id") or "", item.get("name") or "", "error", item["error"]))
                     continue
+                if inserts.holds(item):
+                    # The same asset twice in one batch: write the first before updating it.
+                    self._flush(connection, inserts, results)
+                    inserts = _Inserts()
                 try:
-                    # A savepoint per record: one failing record rolls back alone.
-                    with connection.begin_nested():
-                        result = self._upsert_one(connection, item, existing, actor, now, strict)
-                except (IntegrityError, QCReadError, InvalidInput) as exc:
-                    result = UpsertResult(item["id"], item["name"], "error", _short(exc))
-                results.append(result)
+                    results.append(
+                        self._upsert_one(connection, item, existing, actor, now, strict, inserts, len(results))
+                    )
+                except (QCReadError, InvalidInput) as exc:
+                    results.append(UpsertResult(item["id"] or "", item["name"], "error", _short(exc)))
+            self._flush(connection, inserts, results)
             return results
 
+    def _existing(self, connection, prepared: list[dict]) -> dict:
+        """The stored (id, name, hash) of every asset a batch names, keyed by id and by name."""
+        ids = [p["id"] for p in prepared if p.get("id")]
+        names = [p["name"] for p in prepared if p.get("name")]
+        existing: dict = {}
+        for chunk_ids, chunk_names in _chunks(ids, names):
+            rows = connection.execute(
+                select(assets.c.id, assets.c.name, assets.c.source_hash).where(
+                    assets.c.id.in_(chunk_ids) | assets.c.name.in_(chunk_names)
+                )
+            ).all()
+            for row in rows:
+                existing[("id", row.id)] = row
+                existing[("name", row.name)] = row
+        return existing
+
+    def _flush(self, connection, inserts: _Inserts, results: list) -> None:
+        """Write a batch's new assets with one executemany per table (the ingest hot path)."""
+        if not inserts.assets:
+            return
+        try:
+            with connection.begin_nested():
+                inserts.execute(connection)
+        except IntegrityError:
+            # Someone else inserted one of these names meanwhile: fall back to one savepoint
+            # per asset so only the clashing ones fail.
+            for index, one in inserts.split():
+                try:
+                    with connection.begin_nested():
+                        one.execute(connection)
+                except IntegrityError as exc:
+                    done = results[index]
+                    results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
+
     def _upsert_one(
-        self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool
+        self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: _Inserts,
+        index: int,
     ) -> UpsertResult:
         record, name, digest = item["record"], item["name"], item["hash"]
         by_id = existing.get(("id", item["id"])) if item["id"] else None
@@ -167,18 +196,24 @@ class SqlAssetStore:
             asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
             record = {**record, "_id": asset_id}
             summary = _checked(summarise(record), strict)
-            connection.execute(
-                insert(assets).values(
-                    id=asset_id, version=1, source_hash=digest, portal_edits=empty_edits(), document=record,
-                    created_at=now, updated_at=now, **asset_columns(summary),
-                )
+            inserts.add(
+                index,
+                {
+                    "id": asset_id, "version": 1, "source_hash": digest, "portal_edits": empty_edits(),
+                    "document": record, "created_at": now, "updated_at": now, **asset_columns(summary),
+                },
+                modality_rows(asset_id, summary),
+                stage_rows(asset_id, summary),
+                _audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
             )
-            self._write_status_rows(connection, asset_id, summary, replace=False)
             existing[("id", asset_id)] = existing[("name", name)] = _Known(asset_id, name, digest)
-            self._audit(connection, now, actor, asset_id, name, "create", {"source": item.get("origin")})
             return UpsertResult(asset_id, name, "created")
         if current.source_hash == digest:
             return UpsertResult(current.id, name, "unchanged")
+        with connection.begin_nested():  # an update that fails rolls back alone
+            return self._update_one(connection, current, record, name, digest, actor, now, strict, item)
+
+    def _update_one(self, connection, current, record, name, digest, actor, now, strict, item) -> UpsertResult:
         stored = connection.execute(
             select(assets.c.document, assets.c.portal_edits, assets.c.version).where(assets.c.id == current.id)
         ).one()
@@ -214,11 +249,7 @@ class SqlAssetStore:
             connection.execute(insert(asset_stages), stages)
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
-        connection.execute(
-            insert(audit_log).values(
-                at=at, user=user, asset_id=asset_id, asset_name=asset_name, action=action, detail=detail
-            )
-        )
+        connection.execute(insert(audit_log), [_audit_row(at, user, asset_id, asset_name, action, detail)])
 
     def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
         """Apply a reviewer's edits in one transaction that holds the asset's row.
@@ -338,6 +369,49 @@ class SqlAssetStore:
         """How many assets the store holds."""
         with self._read() as connection:
             return connection.execute(select(func.count()).select_from(assets)).scalar_one()
+
+
+def _audit_row(at, user, asset_id, asset_name, action, detail) -> dict:
+    return {"at": at, "user": user, "asset_id": asset_id, "asset_name": asset_name, "action": action,
+            "detail": detail}
+
+
+class _Inserts:
+    """New assets of a batch, written together with executemany (one statement per table)."""
+
+    def __init__(self):
+        self.entries: list[tuple[int, dict, list, list, dict]] = []
+        self.keys: set[str] = set()
+
+    @property
+    def assets(self) -> list[dict]:
+        """The asset rows to insert."""
+        return [entry[1] for entry in self.entries]
+
+    def add(self, result_index: int, asset: dict, modalities: list, stages: list, audit: dict) -> None:
+        """Queue one new asset with its status rows and audit row."""
+        self.entries.append((result_index, asset, modalities, stages, audit))
+        self.keys.update((asset["id"], asset["name"]))
+
+    def holds(self, item: dict) -> bool:
+        """True when the record's id or name is queued already."""
+        return item.get("name") in self.keys or (item.get("id") or None) in self.keys
+
+    def execute(self, connection) -> None:
+        """Insert everything queued."""
+        connection.execute(insert(assets), self.assets)
+        connection.execute(insert(asset_modalities), [row for entry in self.entries for row in entry[2]])
+        stages = [row for entry in self.entries for row in entry[3]]
+        if stages:
+            connection.execute(insert(asset_stages), stages)
+        connection.execute(insert(audit_log), [entry[4] for entry in self.entries])
+
+    def split(self):
+        """(result index, _Inserts of one asset) for each queued asset."""
+        for entry in self.entries:
+            one = _Inserts()
+            one.entries.append(entry)
+            yield entry[0], one
 
 
 def _checked(summary, strict: bool):
