@@ -32,7 +32,8 @@ class PostgresServer:
 
     def __init__(self):
         self.bin = pg_bin()
-        self.root = Path(tempfile.mkdtemp(prefix="qcportal-pg-"))
+        # Under /tmp itself: a private TMPDIR (mode 0700) would be closed to the postgres user.
+        self.root = Path(tempfile.mkdtemp(prefix="qcportal-pg-", dir="/tmp"))
         self.data = self.root / "data"
         self.port = _free_port()
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
