@@ -9,8 +9,17 @@ from dash import dcc, html
 from components import ids
 
 
-def navbar() -> dbc.Navbar:
-    """The top bar with the portal's name and its main links."""
+def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Navbar:
+    """The top bar: the portal's name, its main links, and who is signed in."""
+    if user_name:
+        account = [
+            dbc.NavItem(dbc.NavLink(f"{user_name} ({user_role})", disabled=True, id=ids.NAV_USER)),
+            # A plain link: /logout is a Flask route, not a Dash page.
+            dbc.NavItem(html.A("Sign out", href=dash.get_relative_path("/logout"), className="nav-link")),
+        ]
+    else:
+        account = [dbc.NavItem(html.A("Sign in", href=dash.get_relative_path("/login"), className="nav-link",
+                                      id=ids.NAV_USER))]
     return dbc.Navbar(
         dbc.Container(
             [
@@ -18,7 +27,9 @@ def navbar() -> dbc.Navbar:
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/")))],
                     navbar=True,
+                    className="me-auto",
                 ),
+                dbc.Nav(account, navbar=True),
             ],
             fluid=True,
         ),
@@ -29,12 +40,12 @@ def navbar() -> dbc.Navbar:
     )
 
 
-def app_layout() -> html.Div:
+def app_layout(user_name: str | None = None, user_role: str | None = None) -> html.Div:
     """The layout around every page (pages render into dash.page_container)."""
     return html.Div(
         [
-            dcc.Location(id="url", refresh="callback-nav"),
-            navbar(),
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            navbar(user_name, user_role),
             dbc.Container(
                 [
                     # Filled by the global callback error handler: a short message, never a traceback.

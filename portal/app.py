@@ -8,7 +8,7 @@ from pathlib import Path
 import dash
 from flask import Flask, jsonify
 
-from portal.context import EXTENSION, Portal
+from portal.context import EXTENSION
 from portal.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build a complete portal app. Nothing is bound at import time; call once per app."""
     from callbacks import register_all
     from callbacks.errors import on_callback_error
-    from components.shell import app_layout
+    from callbacks.shell import layout as app_layout
+    from portal.auth import init_auth
+    from portal.context import build_portal
     from portal.secret import secret_key
-    from portal.store import open_store
 
     settings = settings or load_settings()
     logging.getLogger("portal").setLevel(settings.log_level)
@@ -32,7 +33,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
     )
-    server.extensions[EXTENSION] = Portal(settings=settings, store=open_store(settings))
+    portal = build_portal(settings)
+    server.extensions[EXTENSION] = portal
+    init_auth(server, portal.users)
     _routes(server)
 
     app = dash.Dash(

@@ -25,6 +25,12 @@ def _store(settings: Settings):
     return open_store(settings)
 
 
+def _users(settings: Settings):
+    from portal.context import build_portal
+
+    return build_portal(settings).users
+
+
 class _Group(click.Group):
     """Turns expected portal errors into one `qc-portal: error: ...` line and exit 1/2."""
 
@@ -78,8 +84,71 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
         folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
     report = _ingest(store, [str(folder)], actor="demo")
     click.echo(report.line(), err=True)
+    _demo_annotator(settings)
     if not no_serve:
         _serve(settings)
+
+
+DEMO_USER = "demo"
+
+
+def _demo_annotator(settings: Settings) -> None:
+    """Create the demo annotator once, with a random password printed this one time."""
+    import secrets
+
+    users = _users(settings)
+    if users.get(DEMO_USER) is not None:
+        click.echo(f"demo annotator: {DEMO_USER} (password printed when it was created; "
+                   f"reset it with `qc-portal users remove {DEMO_USER}` and run the demo again)", err=True)
+        return
+    password = secrets.token_urlsafe(12)
+    users.add(DEMO_USER, "annotator", password, display_name="Demo Annotator")
+    click.echo(f"demo annotator created: user {DEMO_USER}, password {password}  (shown once)", err=True)
+
+
+@main.group()
+def users() -> None:
+    """Manage portal accounts (roles: viewer, annotator, admin)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "annotator", "admin"]), required=True)
+@click.option("--display-name", help="Name shown in the portal and written as evaluator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(name, role, display_name, password_stdin) -> None:
+    """Create an account; the password comes from stdin or a prompt, never an argument."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    account = _users(_settings()).add(name, role, password, display_name)
+    click.echo(f"created {account.name} ({account.role})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List accounts with their role and last login."""
+    for account in _users(_settings()).list():
+        last = account.last_login_at.isoformat(timespec="seconds") if account.last_login_at else "never"
+        click.echo(f"{account.name}\t{account.role}\t{account.display_name}\tlast login: {last}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["viewer", "annotator", "admin"]))
+def users_set_role(name, role) -> None:
+    """Change an account's role."""
+    account = _users(_settings()).set_role(name, role)
+    click.echo(f"{account.name} is now {account.role}")
+
+
+@users.command("remove")
+@click.argument("name")
+def users_remove(name) -> None:
+    """Delete an account (its audit entries stay)."""
+    _users(_settings()).remove(name)
+    click.echo(f"removed {name}")
 
 
 @main.command()

@@ -8,6 +8,7 @@ from flask import current_app
 
 from portal.settings import Settings
 from portal.store.protocol import AssetStore
+from portal.users import UserStore
 
 EXTENSION = "qc_portal"
 
@@ -18,6 +19,16 @@ class Portal:
 
     settings: Settings
     store: AssetStore
+    users: UserStore
+
+
+def build_portal(settings: Settings) -> Portal:
+    """Open the database (migrated), the asset store and the user store for `settings`."""
+    from portal.store import open_store
+
+    store = open_store(settings)
+    # Users live in the portal's own database: with store=sql, the same engine.
+    return Portal(settings=settings, store=store, users=UserStore(store.engine))
 
 
 def current_portal() -> Portal:

@@ -133,3 +133,21 @@ def test_console_script_is_installed():
     assert exe.exists(), "the qc-portal console script is not installed"
     assert "ingest" in subprocess.run([str(exe), "--help"], capture_output=True, text=True).stdout
     assert out.returncode == 0
+
+
+def test_demo_generates_ingests_and_creates_the_annotator_once(tmp_path):
+    from portal import create_app
+    from portal.settings import load_settings
+
+    data = tmp_path / "demo"
+    first = CliRunner().invoke(main, ["demo", "--assets", "20", "--no-serve", "--data-dir", str(data)])
+    assert first.exit_code == 0, first.output
+    assert "20 created" in first.output
+    line = next(x for x in first.output.splitlines() if x.startswith("demo annotator created"))
+    password = line.split("password ")[1].split()[0]
+    again = CliRunner().invoke(main, ["demo", "--assets", "20", "--no-serve", "--data-dir", str(data)])
+    assert "20 unchanged" in again.output and password not in again.output
+    app = create_app(load_settings(data_dir=data))
+    client = app.server.test_client()
+    response = client.post("/login", data={"username": "demo", "password": password})
+    assert response.status_code == 302
