@@ -26,17 +26,46 @@ Real databases hold four layouts (see DESIGN.md):
 - a stored `status` dict is dropped: it is derived data and real records carry
   stale ones (keyed by tag values of an older schema); `load_qc` recomputes it.
 
-The input is never mutated.
+The input is never mutated. Field-level reading (modalities, stages, statuses,
+timestamps) is in `fields.py`; this module detects the layout and reshapes it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
 from typing import Any
 
-from aind_data_schema.core.quality_control import QualityControl, Stage, Status
-from aind_data_schema_models.modalities import Modality
+from aind_data_schema.core.quality_control import QualityControl
+
+from portal.qc.errors import QCReadError
+from portal.qc.fields import (
+    canonical_modality,
+    canonical_stage,
+    lookup_modality,
+    modality_abbreviation,
+    normalise_history,
+    parse_datetime,
+    with_timestamp,
+)
+
+# Public names, with the field helpers other modules import from here (they live in fields.py).
+__all__ = [
+    "CURATION_METRIC",
+    "EVALUATION_GROUPING",
+    "EVALUATION_TAG",
+    "LAYOUT_1_0",
+    "LAYOUT_1_X",
+    "LAYOUT_2_0",
+    "LAYOUT_2_3",
+    "LIST_TAG_GROUPING",
+    "QC_METRIC",
+    "QCReadError",
+    "detect_layout",
+    "lookup_modality",
+    "modality_abbreviation",
+    "normalise",
+    "parse_datetime",
+]
 
 LAYOUT_1_0 = "1.0"
 LAYOUT_1_X = "1.1-1.2"
@@ -69,101 +98,15 @@ _DROPPED_TOP_LEVEL = {
 # Keys of a 1.0 evaluation (renamed in 1.1) used to tell 1.0 from 1.1-1.2.
 _V1_0_EVALUATION_KEYS = {"evaluation_modality", "evaluation_stage", "evaluation_name", "qc_metrics"}
 
-_STAGES_EXACT = {stage.value: stage.value for stage in Stage}
-_STAGES = {stage.value.lower(): stage.value for stage in Stage}
-# 1.0 pre-releases called the processing stage "Preprocessing".
-_STAGES["preprocessing"] = Stage.PROCESSING.value
-
-_MODALITIES = {m.abbreviation: m for m in Modality.abbreviation_map.values()}
-_MODALITIES_FOLDED = {key.lower(): m for key, m in _MODALITIES.items()}
-_MODALITIES_BY_NAME = {m.name.lower(): m for m in _MODALITIES.values()}
-# Abbreviations renamed in aind-data-schema-models: "ophys" became "pophys".
-_MODALITY_ALIASES = {"ophys": "pophys"}
-
-_STATUS_VALUES = frozenset(s.value for s in Status)
-_STATUS_FOLDED = {s.value.lower(): s.value for s in Status}
-
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
-
-
-class QCReadError(ValueError):
-    """A quality_control document that cannot be read.
-
-    The message is meant for the user: one line naming the metric and field at fault.
-    """
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def lookup_modality(value: Any):
-    """Return the aind-data-schema-models modality for an abbreviation, a name or a dict.
-
-    Accepts `"ecephys"`, `"Extracellular electrophysiology"` or
-    `{"name": ..., "abbreviation": ...}` (case-insensitive). Returns None when unknown.
-    """
-    if isinstance(value, dict):
-        # The abbreviation is the schema's discriminator, so it wins over the name.
-        return lookup_modality(value.get("abbreviation")) or lookup_modality(value.get("name"))
-    if not isinstance(value, str) or not value.strip():
-        return None
-    key = value.strip()
-    folded = key.lower()
-    found = _MODALITIES.get(key) or _MODALITIES_FOLDED.get(folded) or _MODALITIES_BY_NAME.get(folded)
-    if found is None and folded in _MODALITY_ALIASES:
-        found = _MODALITIES[_MODALITY_ALIASES[folded]]
-    return found
-
-
-def modality_abbreviation(value: Any) -> str | None:
-    """Abbreviation of a modality given in any form; unknown strings come back as given.
-
-    Used for data_description modalities, where an outdated abbreviation is still
-    worth showing. Returns None for values that name nothing.
-    """
-    found = lookup_modality(value)
-    if found is not None:
-        return found.abbreviation
-    if isinstance(value, dict):
-        value = value.get("abbreviation") or value.get("name")
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """Parse an ISO date-time (`T` or space separated, `Z` or offset) to an aware datetime.
-
-    Naive values are taken as UTC. Returns None for anything unparsable.
-    """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        parsed = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("z", "Z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
 def _version(raw: dict) -> tuple[int, int] | None:
     match = _VERSION.match(str(raw.get("schema_version") or ""))
     return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _describe(value: Any) -> str:
-    """A short repr of a bad value for an error message."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _label(metric: Any, index: int) -> str:
@@ -330,25 +273,6 @@ def _first(source: dict, *keys: str) -> Any:
     return None
 
 
-_CANONICAL = {(m.abbreviation, m.name): m for m in _MODALITIES.values()}
-
-
-def _canonical_modality(modality: Any, label: str) -> dict:
-    # Fast path: the exact current {name, abbreviation} pair, as nearly every record has.
-    if isinstance(modality, dict):
-        found = _CANONICAL.get((modality.get("abbreviation"), modality.get("name")))
-    else:
-        found = None
-    if found is None:
-        found = lookup_modality(modality)
-    if found is None:
-        if modality is None:
-            raise QCReadError(f"{label}: modality is missing")
-        raise QCReadError(f"{label}: modality: unknown modality {_describe(modality)}")
-    # A fresh dict each time: callers may mutate what normalise returns.
-    return {"name": found.name, "abbreviation": found.abbreviation}
-
-
 def _normalise_metric(metric: Any, index: int) -> dict:
     # Error messages only: built on every metric it would cost ~10% of a load.
     label = _LazyLabel(metric, index)
@@ -370,16 +294,8 @@ def _normalise_metric(metric: Any, index: int) -> dict:
         is_curation = "curation_history" in out or ("type" in out and isinstance(out.get("value"), list))
         out["object_type"] = CURATION_METRIC if is_curation else QC_METRIC
 
-    out["modality"] = _canonical_modality(out.get("modality"), label)
-
-    stage = out.get("stage")
-    if stage is None:
-        raise QCReadError(f"{label}: stage is missing")
-    canonical = (_STAGES_EXACT.get(stage) or _STAGES.get(stage.strip().lower())) if isinstance(stage, str) else None
-    if canonical is None:
-        expected = ", ".join(s.value for s in Stage)
-        raise QCReadError(f"{label}: stage: unknown stage {_describe(stage)} (expected one of: {expected})")
-    out["stage"] = canonical
+    out["modality"] = canonical_modality(out.get("modality"), label)
+    out["stage"] = canonical_stage(out.get("stage"), label)
 
     tags = out.get("tags")
     if isinstance(tags, list):
@@ -388,62 +304,9 @@ def _normalise_metric(metric: Any, index: int) -> dict:
     elif tags is None:
         out["tags"] = {}
 
-    out["status_history"] = _normalise_history(out.get("status_history"), label)
+    out["status_history"] = normalise_history(out.get("status_history"), label)
     if "curation_history" in out and isinstance(out["curation_history"], list):
         out["curation_history"] = [
-            _with_timestamp(entry, label, "curation_history", i) for i, entry in enumerate(out["curation_history"])
+            with_timestamp(entry, label, "curation_history", i) for i, entry in enumerate(out["curation_history"])
         ]
     return out
-
-
-def _normalise_history(history: Any, label: str) -> list:
-    if history is None or (isinstance(history, list) and not history):
-        raise QCReadError(f"{label}: status_history is empty")
-    if not isinstance(history, list):
-        raise QCReadError(f"{label}: status_history must be a list, got {type(history).__name__}")
-    out = []
-    for i, entry in enumerate(history):
-        entry = _with_timestamp(entry, label, "status_history", i)
-        if entry.get("evaluator", "") is None:
-            entry["evaluator"] = ""  # an absent evaluator is "nobody", as an empty string is
-        status = entry.get("status")
-        if status not in _STATUS_VALUES and isinstance(status, str):
-            # Accept "pass"/"PASS"; anything else is left for validation to reject.
-            entry["status"] = _STATUS_FOLDED.get(status.strip().lower(), status)
-        out.append(entry)
-    return out
-
-
-# The date-time spellings pydantic parses as they are (`T` or space, optional
-# seconds and fraction, `Z` or an offset). Matching ones skip a parse/format round
-# trip, which is most of the cost of normalising a large document.
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?P<zone>[Zz]|[+-]\d\d:?\d\d)?")
-
-
-def _valid_datetime(text: str) -> bool:
-    # The regex checks the shape only (month 13 matches); fromisoformat checks values.
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return parse_datetime(text) is not None  # lower-case t/z and the like
-    return True
-
-
-def _with_timestamp(entry: Any, label: Any, field: str, index: int) -> dict:
-    if not isinstance(entry, dict):
-        raise QCReadError(f"{label}: {field}[{index}] must be an object, got {type(entry).__name__}")
-    entry = dict(entry)
-    raw_ts = entry.get("timestamp")
-    if raw_ts is None:
-        raise QCReadError(f"{label}: {field}[{index}].timestamp is missing")
-    if isinstance(raw_ts, str):
-        match = _TIMESTAMP.fullmatch(raw_ts)
-        if match and _valid_datetime(raw_ts):
-            # Naive means UTC here (see the module docstring).
-            entry["timestamp"] = raw_ts if match.group("zone") else raw_ts + "+00:00"
-            return entry
-    parsed = parse_datetime(raw_ts)
-    if parsed is None:
-        raise QCReadError(f"{label}: {field}[{index}].timestamp: not a valid date-time: {_describe(raw_ts)}")
-    entry["timestamp"] = parsed.isoformat()
-    return entry
