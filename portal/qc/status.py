@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.qc.types import FAIL, PASS, PENDING, MetricCounts, Review, StatusReport
+from portal.qc.types import FAIL, PASS, PENDING, MetricCounts, MetricStatus, Review, StatusReport
 
 # Any Fail -> Fail, else any Pending -> Pending, else Pass: the worst rank wins.
 _RANK = {PASS: 0, PENDING: 1, FAIL: 2}
@@ -181,6 +181,16 @@ def counts(qc, date: datetime | None = None) -> MetricCounts:
     for metric in qc.metrics:
         tally[_status_at(metric.status_history, when)] += 1
     return MetricCounts(total=len(qc.metrics), passed=tally[PASS], failed=tally[FAIL], pending=tally[PENDING])
+
+
+def metric_statuses(qc, date: datetime | None = None) -> tuple[MetricStatus, ...]:
+    """Each metric's own latest status (as `counts` counts it), in document order."""
+    when = _now(date)
+    return tuple(
+        MetricStatus(metric.name, metric.modality.abbreviation, _value(metric.stage),
+                     _status_at(metric.status_history, when))
+        for metric in qc.metrics
+    )
 
 
 def last_review(qc) -> Review | None:

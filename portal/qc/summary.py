@@ -13,7 +13,7 @@ from typing import Any
 
 from portal.qc.normalize import QCReadError, modality_abbreviation, parse_datetime
 from portal.qc.read import validate_view
-from portal.qc.status import counts, evaluate, last_review
+from portal.qc.status import counts, evaluate, last_review, metric_statuses
 from portal.qc.types import AssetSummary, MetricCounts
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def summarise(record: dict) -> AssetSummary:
     qc_raw = record.get("quality_control")
     status = None
     metric_counts = MetricCounts()
+    per_metric: tuple = ()
     review = None
     qc_error = None
     if qc_raw is None or qc_raw == {}:
@@ -120,6 +121,7 @@ def summarise(record: dict) -> AssetSummary:
             view = validate_view(qc_raw)
             status = evaluate(view)
             metric_counts = counts(view)
+            per_metric = metric_statuses(view)
             review = last_review(view)
             modalities.update(metric.modality.abbreviation for metric in view.metrics)
             qc_state = "ok"
@@ -128,7 +130,7 @@ def summarise(record: dict) -> AssetSummary:
         except Exception as exc:  # noqa: BLE001 - one odd record must not stop ingest
             logger.exception("unexpected error reading quality_control of %s", asset_id)
             qc_state, qc_error = "error", f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0]
-            status, metric_counts, review = None, MetricCounts(), None
+            status, metric_counts, review, per_metric = None, MetricCounts(), None, ()
 
     return AssetSummary(
         id=asset_id,
@@ -147,5 +149,6 @@ def summarise(record: dict) -> AssetSummary:
         schema_version=_safe(lambda: _qc_version(qc_raw)),
         status=status,
         counts=metric_counts,
+        metrics=per_metric,
         last_review=review,
     )

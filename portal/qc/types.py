@@ -54,6 +54,16 @@ class Review:
 
 
 @dataclass(frozen=True)
+class MetricStatus:
+    """One metric's own latest status (allow_tag_failures not applied, as in MetricCounts)."""
+
+    name: str
+    modality: str  # abbreviation
+    stage: str  # "Raw data", "Processing", ...
+    status: str
+
+
+@dataclass(frozen=True)
 class AssetSummary:
     """What the overview, the grid and `qc-portal show` need to know about an asset.
 
@@ -76,6 +86,8 @@ class AssetSummary:
     status: StatusReport | None
     counts: MetricCounts
     last_review: Review | None
+    # Every metric's status, in document order: the project page ranks metrics by these.
+    metrics: tuple[MetricStatus, ...] = ()
 
     @property
     def overall_status(self) -> str:
