@@ -277,3 +277,105 @@ class StoreContract:
         assert {e.asset_name for e in store.audit_log(user="loader")} == {"a", "b"}
         assert [e.action for e in store.audit_log(asset="b")] == ["annotate", "create"]
         assert [e.user for e in store.audit_log(user="Ada")] == ["Ada"]
+
+
+class SummaryContract:
+    """The overview's and the project page's counts (every backend; oracles computed here)."""
+
+    def test_new_filters_source_pending_and_metric(self, store):
+        _seed(store)
+
+        def listed(**kw):
+            return {row.name for row in store.list_assets(AssetQuery(**kw), limit=100).rows}
+
+        assert listed(source=("behavior_3_2025-03-01",)) == {"behavior_3_2025-03-01_processed"}
+        assert listed(pending=True) == {"ecephys_1_2025-01-01", "ecephys_2_2025-02-01"}
+        assert listed(metric=("a",)) == {"ecephys_1_2025-01-01", "ecephys_2_2025-02-01"}
+        assert listed(metric=("a", "y")) == {
+            "ecephys_1_2025-01-01", "ecephys_2_2025-02-01", "behavior_3_2025-03-01_processed"}
+        # The status applies to the named metric itself, not to the asset.
+        assert listed(metric=("b",), metric_status=("Fail",)) == {"ecephys_1_2025-01-01"}
+        assert listed(metric=("a",), metric_status=("Fail", "Pending")) == set()
+        assert listed(metric_status=("Fail",)) == {"ecephys_1_2025-01-01", "behavior_3_2025-03-01_processed"}
+        assert store.list_assets(AssetQuery(metric=("a",), project=("Alpha",))).total == 2
+
+    def test_status_counts_by_project_level_subject(self, store):
+        recs = _seed(store)
+        summaries = [store.get(r["name"]).summary for r in recs]
+        for by, field in (("project", "project"), ("level", "level"), ("subject", "subject_id")):
+            expected = Counter((getattr(s, field), s.overall_status) for s in summaries)
+            got = Counter({(g.key, g.status): g.n for g in store.status_counts(AssetQuery(), by)})
+            assert got == expected, by
+        filtered = store.status_counts(AssetQuery(project=("Beta",)), "project")
+        assert {(g.key, g.status, g.n) for g in filtered} == {("Beta", "Pass", 1), ("Beta", "Fail", 1)}
+        with pytest.raises(InvalidInput):
+            store.status_counts(AssetQuery(), "document")
+
+    def test_weekly_counts_bucket_by_utc_monday(self, store):
+        stamps = {
+            "wed": "2025-01-01T10:00:00+00:00",  # -> Monday 2024-12-30
+            "sun": "2025-03-02T22:00:00+00:00",  # a Sunday ends its week -> 2025-02-24
+            "mon": "2025-03-03T00:00:00+00:00",  # a Monday starts one -> 2025-03-03
+            "east": "2025-03-03T01:00:00+02:00",  # Sunday 23:00 UTC -> 2025-02-24
+            "west": "2025-03-02T23:30:00-05:00",  # Monday 04:30 UTC -> 2025-03-03
+        }
+        store.upsert_many([record(name, acquired=at, metrics=[metric("m", "Pass")]) for name, at in stamps.items()]
+                          + [record("pending-one", acquired=stamps["mon"], metrics=[metric("m", "Pending")])])
+        got = {(g.key, g.status): g.n for g in store.status_counts(AssetQuery(), "week")}
+        assert got == {
+            (date(2024, 12, 30), "Pass"): 1,
+            (date(2025, 2, 24), "Pass"): 2,
+            (date(2025, 3, 3), "Pass"): 2,
+            (date(2025, 3, 3), "Pending"): 1,
+        }
+        assert all(isinstance(key, date) for key, _ in got)
+
+    def test_subject_counts(self, store):
+        recs = _seed(store)
+        expected = Counter()
+        for rec in recs:
+            summary = store.get(rec["name"]).summary
+            per_modality = dict(summary.status.modality) if summary.status else {}
+            for m in summary.modalities:
+                expected[(summary.subject_id, m, per_modality.get(m, summary.overall_status))] += 1
+        got = Counter({(r.subject, r.modality, r.status): r.n for r in store.subject_counts(AssetQuery())})
+        assert got == expected
+        only = store.subject_counts(AssetQuery(modality=("behavior",)))
+        assert {r.modality for r in only} == {"behavior"}
+
+    def test_stage_counts(self, store):
+        recs = _seed(store)
+        expected = Counter()
+        for rec in recs:
+            summary = store.get(rec["name"]).summary
+            if summary.status:
+                for (m, stage), status in summary.status.modality_stage.items():
+                    expected[(m, stage, status)] += 1
+        got = Counter({(r.modality, r.stage, r.status): r.n for r in store.stage_counts(AssetQuery())})
+        assert got == expected
+        assert ("behavior", "Processing", "Fail") in got
+        beta = {(r.modality, r.stage, r.status): r.n for r in store.stage_counts(AssetQuery(project=("Beta",)))}
+        assert beta == {("behavior", "Raw data", "Pass"): 1, ("behavior", "Processing", "Fail"): 1}
+
+    def test_metric_counts_follow_upsert_and_annotate(self, store):
+        recs = _seed(store)
+        expected = Counter()
+        for rec in recs:
+            for m in (rec.get("quality_control") or {}).get("metrics", []):
+                expected[(m["name"], m["modality"]["abbreviation"], m["stage"],
+                          m["status_history"][-1]["status"])] += 1
+        got = Counter({(r.name, r.modality, r.stage, r.status): r.n for r in store.metric_counts(AssetQuery())})
+        assert got == expected
+        alpha_a = {r.status: r.n for r in store.metric_counts(AssetQuery(project=("Alpha",))) if r.name == "a"}
+        assert alpha_a == {"Pass": 2}
+        # An annotation rewrites the asset's metric rows in the same transaction...
+        store.annotate(Annotation("ecephys_1_2025-01-01", 1, (MetricEdit("a", "Fail", seen_history=1),)),
+                       user="Ada")
+        alpha_a = {r.status: r.n for r in store.metric_counts(AssetQuery(project=("Alpha",))) if r.name == "a"}
+        assert alpha_a == {"Pass": 1, "Fail": 1}
+        # ...and so does a re-ingest that changes the document.
+        changed = record("ecephys_2_2025-02-01", project="Alpha", modalities=("ecephys",),
+                         metrics=[metric("a", "Pending", timestamp="2025-05-05T00:00:00+00:00")])
+        assert store.upsert_many([changed])[0].action == "updated"
+        rows = {(r.name, r.status): r.n for r in store.metric_counts(AssetQuery(text="ecephys_2"))}
+        assert rows == {("a", "Pending"): 1}, rows

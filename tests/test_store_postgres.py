@@ -12,7 +12,7 @@ from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore
 from tests.records import metric, record
-from tests.store_contract import StoreContract
+from tests.store_contract import StoreContract, SummaryContract
 
 pytestmark = pytest.mark.postgres
 
@@ -68,3 +68,7 @@ def test_unreachable_server_fails_fast_with_a_clear_message():
         SqlAssetStore(make_engine("postgresql+psycopg://u:secret@127.0.0.1:9/db", timeout=2))
     assert time.monotonic() - started < 10
     assert "secret" not in str(caught.value)
+
+
+class TestPostgresSummaries(SummaryContract):
+    pass

@@ -10,7 +10,7 @@ from portal.errors import StoreUnavailable
 from portal.store.sql.engine import make_engine, schema_is_current
 from portal.store.sql.store import SqlAssetStore
 from tests.records import record
-from tests.store_contract import StoreContract
+from tests.store_contract import StoreContract, SummaryContract
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_database_is_wal_and_migrated(tmp_path):
     assert schema_is_current(store.engine)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
 
 
 def test_migrating_twice_keeps_data(tmp_path):
@@ -44,3 +44,7 @@ def test_unreadable_database_file_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreUnavailable, match="cannot use the database"):
         SqlAssetStore(make_engine(f"sqlite:///{path}"))
+
+
+class TestSqliteSummaries(SummaryContract):
+    pass

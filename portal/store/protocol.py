@@ -40,6 +40,10 @@ class AssetQuery:
     acquired_from: date | None = None  # from (inclusive)
     acquired_to: date | None = None  # to (inclusive)
     text: str = ""  # q: case-insensitive substring of the asset name
+    source: tuple[str, ...] = ()  # source: derived assets made from these raw assets
+    metric: tuple[str, ...] = ()  # metric: assets with a metric of one of these names...
+    metric_status: tuple[str, ...] = ()  # metric_status: ...whose own status is one of these
+    pending: bool = False  # pending=1: assets with at least one Pending metric
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,51 @@ class CountRow:
 
     project: str
     modality: str
+    status: str
+    n: int
+
+
+# Groupings of `status_counts`: asset field -> its key in GroupCount ("week" is the Monday,
+# as a date, of the acquisition week in UTC).
+STATUS_GROUPS = ("project", "subject", "level", "week")
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """Assets whose `by` value is `key` (None: not set) and whose overall status is `status`."""
+
+    key: str | date | None
+    status: str
+    n: int
+
+
+@dataclass(frozen=True)
+class SubjectCountRow:
+    """Assets of one subject and modality whose status (for that modality) is `status`."""
+
+    subject: str | None
+    modality: str
+    status: str
+    n: int
+
+
+@dataclass(frozen=True)
+class StageCountRow:
+    """Assets whose metrics of one modality and stage have the status `status`."""
+
+    modality: str
+    stage: str
+    status: str
+    n: int
+
+
+@dataclass(frozen=True)
+class MetricCountRow:
+    """Metrics named `name` (of one modality and stage) whose own status is `status`."""
+
+    name: str
+    modality: str
+    stage: str
     status: str
     n: int
 
@@ -207,6 +256,18 @@ class AssetStore(Protocol):
 
     def status_totals(self, query: AssetQuery) -> dict[str, int]:
         """Assets per overall status for the filtered set."""
+
+    def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
+        """Assets per `by` value (one of STATUS_GROUPS) x overall status for the filtered set."""
+
+    def subject_counts(self, query: AssetQuery) -> list[SubjectCountRow]:
+        """Assets per subject x modality x modality-status for the filtered set."""
+
+    def stage_counts(self, query: AssetQuery) -> list[StageCountRow]:
+        """Assets per modality x stage x status (of that modality and stage's metrics)."""
+
+    def metric_counts(self, query: AssetQuery) -> list[MetricCountRow]:
+        """Metrics per name x modality x stage x own status, over the filtered assets."""
 
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct values for the filter bar: project, modality, subject, level."""

@@ -8,7 +8,7 @@ from sqlalchemy import and_, exists, func, select
 
 from portal.errors import InvalidInput
 from portal.store.protocol import SORTABLE, AssetQuery, Sort
-from portal.store.sql.tables import asset_modalities, assets
+from portal.store.sql.tables import asset_metrics, asset_modalities, assets
 
 _SORT_COLUMNS = {
     "name": assets.c.name,
@@ -41,6 +41,12 @@ def where(query: AssetQuery):
             exists(select(1).where(tagged.c.asset_id == assets.c.id, tagged.c.modality.in_(query.modality)))
             .correlate(assets)
         )
+    if query.source:
+        clauses.append(assets.c.source.in_(query.source))
+    if query.pending:
+        clauses.append(assets.c.n_pending > 0)
+    if query.metric or query.metric_status:
+        clauses.append(_metric_clause(query))
     if query.acquired_from:
         clauses.append(assets.c.acquired >= datetime.combine(query.acquired_from, time.min, UTC))
     if query.acquired_to:
@@ -50,6 +56,17 @@ def where(query: AssetQuery):
         needle = query.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(func.lower(assets.c.name).like(f"%{needle}%", escape="\\"))
     return and_(True, *clauses)
+
+
+def _metric_clause(query: AssetQuery):
+    """Assets with a metric named one of `metric` whose own status is one of `metric_status`."""
+    metric = asset_metrics.alias("filter_metrics")
+    conditions = [metric.c.asset_id == assets.c.id]
+    if query.metric:
+        conditions.append(metric.c.name.in_(query.metric))
+    if query.metric_status:
+        conditions.append(metric.c.status.in_(query.metric_status))
+    return exists(select(1).where(*conditions)).correlate(assets)
 
 
 def order_by(sort: Sort) -> list:

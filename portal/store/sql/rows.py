@@ -55,6 +55,15 @@ def stage_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
     ]
 
 
+def metric_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
+    """Rows of asset_metrics: each metric's own status, keyed by its position in the document."""
+    return [
+        {"asset_id": asset_id, "position": position, "name": m.name, "modality": m.modality, "stage": m.stage,
+         "status": m.status}
+        for position, m in enumerate(summary.metrics)
+    ]
+
+
 def to_asset_row(row) -> AssetRow:
     """An AssetRow from a result row of the listing query."""
     return AssetRow(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -25,15 +24,20 @@ from portal.store.protocol import (
     AssetRow,
     AuditEntry,
     CountRow,
+    GroupCount,
+    MetricCountRow,
     Page,
     Sort,
+    StageCountRow,
     StoredAsset,
+    SubjectCountRow,
     UpsertResult,
 )
-from portal.store.sql import filters
+from portal.store.sql import filters, summaries
+from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
 from portal.store.sql.engine import WRITE_OPTION, describe, migrate
-from portal.store.sql.rows import asset_columns, modality_rows, stage_rows, to_asset_row
-from portal.store.sql.tables import asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
+from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +52,6 @@ _ROW_COLUMNS = [
     )
 ]
 _BATCH = 500
-
-
-def record_hash(record: dict) -> str:
-    """A stable hash of a record, to recognise a re-ingest of an unchanged file."""
-    blob = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def record_name(record: dict) -> str | None:
-    """The asset name of a record: its `name`, else data_description.name."""
-    name = record.get("name")
-    if not name and isinstance(record.get("data_description"), dict):
-        name = record["data_description"].get("name")
-    return name if isinstance(name, str) and name.strip() else None
 
 
 class SqlAssetStore:
@@ -120,11 +110,11 @@ class SqlAssetStore:
 
     def _upsert_batch(self, batch: list[dict], actor: str, strict: bool) -> list[UpsertResult]:
         now = datetime.now(UTC)
-        prepared = [_prepare(record) for record in batch]
+        prepared = [prepare(record) for record in batch]
         with self._tx() as connection:
             existing = self._existing(connection, prepared)
             results: list[UpsertResult | None] = []
-            inserts = _Inserts()
+            inserts = Inserts()
             for item in prepared:
                 if "error" in item:
                     results.append(UpsertResult(item.get("id") or "", item.get("name") or "", "error", item["error"]))
@@ -132,7 +122,7 @@ class SqlAssetStore:
                 if inserts.holds(item):
                     # The same asset twice in one batch: write the first before updating it.
                     self._flush(connection, inserts, results)
-                    inserts = _Inserts()
+                    inserts = Inserts()
                 try:
                     results.append(
                         self._upsert_one(connection, item, existing, actor, now, strict, inserts, len(results))
@@ -147,7 +137,7 @@ class SqlAssetStore:
         ids = [p["id"] for p in prepared if p.get("id")]
         names = [p["name"] for p in prepared if p.get("name")]
         existing: dict = {}
-        for chunk_ids, chunk_names in _chunks(ids, names):
+        for chunk_ids, chunk_names in chunks(ids, names):
             rows = connection.execute(
                 select(assets.c.id, assets.c.name, assets.c.source_hash).where(
                     assets.c.id.in_(chunk_ids) | assets.c.name.in_(chunk_names)
@@ -158,7 +148,7 @@ class SqlAssetStore:
                 existing[("name", row.name)] = row
         return existing
 
-    def _flush(self, connection, inserts: _Inserts, results: list) -> None:
+    def _flush(self, connection, inserts: Inserts, results: list) -> None:
         """Write a batch's new assets with one executemany per table (the ingest hot path)."""
         if not inserts.assets:
             return
@@ -177,7 +167,7 @@ class SqlAssetStore:
                     results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
 
     def _upsert_one(
-        self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: _Inserts,
+        self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: Inserts,
         index: int,
     ) -> UpsertResult:
         record, name, digest = item["record"], item["name"], item["hash"]
@@ -195,7 +185,7 @@ class SqlAssetStore:
         if current is None:
             asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
             record = {**record, "_id": asset_id}
-            summary = _checked(summarise(record), strict)
+            summary = checked(summarise(record), strict)
             inserts.add(
                 index,
                 {
@@ -204,9 +194,10 @@ class SqlAssetStore:
                 },
                 modality_rows(asset_id, summary),
                 stage_rows(asset_id, summary),
-                _audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
+                metric_rows(asset_id, summary),
+                audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
             )
-            existing[("id", asset_id)] = existing[("name", name)] = _Known(asset_id, name, digest)
+            existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
             return UpsertResult(asset_id, name, "created")
         if current.source_hash == digest:
             return UpsertResult(current.id, name, "unchanged")
@@ -226,7 +217,7 @@ class SqlAssetStore:
                 raise InvalidInput(f"quality_control cannot be read: {exc}") from None
             merged_qc = record.get("quality_control")  # stored with its error, like a new record
         record = {**record, "_id": current.id, "quality_control": merged_qc}
-        summary = _checked(summarise(record), strict)
+        summary = checked(summarise(record), strict)
         connection.execute(
             update(assets)
             .where(assets.c.id == current.id)
@@ -243,13 +234,15 @@ class SqlAssetStore:
         if replace:
             connection.execute(delete(asset_modalities).where(asset_modalities.c.asset_id == asset_id))
             connection.execute(delete(asset_stages).where(asset_stages.c.asset_id == asset_id))
+            connection.execute(delete(asset_metrics).where(asset_metrics.c.asset_id == asset_id))
         connection.execute(insert(asset_modalities), modality_rows(asset_id, summary))
-        stages = stage_rows(asset_id, summary)
-        if stages:
-            connection.execute(insert(asset_stages), stages)
+        for table, rows in ((asset_stages, stage_rows(asset_id, summary)),
+                            (asset_metrics, metric_rows(asset_id, summary))):
+            if rows:
+                connection.execute(insert(table), rows)
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
-        connection.execute(insert(audit_log), [_audit_row(at, user, asset_id, asset_name, action, detail)])
+        connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
 
     def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
         """Apply a reviewer's edits in one transaction that holds the asset's row.
@@ -341,6 +334,26 @@ class SqlAssetStore:
         with self._read() as connection:
             return dict(connection.execute(statement).all())
 
+    def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
+        """Assets per `by` value (project, subject, level or acquisition week) x overall status."""
+        with self._read() as connection:
+            return summaries.status_counts(connection, query, by)
+
+    def subject_counts(self, query: AssetQuery) -> list[SubjectCountRow]:
+        """Assets per subject x modality x modality-status."""
+        with self._read() as connection:
+            return summaries.subject_counts(connection, query)
+
+    def stage_counts(self, query: AssetQuery) -> list[StageCountRow]:
+        """Assets per modality x stage x status of that cell's metrics."""
+        with self._read() as connection:
+            return summaries.stage_counts(connection, query)
+
+    def metric_counts(self, query: AssetQuery) -> list[MetricCountRow]:
+        """Metrics per name x modality x stage x own status over the filtered assets."""
+        with self._read() as connection:
+            return summaries.metric_counts(connection, query)
+
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct projects, modalities, subjects and levels (each one indexed scan)."""
         with self._read() as connection:
@@ -369,82 +382,6 @@ class SqlAssetStore:
         """How many assets the store holds."""
         with self._read() as connection:
             return connection.execute(select(func.count()).select_from(assets)).scalar_one()
-
-
-def _audit_row(at, user, asset_id, asset_name, action, detail) -> dict:
-    return {"at": at, "user": user, "asset_id": asset_id, "asset_name": asset_name, "action": action,
-            "detail": detail}
-
-
-class _Inserts:
-    """New assets of a batch, written together with executemany (one statement per table)."""
-
-    def __init__(self):
-        self.entries: list[tuple[int, dict, list, list, dict]] = []
-        self.keys: set[str] = set()
-
-    @property
-    def assets(self) -> list[dict]:
-        """The asset rows to insert."""
-        return [entry[1] for entry in self.entries]
-
-    def add(self, result_index: int, asset: dict, modalities: list, stages: list, audit: dict) -> None:
-        """Queue one new asset with its status rows and audit row."""
-        self.entries.append((result_index, asset, modalities, stages, audit))
-        self.keys.update((asset["id"], asset["name"]))
-
-    def holds(self, item: dict) -> bool:
-        """True when the record's id or name is queued already."""
-        return item.get("name") in self.keys or (item.get("id") or None) in self.keys
-
-    def execute(self, connection) -> None:
-        """Insert everything queued."""
-        connection.execute(insert(assets), self.assets)
-        connection.execute(insert(asset_modalities), [row for entry in self.entries for row in entry[2]])
-        stages = [row for entry in self.entries for row in entry[3]]
-        if stages:
-            connection.execute(insert(asset_stages), stages)
-        connection.execute(insert(audit_log), [entry[4] for entry in self.entries])
-
-    def split(self):
-        """(result index, _Inserts of one asset) for each queued asset."""
-        for entry in self.entries:
-            one = _Inserts()
-            one.entries.append(entry)
-            yield entry[0], one
-
-
-def _checked(summary, strict: bool):
-    if strict and summary.qc_state == "error":
-        raise InvalidInput(f"quality_control cannot be read: {summary.qc_error}")
-    return summary
-
-
-class _Known:
-    """A just-inserted asset, so later records of the same batch see it."""
-
-    def __init__(self, id_: str, name: str, source_hash: str):
-        self.id, self.name, self.source_hash = id_, name, source_hash
-
-
-def _prepare(record) -> dict:
-    if not isinstance(record, dict):
-        return {"error": f"expected a JSON object, got {type(record).__name__}"}
-    origin = record.pop("__origin__", None) if "__origin__" in record else None
-    name = record_name(record)
-    raw_id = record.get("_id")
-    item = {"id": str(raw_id) if raw_id not in (None, "") else None, "name": name, "origin": origin}
-    if name is None:
-        item["error"] = "record has no asset name (neither `name` nor data_description.name)"
-        return item
-    item["record"] = {**record, "name": name}
-    item["hash"] = record_hash(item["record"])
-    return item
-
-
-def _chunks(ids: list[str], names: list[str], size: int = 400):
-    for start in range(0, max(len(ids), len(names)), size):
-        yield ids[start : start + size] or [""], names[start : start + size] or [""]
 
 
 def _key_clause(key: str):

@@ -104,6 +104,19 @@ asset_stages = Table(
     Column("status", String(20), nullable=False),
 )
 
+# One row per metric of an asset (its position in the document, name, modality, stage and
+# own latest status): the project page ranks metrics by failure with a GROUP BY here.
+asset_metrics = Table(
+    "asset_metrics",
+    metadata,
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("modality", String(50), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("status", String(20), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -136,5 +149,6 @@ Index("ix_assets_level", assets.c.level)
 Index("ix_assets_source", assets.c.source)
 Index("ix_assets_last_review", assets.c.last_review_at)
 Index("ix_asset_modalities_modality", asset_modalities.c.modality, asset_modalities.c.status)
+Index("ix_asset_metrics_name", asset_metrics.c.name, asset_metrics.c.status)
 Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
 Index("ix_audit_user", audit_log.c.user, audit_log.c.at)

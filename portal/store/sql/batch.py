@@ -1,0 +1,109 @@
+"""Batch plumbing of the SQL store's upserts: preparing records, queuing new assets.
+
+New assets of a batch are written with one executemany per table (the ingest hot
+path); updates go one by one through SqlAssetStore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import insert
+
+from portal.errors import InvalidInput
+from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
+
+
+def record_hash(record: dict) -> str:
+    """A stable hash of a record, to recognise a re-ingest of an unchanged file."""
+    blob = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def record_name(record: dict) -> str | None:
+    """The asset name of a record: its `name`, else data_description.name."""
+    name = record.get("name")
+    if not name and isinstance(record.get("data_description"), dict):
+        name = record["data_description"].get("name")
+    return name if isinstance(name, str) and name.strip() else None
+
+def audit_row(at, user, asset_id, asset_name, action, detail) -> dict:
+    """One row of the audit log."""
+    return {"at": at, "user": user, "asset_id": asset_id, "asset_name": asset_name, "action": action,
+            "detail": detail}
+
+
+class Inserts:
+    """New assets of a batch, written together with executemany (one statement per table)."""
+
+    def __init__(self):
+        self.entries: list[tuple[int, dict, list, list, list, dict]] = []
+        self.keys: set[str] = set()
+
+    @property
+    def assets(self) -> list[dict]:
+        """The asset rows to insert."""
+        return [entry[1] for entry in self.entries]
+
+    def add(self, result_index: int, asset: dict, modalities: list, stages: list, metrics: list, audit: dict) -> None:
+        """Queue one new asset with its status rows (modality, stage, metric) and audit row."""
+        self.entries.append((result_index, asset, modalities, stages, metrics, audit))
+        self.keys.update((asset["id"], asset["name"]))
+
+    def holds(self, item: dict) -> bool:
+        """True when the record's id or name is queued already."""
+        return item.get("name") in self.keys or (item.get("id") or None) in self.keys
+
+    def execute(self, connection) -> None:
+        """Insert everything queued."""
+        connection.execute(insert(assets), self.assets)
+        connection.execute(insert(asset_modalities), [row for entry in self.entries for row in entry[2]])
+        for table, column in ((asset_stages, 3), (asset_metrics, 4)):
+            rows = [row for entry in self.entries for row in entry[column]]
+            if rows:
+                connection.execute(insert(table), rows)
+        connection.execute(insert(audit_log), [entry[5] for entry in self.entries])
+
+    def split(self):
+        """(result index, _Inserts of one asset) for each queued asset."""
+        for entry in self.entries:
+            one = Inserts()
+            one.entries.append(entry)
+            yield entry[0], one
+
+
+def checked(summary, strict: bool):
+    """The summary, or InvalidInput when `strict` and its quality_control cannot be read."""
+    if strict and summary.qc_state == "error":
+        raise InvalidInput(f"quality_control cannot be read: {summary.qc_error}")
+    return summary
+
+
+class Known:
+    """A just-inserted asset, so later records of the same batch see it."""
+
+    def __init__(self, id_: str, name: str, source_hash: str):
+        self.id, self.name, self.source_hash = id_, name, source_hash
+
+
+def prepare(record) -> dict:
+    """{id, name, origin, record, hash} of a record to upsert, or {..., error} when it has no name."""
+    if not isinstance(record, dict):
+        return {"error": f"expected a JSON object, got {type(record).__name__}"}
+    origin = record.pop("__origin__", None) if "__origin__" in record else None
+    name = record_name(record)
+    raw_id = record.get("_id")
+    item = {"id": str(raw_id) if raw_id not in (None, "") else None, "name": name, "origin": origin}
+    if name is None:
+        item["error"] = "record has no asset name (neither `name` nor data_description.name)"
+        return item
+    item["record"] = {**record, "name": name}
+    item["hash"] = record_hash(item["record"])
+    return item
+
+
+def chunks(ids: list[str], names: list[str], size: int = 400):
+    """(ids, names) slices small enough for one IN clause each."""
+    for start in range(0, max(len(ids), len(names)), size):
+        yield ids[start : start + size] or [""], names[start : start + size] or [""]

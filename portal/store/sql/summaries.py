@@ -1,0 +1,114 @@
+"""GROUP BY queries behind the overview's charts and the project page (every count in SQL).
+
+Each function takes an open connection and an AssetQuery; the filters are the same
+clause as the listing's (filters.where), so a count and the grid never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from portal.errors import InvalidInput
+from portal.store.protocol import (
+    STATUS_GROUPS,
+    AssetQuery,
+    GroupCount,
+    MetricCountRow,
+    StageCountRow,
+    SubjectCountRow,
+)
+from portal.store.sql import filters
+from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets
+
+
+class week_start(FunctionElement):  # noqa: N801 - named like the SQL function it renders
+    """The Monday (a DATE) of the UTC week holding a timestamp; rendered per dialect."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    # Timestamps are stored as naive UTC text; 'weekday 0' moves forward to the Sunday
+    # ending the week (or stays on a Sunday), and six days back is that week's Monday.
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+@compiles(week_start, "postgresql")
+def _week_start_postgresql(element, compiler, **kw):
+    # date_trunc('week') is ISO (Monday) and must not depend on the session's time zone.
+    return f"CAST(date_trunc('week', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC') AS DATE)"
+
+
+_GROUP_COLUMNS = {
+    "project": assets.c.project,
+    "subject": assets.c.subject_id,
+    "level": assets.c.level,
+}
+
+
+def status_counts(connection, query: AssetQuery, by: str) -> list[GroupCount]:
+    """Assets per `by` value x overall status."""
+    if by not in STATUS_GROUPS:
+        raise InvalidInput(f"cannot count by {by!r}; choose one of {', '.join(STATUS_GROUPS)}")
+    key = week_start(assets.c.acquired) if by == "week" else _GROUP_COLUMNS[by]
+    statement = (
+        select(key.label("key"), assets.c.status, func.count())
+        .where(filters.where(query))
+        .group_by(key, assets.c.status)
+    )
+    rows = connection.execute(statement).all()
+    if by == "week":
+        return [GroupCount(_as_date(k), s, n) for k, s, n in rows]
+    return [GroupCount(k, s, n) for k, s, n in rows]
+
+
+def subject_counts(connection, query: AssetQuery) -> list[SubjectCountRow]:
+    """Assets per subject x modality x modality-status."""
+    statement = (
+        select(assets.c.subject_id, asset_modalities.c.modality, asset_modalities.c.status, func.count())
+        .join(asset_modalities, asset_modalities.c.asset_id == assets.c.id)
+        .where(filters.where(query))
+        .group_by(assets.c.subject_id, asset_modalities.c.modality, asset_modalities.c.status)
+    )
+    if query.modality:
+        statement = statement.where(asset_modalities.c.modality.in_(query.modality))
+    return [SubjectCountRow(*row) for row in connection.execute(statement).all()]
+
+
+def stage_counts(connection, query: AssetQuery) -> list[StageCountRow]:
+    """Assets per modality x stage x status of that cell's metrics."""
+    statement = (
+        select(asset_stages.c.modality, asset_stages.c.stage, asset_stages.c.status, func.count())
+        .join(assets, assets.c.id == asset_stages.c.asset_id)
+        .where(filters.where(query))
+        .group_by(asset_stages.c.modality, asset_stages.c.stage, asset_stages.c.status)
+    )
+    if query.modality:
+        statement = statement.where(asset_stages.c.modality.in_(query.modality))
+    return [StageCountRow(*row) for row in connection.execute(statement).all()]
+
+
+def metric_counts(connection, query: AssetQuery) -> list[MetricCountRow]:
+    """Metrics per name x modality x stage x own status over the filtered assets."""
+    statement = (
+        select(asset_metrics.c.name, asset_metrics.c.modality, asset_metrics.c.stage, asset_metrics.c.status,
+               func.count())
+        .join(assets, assets.c.id == asset_metrics.c.asset_id)
+        .where(filters.where(query))
+        .group_by(asset_metrics.c.name, asset_metrics.c.modality, asset_metrics.c.stage, asset_metrics.c.status)
+    )
+    if query.modality:
+        statement = statement.where(asset_metrics.c.modality.in_(query.modality))
+    return [MetricCountRow(*row) for row in connection.execute(statement).all()]
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
