@@ -1,0 +1,132 @@
+"""The one route serving reference files from a local asset folder.
+
+`GET /references/<asset>/<path>` (asset by name or id) serves `path` from the
+asset's own folder and nothing else: `..`, encoded `%2e%2e`, absolute paths and
+symlinks that leave the folder are refused (400/404, never the contents). Responses
+carry an exact Content-Type with `nosniff`, answer Range requests (206, for video
+seeking) and conditional requests, and are cacheable for an hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+import time
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, send_file
+
+from portal.context import current_portal
+from portal.errors import InvalidInput, NotFound
+from portal.references.resolve import ROUTE, ReferenceResolvers
+
+log = logging.getLogger(__name__)
+EXTENSION = "qc_portal_references"
+
+# Exact types for the kinds the viewers show (the system's mime.types may lack some).
+_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".json": "application/json",
+    ".rrd": "application/octet-stream",
+    ".html": "text/plain",  # never rendered as a page of the portal's origin
+    ".htm": "text/plain",
+}
+# A reference file opened on its own (an SVG with a script, say) runs in a sandbox with
+# no access to the portal's origin. PDFs are left out: Chromium's viewer refuses sandboxes.
+_SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'"
+_MAX_AGE = 3600
+_LOCATION_TTL = 60.0
+
+blueprint = Blueprint("references", __name__)
+
+
+class _LocationCache:
+    """Asset key -> location for a minute: a page of figures costs one store lookup."""
+
+    def __init__(self, ttl: float = _LOCATION_TTL, size: int = 2048):
+        self.ttl, self.size = ttl, size
+        self._items: dict[str, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load) -> str | None:
+        """The cached location of `key`, or `load(key)` (raising NotFound) cached."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        location = load(key)
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (now, location)
+        return location
+
+
+class ReferenceState:
+    """What the route needs per app: the resolvers and the location cache."""
+
+    def __init__(self, resolvers: ReferenceResolvers):
+        self.resolvers = resolvers
+        self.locations = _LocationCache()
+
+
+def init_references(server: Flask, resolvers: ReferenceResolvers | None = None) -> None:
+    """Attach the resolvers to `server` and register the `/references` route."""
+    server.extensions[EXTENSION] = ReferenceState(resolvers or ReferenceResolvers())
+    server.register_blueprint(blueprint)
+
+
+def resolvers(server: Flask | None = None) -> ReferenceResolvers:
+    """The reference resolvers of `server` (default: the current app)."""
+    app = server or current_app
+    return app.extensions[EXTENSION].resolvers
+
+
+def _asset_location(key: str) -> str | None:
+    stored = current_portal().store.get(key)
+    if stored is None:
+        raise NotFound(f"Asset not found: {key}")
+    return stored.summary.location
+
+
+@blueprint.get(f"{ROUTE}/<asset>/<path:path>")
+def serve(asset: str, path: str):
+    """Serve one file of an asset's local folder (see the module docstring)."""
+    state: ReferenceState = current_app.extensions[EXTENSION]
+    try:
+        location = state.locations.get(asset, _asset_location)
+        full = state.resolvers.local.local_file(location, path)
+    except InvalidInput as exc:
+        log.warning("refused reference %r of %r: %s", path, asset, exc)
+        abort(400, description=exc.message)
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    return _send(full)
+
+
+@blueprint.get(f"{ROUTE}/")
+@blueprint.get(f"{ROUTE}/<path:rest>")
+def refuse(rest: str = ""):
+    """Anything else under /references (an empty asset, `//etc/passwd`, ...) is not found,
+    rather than falling through to the Dash page route."""
+    abort(404)
+
+
+def _send(full: Path):
+    suffix = full.suffix.lower()
+    mimetype = _TYPES.get(suffix) or mimetypes.guess_type(full.name)[0] or "application/octet-stream"
+    response = send_file(full, mimetype=mimetype, conditional=True, max_age=_MAX_AGE, etag=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if suffix != ".pdf":
+        response.headers["Content-Security-Policy"] = _SANDBOX
+    return response
