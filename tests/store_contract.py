@@ -156,6 +156,51 @@ class StoreContract:
         assert {r.modality for r in only_behavior} == {"behavior"}
         assert store.status_totals(AssetQuery()) == {"Fail": 2, "Pending": 1, "Pass": 1, "No QC": 1}
 
+    def test_counts_stay_exact_through_annotations_and_reingests(self, store):
+        """Pre-aggregated counts must equal a recount from the documents after every kind of write."""
+        recs = _seed(store)
+
+        def oracle():
+            per_modality, totals = Counter(), Counter()
+            for rec in recs:
+                summary = store.get(rec["name"]).summary
+                totals[summary.overall_status] += 1
+                per_modality_status = dict(summary.status.modality) if summary.status else {}
+                for m in summary.modalities:
+                    per_modality[(summary.project, m, per_modality_status.get(m, summary.overall_status))] += 1
+            return per_modality, totals
+
+        def check():
+            expected, totals = oracle()
+            got = Counter({(r.project, r.modality, r.status): r.n for r in store.counts(AssetQuery())})
+            assert got == expected
+            assert store.status_totals(AssetQuery()) == {k: v for k, v in totals.items() if v}
+            alpha = sum(n for (p, _m, _s), n in expected.items() if p == "Alpha")
+            assert sum(r.n for r in store.counts(AssetQuery(project=("Alpha",)))) == alpha
+
+        store.annotate(Annotation("ecephys_1_2025-01-01", 1, (MetricEdit("b", "Pass"), MetricEdit("c", "Pass"))),
+                       user="Ada")
+        check()
+        store.annotate(Annotation("ecephys_2_2025-02-01", 1, (MetricEdit("v", "Fail"),)), user="Ada")
+        check()
+        # Re-ingest with another project and level, then with unreadable QC (lenient), then no QC.
+        moved = record("behavior_3_2025-03-01", project="Delta", modalities=("behavior", "fib"), level="derived",
+                       metrics=[metric("x", "Pending", mod="fib")])
+        recs[2] = moved
+        store.upsert_many([moved])
+        check()
+        broken = record("pophys_4_100%_done", project="Gamma", modalities=("pophys",), qc={"metrics": "oops"})
+        recs[4] = broken
+        store.upsert_many([broken])
+        check()
+        assert store.status_totals(AssetQuery(modality=("behavior",))) == Counter(
+            store.get(r["name"]).summary.overall_status for r in recs
+            if "behavior" in store.get(r["name"]).summary.modalities)
+        delta = store.get("behavior_3_2025-03-01").summary
+        assert (delta.project, delta.level) == ("Delta", "derived")
+        assert store.status_totals(AssetQuery(project=("Delta",), level=("derived",))) == {delta.overall_status: 1}
+        assert store.status_totals(AssetQuery(project=("Beta",), level=("raw",))) == {}
+
     def test_facets(self, store):
         _seed(store)
         facets = store.facets()

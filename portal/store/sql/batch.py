@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 
 from sqlalchemy import insert
 
 from portal.errors import InvalidInput
+from portal.store.sql import aggregates
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
 
 
@@ -64,6 +66,10 @@ class Inserts:
             if rows:
                 connection.execute(insert(table), rows)
         connection.execute(insert(audit_log), [entry[5] for entry in self.entries])
+        delta = Counter()
+        for entry in self.entries:
+            delta.update(aggregates.contribution(entry[1], entry[2]))
+        aggregates.apply(connection, delta)
 
     def split(self):
         """(result index, _Inserts of one asset) for each queued asset."""

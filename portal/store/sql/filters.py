@@ -69,10 +69,21 @@ def _metric_clause(query: AssetQuery):
     return exists(select(1).where(*conditions)).correlate(assets)
 
 
-def order_by(sort: Sort) -> list:
-    """ORDER BY terms for `sort`, with the name as a tie-breaker so pages never overlap."""
+def order_by(sort: Sort, dialect: str = "sqlite") -> list:
+    """ORDER BY terms for `sort`, with the name as a tie-breaker so pages never overlap.
+
+    The tie-breaker runs in the same direction as the sort so one (column, name, id)
+    index serves both directions. NULL sorts as the smallest value on every database
+    (SQLite's own rule; PostgreSQL is told so explicitly): unknown values come first
+    ascending and last descending.
+    """
     if sort.field not in SORTABLE:
         raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
-    column = _SORT_COLUMNS[sort.field]
-    primary = column.desc().nulls_last() if sort.descending else column.asc().nulls_last()
-    return [primary] if sort.field == "name" else [primary, assets.c.name.asc()]
+    columns = [_SORT_COLUMNS[sort.field]] + ([] if sort.field == "name" else [assets.c.name])
+    terms = []
+    for column in columns:
+        term = column.desc() if sort.descending else column.asc()
+        if dialect == "postgresql":
+            term = term.nulls_last() if sort.descending else term.nulls_first()
+        terms.append(term)
+    return terms

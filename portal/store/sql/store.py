@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from portal.store.protocol import (
     SubjectCountRow,
     UpsertResult,
 )
-from portal.store.sql import filters, summaries
+from portal.store.sql import aggregates, filters, summaries
 from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
 from portal.store.sql.engine import WRITE_OPTION, describe, migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
@@ -218,6 +219,7 @@ class SqlAssetStore:
             merged_qc = record.get("quality_control")  # stored with its error, like a new record
         record = {**record, "_id": current.id, "quality_control": merged_qc}
         summary = checked(summarise(record), strict)
+        old = aggregates.stored_contribution(connection, current.id)
         connection.execute(
             update(assets)
             .where(assets.c.id == current.id)
@@ -226,16 +228,20 @@ class SqlAssetStore:
                 **asset_columns(summary),
             )
         )
-        self._write_status_rows(connection, current.id, summary, replace=True)
+        self._write_status_rows(connection, current.id, summary, replace=old)
         self._audit(connection, now, actor, current.id, name, "update", {"source": item.get("origin")})
         return UpsertResult(current.id, name, "updated")
 
-    def _write_status_rows(self, connection, asset_id: str, summary, *, replace: bool) -> None:
-        if replace:
-            connection.execute(delete(asset_modalities).where(asset_modalities.c.asset_id == asset_id))
-            connection.execute(delete(asset_stages).where(asset_stages.c.asset_id == asset_id))
-            connection.execute(delete(asset_metrics).where(asset_metrics.c.asset_id == asset_id))
-        connection.execute(insert(asset_modalities), modality_rows(asset_id, summary))
+    def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
+        """Rewrite an asset's status rows; `replace` is its old contribution to asset_counts."""
+        connection.execute(delete(asset_modalities).where(asset_modalities.c.asset_id == asset_id))
+        connection.execute(delete(asset_stages).where(asset_stages.c.asset_id == asset_id))
+        connection.execute(delete(asset_metrics).where(asset_metrics.c.asset_id == asset_id))
+        modalities = modality_rows(asset_id, summary)
+        connection.execute(insert(asset_modalities), modalities)
+        delta = aggregates.contribution(asset_columns(summary), modalities)
+        delta.subtract(replace)  # subtract() keeps negative counts, unlike "-"
+        aggregates.apply(connection, delta)
         for table, rows in ((asset_stages, stage_rows(asset_id, summary)),
                             (asset_metrics, metric_rows(asset_id, summary))):
             if rows:
@@ -270,6 +276,7 @@ class SqlAssetStore:
                 return AnnotateResult(True, row.version)
             record = {**row.document, "quality_control": new_qc}
             summary = summarise(record)
+            old = aggregates.stored_contribution(connection, row.id)
             connection.execute(
                 update(assets)
                 .where(assets.c.id == row.id)
@@ -278,7 +285,7 @@ class SqlAssetStore:
                     portal_edits=record_edits(row.portal_edits, changes), **asset_columns(summary),
                 )
             )
-            self._write_status_rows(connection, row.id, summary, replace=True)
+            self._write_status_rows(connection, row.id, summary, replace=old)
             self._audit(connection, now, user, row.id, row.name, "annotate", {"changes": _jsonable(changes)})
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
@@ -300,22 +307,38 @@ class SqlAssetStore:
             raise InvalidInput("offset must be >= 0 and limit between 1 and 10000")
         clause = filters.where(query)
         with self._read() as connection:
+            order = filters.order_by(sort, connection.dialect.name)
+            # Two steps: the ids of the page come from an index-only scan of the sort index
+            # (skipping `offset` entries is cheap there), then only those rows are read.
+            page_ids = select(assets.c.id).where(clause).order_by(*order).offset(offset).limit(limit)
             rows = connection.execute(
-                select(*_ROW_COLUMNS).where(clause).order_by(*filters.order_by(sort)).offset(offset).limit(limit)
+                select(*_ROW_COLUMNS).where(assets.c.id.in_(page_ids.scalar_subquery())).order_by(*order)
             ).all()
             total = connection.execute(select(func.count()).select_from(assets).where(clause)).scalar_one()
         return Page([to_asset_row(r) for r in rows], total)
 
     def iter_assets(self, query: AssetQuery, sort: Sort = Sort(), batch: int = 1000) -> Iterator[AssetRow]:
         """Every matching row, streamed from the database in batches."""
-        statement = select(*_ROW_COLUMNS).where(filters.where(query)).order_by(*filters.order_by(sort))
         with self._read() as connection:
+            statement = (
+                select(*_ROW_COLUMNS)
+                .where(filters.where(query))
+                .order_by(*filters.order_by(sort, connection.dialect.name))
+            )
             result = connection.execution_options(yield_per=batch).execute(statement)
             for row in result:
                 yield to_asset_row(row)
 
     def counts(self, query: AssetQuery) -> list[CountRow]:
-        """Assets per project x modality x modality-status, counted by the database."""
+        """Assets per project x modality x modality-status, counted by the database.
+
+        From the pre-aggregated asset_counts when the filters allow (O(groups)), else a
+        GROUP BY over the asset tables.
+        """
+        if aggregates.answers(query):
+            with self._read() as connection:
+                rows = aggregates.counts(connection, query)
+            return [CountRow(p or "(no project)", m, s, n) for p, m, s, n in rows]
         statement = (
             select(assets.c.project, asset_modalities.c.modality, asset_modalities.c.status, func.count())
             .join(asset_modalities, asset_modalities.c.asset_id == assets.c.id)
@@ -329,7 +352,10 @@ class SqlAssetStore:
         return [CountRow(p or "(no project)", m, s, n) for p, m, s, n in rows]
 
     def status_totals(self, query: AssetQuery) -> dict[str, int]:
-        """Assets per overall status for the filtered set."""
+        """Assets per overall status for the filtered set (pre-aggregated when possible)."""
+        if aggregates.answers(query, totals=True):
+            with self._read() as connection:
+                return aggregates.totals(connection, query)
         statement = select(assets.c.status, func.count()).where(filters.where(query)).group_by(assets.c.status)
         with self._read() as connection:
             return dict(connection.execute(statement).all())

@@ -117,6 +117,22 @@ asset_metrics = Table(
     Column("status", String(20), nullable=False),
 )
 
+# Pre-aggregated asset counts: one row per (project, level, overall status, modality,
+# modality status) with how many assets fall in it; modality "*" rows count each asset
+# once. Kept in step with the tables above in the same transaction, so the overview's
+# counts cost O(number of groups), not O(number of assets). "" stands for NULL (primary
+# key columns cannot be NULL on PostgreSQL).
+asset_counts = Table(
+    "asset_counts",
+    metadata,
+    Column("project", String(300), primary_key=True),
+    Column("level", String(20), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("modality", String(50), primary_key=True),
+    Column("modality_status", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -143,11 +159,24 @@ users = Table(
 
 Index("ix_assets_project_status", assets.c.project, assets.c.status)
 Index("ix_assets_status", assets.c.status)
-Index("ix_assets_acquired", assets.c.acquired)
 Index("ix_assets_subject", assets.c.subject_id)
 Index("ix_assets_level", assets.c.level)
 Index("ix_assets_source", assets.c.source)
-Index("ix_assets_last_review", assets.c.last_review_at)
+# One (column, name, id) index per sortable column: a page at any offset is an index-only
+# scan that finds the ids, then a lookup of just those rows (see store.list_assets).
+SORT_INDEXES = {
+    "acquired": "ix_assets_sort_acquired",
+    "project": "ix_assets_sort_project",
+    "subject_id": "ix_assets_sort_subject",
+    "level": "ix_assets_sort_level",
+    "status": "ix_assets_sort_status",
+    "n_pending": "ix_assets_sort_pending",
+    "n_fail": "ix_assets_sort_fail",
+    "last_review_at": "ix_assets_sort_last_review",
+}
+for _column, _index in SORT_INDEXES.items():
+    Index(_index, assets.c[_column], assets.c.name, assets.c.id)
+Index("ix_assets_sort_name", assets.c.name, assets.c.id)
 Index("ix_asset_modalities_modality", asset_modalities.c.modality, asset_modalities.c.status)
 Index("ix_asset_metrics_name", asset_metrics.c.name, asset_metrics.c.status)
 Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
