@@ -15,10 +15,11 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aind_data_schema.core.quality_control import QCStatus
+from aind_data_schema.core.quality_control import QCStatus, QualityControl
 
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, status_from_choice, value_kind
@@ -26,15 +27,27 @@ from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What applying an annotation gave: the new document (dict and validated model),
+    or the conflicts that stopped it; and the list of changes made."""
+
+    quality_control: dict | None
+    model: QualityControl | None
+    conflicts: list[Conflict]
+    changes: list[dict]
+
+
 def apply_annotation(
     quality_control: dict, annotation: Annotation, *, user: str, current_version: int, now: datetime
-) -> tuple[dict | None, list[Conflict], list[dict]]:
+) -> Outcome:
     """Apply `annotation` to a quality_control dict.
 
-    Returns (new quality_control dict, [], changes) when applied, or
-    (None, conflicts, []) when someone else changed the same metric or notes since
-    the reviewer's version. Raises InvalidInput for edits that cannot be applied
-    (unknown metric, invalid status, a value of the wrong type).
+    Returns the new quality_control (re-validated with the schema's rules, statuses
+    recomputed) and the changes when applied, or only the conflicts when someone else
+    changed the same metric or notes since the reviewer's version. Raises InvalidInput
+    for edits that cannot be applied (unknown metric, invalid status, a value of the
+    wrong type, a document the schema refuses after the edit).
     """
     if not user:
         raise InvalidInput("an annotation needs a named user")
@@ -58,7 +71,7 @@ def apply_annotation(
         if (qc.notes or "") != (annotation.seen_notes or ""):
             conflicts.append(Conflict("", "notes", qc.notes, annotation.notes))
     if conflicts:
-        return None, conflicts, []
+        return Outcome(None, None, conflicts, [])
 
     changes: list[dict] = []
     for edit in annotation.edits:
@@ -69,10 +82,11 @@ def apply_annotation(
     try:
         # Re-validate the edited document with the schema: a value the model refuses
         # (e.g. a curation value that is not a list) must fail here, not in the store.
-        new_qc = dump_qc(load_qc(dump_qc(qc)))
+        new_qc = dump_qc(qc)
+        validated = load_qc(new_qc)
     except QCReadError as exc:
         raise InvalidInput(f"the edited quality_control is not valid: {exc}") from None
-    return new_qc, [], changes
+    return Outcome(new_qc, validated, [], changes)
 
 
 def _metrics_by_name(qc) -> dict[str, Any]:

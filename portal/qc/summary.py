@@ -11,6 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from aind_data_schema.core.quality_control import QualityControl
+
 from portal.qc.normalize import QCReadError, modality_abbreviation, parse_datetime
 from portal.qc.read import validate_view
 from portal.qc.status import counts, evaluate, last_review, metric_statuses
@@ -91,9 +93,11 @@ def _qc_version(qc: Any) -> str | None:
     return _text(qc.get("schema_version")) if isinstance(qc, dict) else None
 
 
-def summarise(record: dict) -> AssetSummary:
+def summarise(record: dict, *, loaded: QualityControl | None = None) -> AssetSummary:
     """Summarise one asset record for the overview, the grid and the CLI.
 
+    `loaded` is the record's quality_control already validated by load_qc (the
+    annotation path has it): it saves validating the same document twice.
     Never raises, whatever the dict holds. `qc_state` is "none" when the record has
     no quality_control (missing, null or {}), "error" when it has one that cannot be
     read (`qc_error` says why, in one line), "ok" otherwise. `schema_version` is the
@@ -118,7 +122,7 @@ def summarise(record: dict) -> AssetSummary:
     else:
         try:
             # The same validation as load_qc, minus building the schema's objects.
-            view = validate_view(qc_raw)
+            view = loaded if loaded is not None else validate_view(qc_raw)
             status = evaluate(view)
             metric_counts = counts(view)
             per_metric = metric_statuses(view)

@@ -266,16 +266,17 @@ class SqlAssetStore:
             if row is None:
                 raise NotFound(f"Asset not found: {annotation.asset}")
             now = datetime.now(UTC)
-            new_qc, conflicts, changes = apply_annotation(
+            outcome = apply_annotation(
                 row.document.get("quality_control") or {}, annotation, user=user, current_version=row.version,
                 now=now,
             )
-            if conflicts:
-                return AnnotateResult(False, row.version, tuple(conflicts))
+            if outcome.conflicts:
+                return AnnotateResult(False, row.version, tuple(outcome.conflicts))
+            changes = outcome.changes
             if not changes:
                 return AnnotateResult(True, row.version)
-            record = {**row.document, "quality_control": new_qc}
-            summary = summarise(record)
+            record = {**row.document, "quality_control": outcome.quality_control}
+            summary = summarise(record, loaded=outcome.model)
             old = aggregates.stored_contribution(connection, row.id)
             connection.execute(
                 update(assets)
