@@ -7,7 +7,8 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import home, not_found
+    from callbacks import asset, home, not_found
 
     home.register(app)
+    asset.register(app)
     not_found.register(app)

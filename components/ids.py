@@ -18,3 +18,82 @@ HOME_BODY = "home-body"
 # --- Overview page and project page (issue: overview) ---------------------------------
 
 # --- Asset detail page (issue: detail) ------------------------------------------------
+DETAIL_PAGE = "detail-page"  # the page's root (carries data-asset)
+DETAIL_ASSET = "detail-asset"  # dcc.Store: {"id", "name", "version", "notes"} of the asset shown
+DETAIL_EDITS = "detail-edits"  # dcc.Store in local storage: {asset id: unsaved edits}
+DETAIL_REFRESH = "detail-refresh"  # dcc.Store: bumped after a submit -> navigator, cards, header re-read
+DETAIL_HEADER_STATUS = "detail-header-status"
+DETAIL_GROUPING = "detail-grouping"  # dropdown (multi): the grouping levels
+DETAIL_FILTER = "detail-filter"  # radio: all / Pending / Fail
+DETAIL_NAV = "detail-nav"  # the navigator tree
+DETAIL_NODE = "detail-node"  # dcc.Store: the selected node's key
+DETAIL_CARDS = "detail-cards"  # the selected node's metrics with their references
+DETAIL_MORE = "detail-more"  # "show more metrics" button of a large node
+DETAIL_LIMIT = "detail-limit"  # dcc.Store: how many metrics of the node are shown
+DETAIL_URL_SYNC = "detail-url-sync"  # dcc.Store written by the clientside URL sync
+DETAIL_NOTES = "detail-notes"  # the asset-level notes (textarea for annotators)
+DETAIL_ALLOW_EDITS = "detail-allow-edits"  # switch: edit values that are already set
+DETAIL_CHANGES = "detail-changes"  # change counter, preview and Submit (shown when something changed)
+DETAIL_SUBMIT = "detail-submit"
+DETAIL_DISCARD = "detail-discard"
+DETAIL_RESULT = "detail-result"  # the outcome of the last submit (saved / conflicts)
+DETAIL_CONFLICTS = "detail-conflicts"  # dcc.Store: the conflicts of the last submit
+
+
+class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as detail_ids.status(i)
+    """Dict ids of the per-metric and per-viewer widgets (matched with MATCH / ALL)."""
+
+    @staticmethod
+    def nav_node(key: str) -> dict:
+        """A navigator node (a button) by node key."""
+        return {"type": "detail-nav-node", "node": key}
+
+    @staticmethod
+    def status(index: int) -> dict:
+        """A metric's status control (Pass / Fail / Pending) by metric index."""
+        return {"type": "detail-metric-status", "index": index}
+
+    @staticmethod
+    def value(index: int) -> dict:
+        """A metric's editable value widget by metric index."""
+        return {"type": "detail-metric-value", "index": index}
+
+    @staticmethod
+    def base(index: int) -> dict:
+        """A dcc.Store with what the reviewer saw of the metric (edits are recorded against it)."""
+        return {"type": "detail-metric-base", "index": index}
+
+    @staticmethod
+    def spec(key: str) -> dict:
+        """A dcc.Store with a vega/plotly/JSON spec's URL and kind (a viewer fetches it)."""
+        return {"type": "detail-spec", "key": key}
+
+    @staticmethod
+    def spec_graph(key: str) -> dict:
+        """The dcc.Graph of a plotly spec viewer."""
+        return {"type": "detail-spec-graph", "key": key}
+
+    @staticmethod
+    def spec_wrap(key: str) -> dict:
+        """The box around a plotly spec's graph (hidden until the figure is loaded)."""
+        return {"type": "detail-spec-graph-wrap", "key": key}
+
+    @staticmethod
+    def spec_vega(key: str) -> dict:
+        """The element a vega spec is drawn into."""
+        return {"type": "detail-spec-vega", "key": key}
+
+    @staticmethod
+    def spec_message(key: str) -> dict:
+        """Where a spec viewer says why it could not draw."""
+        return {"type": "detail-spec-message", "key": key}
+
+    @staticmethod
+    def conflict_keep(metric: str, field: str) -> dict:
+        """"Re-apply mine" of one conflict."""
+        return {"type": "detail-conflict-keep", "metric": metric, "field": field}
+
+    @staticmethod
+    def conflict_drop(metric: str, field: str) -> dict:
+        """"Drop mine" of one conflict."""
+        return {"type": "detail-conflict-drop", "metric": metric, "field": field}

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
+        assets_path_ignore=["vendor"],  # vendored libraries load on demand (assets/detail.js)
         title="QC Portal",
         update_title=None,
         on_error=on_callback_error,

@@ -1,0 +1,151 @@
+/*
+ * Asset detail page behaviour that lives in the browser:
+ * - clientside callbacks (window.dash_clientside.qcDetail): highlight the selected
+ *   navigator node, keep the URL in step with the view, fetch and draw spec viewers
+ *   (plotly -> dcc.Graph figure; vega / vega-lite -> vendored vega-embed, loaded on
+ *   first use from assets/vendor/vega, never from a CDN);
+ * - delegated listeners for swipe comparisons and full-screen buttons.
+ * No eval: vega draws with its expression interpreter (ast: true).
+ */
+(function () {
+  "use strict";
+
+  var VEGA_FILES = ["vega.min.js", "vega-lite.min.js", "vega-interpreter.min.js", "vega-embed.min.js"];
+  var vegaLoading = null;
+
+  function assetUrl(path) {
+    var prefix = "/";
+    var config = document.getElementById("_dash-config");
+    if (config) {
+      try {
+        prefix = JSON.parse(config.textContent).requests_pathname_prefix || "/";
+      } catch (err) {
+        prefix = "/";
+      }
+    }
+    return prefix + "assets/" + path;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function loadVega() {
+    if (window.vegaEmbed && window.vega && window.vega.expressionInterpreter) {
+      return Promise.resolve();
+    }
+    if (!vegaLoading) {
+      vegaLoading = VEGA_FILES.reduce(function (chain, file) {
+        return chain.then(function () { return loadScript(assetUrl("vendor/vega/" + file)); });
+      }, Promise.resolve());
+    }
+    return vegaLoading;
+  }
+
+  // Dash renders a dict id as JSON with sorted keys.
+  function domId(id) {
+    return "{" + Object.keys(id).sort().map(function (key) {
+      return JSON.stringify(key) + ":" + JSON.stringify(id[key]);
+    }).join(",") + "}";
+  }
+
+  function isVega(spec) {
+    return spec && typeof spec.$schema === "string" && /vega/.test(spec.$schema);
+  }
+
+  function isPlotly(spec) {
+    return spec && Array.isArray(spec.data) && !isVega(spec);
+  }
+
+  var HIDDEN = { display: "none" };
+  var SHOWN = { display: "block" };
+  var noUpdate = function () { return window.dash_clientside.no_update; };
+
+  function renderSpec(source, vegaId) {
+    if (!source || !source.url) {
+      return [noUpdate(), HIDDEN, ""];
+    }
+    return fetch(source.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("reference not found (" + response.status + ")");
+        }
+        return response.json();
+      })
+      .then(function (spec) {
+        if (source.kind !== "vega" && isPlotly(spec)) {
+          var figure = { data: spec.data, layout: Object.assign({ autosize: true }, spec.layout || {}) };
+          if (spec.frames) { figure.frames = spec.frames; }
+          return [figure, SHOWN, ""];
+        }
+        if (source.kind !== "plotly" && isVega(spec)) {
+          return loadVega().then(function () {
+            var element = document.getElementById(domId(vegaId));
+            if (!element) { return [noUpdate(), HIDDEN, ""]; }
+            return window.vegaEmbed(element, spec, {
+              ast: true,
+              expr: window.vega.expressionInterpreter,
+              renderer: "svg",
+              actions: { export: true, source: false, compiled: false, editor: false }
+            }).then(function () { return [noUpdate(), HIDDEN, ""]; });
+          });
+        }
+        return [noUpdate(), HIDDEN, "This JSON file is neither a plotly figure nor a vega spec."];
+      })
+      .catch(function (err) {
+        return [noUpdate(), HIDDEN, "Could not draw " + source.url + ": " + err.message];
+      });
+  }
+
+  function highlightNode(selected, ids) {
+    return (ids || []).map(function (id) {
+      return id.node === selected ? "nav-node active" : "nav-node";
+    });
+  }
+
+  // The view (grouping, filter, node) goes into the URL without reloading the page.
+  function syncUrl(grouping, show, node) {
+    var params = new URLSearchParams(window.location.search);
+    if (Array.isArray(grouping)) {
+      params.set("group", grouping.length ? grouping.join("/") : "none");
+    }
+    if (show && show !== "all") { params.set("show", show); } else { params.delete("show"); }
+    if (node) { params.set("node", node); } else { params.delete("node"); }
+    var query = params.toString();
+    var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    window.history.replaceState(window.history.state, "", url);
+    return query;
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    qcDetail: { renderSpec: renderSpec, highlightNode: highlightNode, syncUrl: syncUrl }
+  });
+
+  // Swipe: the range input covers the pair; its value is where the top image starts.
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target && target.classList && target.classList.contains("swipe-range")) {
+      var box = target.closest(".ref-swipe");
+      if (box) { box.style.setProperty("--swipe", target.value + "%"); }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest(".ref-fullscreen");
+    if (!button) { return; }
+    var frame = button.closest(".ref-frame");
+    if (!frame) { return; }
+    if (document.fullscreenElement) {
+      document.exitFullscreen();
+    } else if (frame.requestFullscreen) {
+      frame.requestFullscreen().catch(function () { /* refused by the browser: nothing to do */ });
+    }
+  });
+})();

@@ -1,0 +1,13 @@
+"""The asset detail page: layout and navigation (page.py), annotation (edit.py)."""
+
+from __future__ import annotations
+
+import dash
+
+
+def register(app: dash.Dash) -> None:
+    """Register the asset page and all its callbacks on `app`."""
+    from callbacks.asset import edit, page
+
+    page.register(app)
+    edit.register(app)

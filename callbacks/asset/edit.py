@@ -1,0 +1,250 @@
+"""Annotation on the asset page: recording edits, the change bar, Submit, conflicts.
+
+Edits live in the browser's local storage (`DETAIL_EDITS`, keyed by asset id) until
+they are saved, so a reload or a store error loses nothing. Submit goes through the
+one write path, `portal.annotation_service.submit`, which checks the signed-in user's
+role on the server: the callback endpoint refuses viewers and anonymous POSTs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dash
+from dash import ALL, Input, Output, State, ctx, no_update
+from flask_login import current_user
+
+from components import ids
+from components.asset.annotate import changes_bar, conflicts_panel, saved
+from components.ids import detail_ids
+from portal import annotation_service
+from portal.auth import can
+from portal.context import current_portal
+from portal.detail import edits as edit_state
+
+log = logging.getLogger(__name__)
+VALUE = detail_ids.value(0)["type"]
+STATUS = detail_ids.status(0)["type"]
+
+
+def _asset_state(edits, asset) -> dict:
+    if not isinstance(edits, dict) or not asset:
+        return {}
+    state = edits.get(asset["id"])
+    return state if isinstance(state, dict) else {}
+
+
+def _with_state(edits, asset, state: dict) -> dict:
+    edits = dict(edits) if isinstance(edits, dict) else {}
+    if edit_state.is_empty(state):
+        edits.pop(asset["id"], None)
+    else:
+        edits[asset["id"]] = state
+    return edits
+
+
+def _current(state: dict, base: dict, field: str):
+    """What the state says a metric's status/value is now (edited, else stored)."""
+    edit = (state.get("metrics") or {}).get(base["name"]) or {}
+    if field in edit:
+        return edit[field]
+    stored = base.get(field)
+    if field == "value" and base.get("kind") in ("dropdown", "checkbox") and isinstance(stored, dict):
+        return stored.get("value")
+    return stored
+
+
+def track(values, statuses, notes, edits, bases, asset):
+    """Widgets -> edits (and a status that follows a choice); edits -> widgets on restore."""
+    if not asset:
+        raise dash.exceptions.PreventUpdate
+    value_ids = [item["id"]["index"] for item in ctx.inputs_list[0]]
+    status_ids = [item["id"]["index"] for item in ctx.inputs_list[1]]
+    base_by_index = {item["id"]["index"]: item.get("value") for item in ctx.states_list[0]}
+    state = _asset_state(edits, asset)
+    triggered = _triggered()
+    if ids.DETAIL_EDITS in triggered:
+        return _restore(state, value_ids, status_ids, base_by_index, notes, asset)
+
+    new_state = state
+    status_out = [no_update] * len(status_ids)
+    for position, index in enumerate(value_ids):
+        base = base_by_index.get(index)
+        if not base or (VALUE, index) not in triggered:
+            continue
+        value = values[position]
+        if base.get("kind") == "dropdown" and value is None:
+            value = ""
+        if value == _current(new_state, base, "value"):
+            continue  # a widget shown with the edit already recorded (re-render, restore)
+        new_state = edit_state.record(new_state, base, value=value)
+        implied = edit_state.implied_status(base, value)
+        if implied is not None and index in status_ids:
+            status_out[status_ids.index(index)] = implied
+    for position, index in enumerate(status_ids):
+        base = base_by_index.get(index)
+        if not base or base.get("choice") or (STATUS, index) not in triggered:
+            continue
+        if statuses[position] == _current(new_state, base, "status"):
+            continue
+        new_state = edit_state.record(new_state, base, status=statuses[position])
+    if ids.DETAIL_NOTES in triggered and notes is not None:
+        new_state = edit_state.record_notes(new_state, notes, asset.get("notes"), asset["version"])
+    out_edits = no_update if new_state == state else _with_state(edits, asset, new_state)
+    return out_edits, status_out, [no_update] * len(value_ids), no_update
+
+
+def _triggered() -> set:
+    """The triggering components: plain ids, and (type, index) for metric widgets."""
+    out: set = set()
+    for component_id in ctx.triggered_prop_ids.values():
+        out.add((component_id["type"], component_id["index"]) if isinstance(component_id, dict) else component_id)
+    return out
+
+
+def _restore(state, value_ids, status_ids, bases, notes, asset):
+    """Show restored (or cross-tab) edits in the widgets that are on the page."""
+    metrics = state.get("metrics") or {}
+    values, statuses = [], []
+    for index in value_ids:
+        edit = metrics.get((bases.get(index) or {}).get("name")) or {}
+        values.append(edit["value"] if "value" in edit else no_update)
+    for index in status_ids:
+        base = bases.get(index) or {}
+        edit = metrics.get(base.get("name")) or {}
+        if "status" in edit:
+            statuses.append(edit["status"])
+        elif "value" in edit and base.get("choice"):
+            statuses.append(edit_state.implied_status(base, edit["value"]) or no_update)
+        else:
+            statuses.append(no_update)
+    note = state["notes"] if "notes" in state and state["notes"] != notes else no_update
+    return no_update, statuses, values, note
+
+
+def register(app: dash.Dash) -> None:
+    """Register the annotation callbacks on `app`."""
+    app.callback(
+        Output(ids.DETAIL_EDITS, "data"),
+        Output(detail_ids.status(ALL), "value"),
+        Output(detail_ids.value(ALL), "value"),
+        Output(ids.DETAIL_NOTES, "value"),
+        Input(detail_ids.value(ALL), "value"),
+        Input(detail_ids.status(ALL), "value"),
+        Input(ids.DETAIL_NOTES, "value"),
+        Input(ids.DETAIL_EDITS, "data"),
+        State(detail_ids.base(ALL), "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        prevent_initial_call=True,
+    )(track)
+
+    @app.callback(
+        Output(ids.DETAIL_CHANGES, "children"),
+        Input(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+    )
+    def show_changes(edits, asset):
+        if not asset:
+            return None
+        return changes_bar(edit_state.changes(_asset_state(edits, asset)))
+
+    @app.callback(
+        Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),
+        Output(ids.DETAIL_REFRESH, "data"),
+        Output(ids.DETAIL_RESULT, "children"),
+        Output(ids.DETAIL_CONFLICTS, "data"),
+        Output(ids.DETAIL_ASSET, "data"),
+        Input(ids.DETAIL_SUBMIT, "n_clicks"),
+        State(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        State(ids.DETAIL_REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def submit(clicks, edits, asset, refresh):
+        if not clicks or not asset:
+            raise dash.exceptions.PreventUpdate
+        state = _asset_state(edits, asset)
+        annotation = edit_state.to_annotation(asset["id"], state)
+        # Raises Forbidden (viewer, anonymous), StoreUnavailable, ...: the one error path
+        # shows the message; the edits stay in local storage for a retry.
+        result = annotation_service.submit(current_portal(), current_user, annotation)
+        refresh = int(refresh or 0) + 1
+        if result.applied:
+            fresh = {**asset, "version": result.version}
+            if "notes" in state:
+                fresh["notes"] = state["notes"] or None
+            return _with_state(edits, asset, {}), refresh, saved(len(result.changes)), None, fresh
+        conflicts = edit_state.conflict_json(result.conflicts, result.version)
+        data = {"items": conflicts, "resolved": {}}
+        return no_update, refresh, conflicts_panel(conflicts), data, no_update
+
+    @app.callback(
+        Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),
+        Output(ids.DETAIL_REFRESH, "data", allow_duplicate=True),
+        Output(ids.DETAIL_RESULT, "children", allow_duplicate=True),
+        Output(ids.DETAIL_CONFLICTS, "data", allow_duplicate=True),
+        Input(ids.DETAIL_DISCARD, "n_clicks"),
+        State(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        State(ids.DETAIL_REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def discard(clicks, edits, asset, refresh):
+        if not clicks or not asset:
+            raise dash.exceptions.PreventUpdate
+        return _with_state(edits, asset, {}), int(refresh or 0) + 1, None, None
+
+    @app.callback(
+        Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),
+        Output(ids.DETAIL_CONFLICTS, "data", allow_duplicate=True),
+        Output(ids.DETAIL_RESULT, "children", allow_duplicate=True),
+        Output(ids.DETAIL_REFRESH, "data", allow_duplicate=True),
+        Input(detail_ids.conflict_keep(ALL, ALL), "n_clicks"),
+        Input(detail_ids.conflict_drop(ALL, ALL), "n_clicks"),
+        State(ids.DETAIL_CONFLICTS, "data"),
+        State(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        State(ids.DETAIL_REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def resolve(keep, drop, conflicts, edits, asset, refresh):
+        trigger = ctx.triggered_id
+        if not trigger or not conflicts or not asset or not any((keep or []) + (drop or [])):
+            raise dash.exceptions.PreventUpdate
+        match = next((c for c in conflicts["items"]
+                      if c["metric"] == trigger["metric"] and c["field"] == trigger["field"]), None)
+        if match is None:
+            raise dash.exceptions.PreventUpdate
+        state = _asset_state(edits, asset)
+        kept = trigger["type"] == detail_ids.conflict_keep("", "")["type"]
+        state = edit_state.keep_mine(state, match) if kept else edit_state.drop_mine(state, match)
+        resolved = {**conflicts.get("resolved", {}), f"{match['metric']}|{match['field']}": (
+            "re-apply mine" if kept else "drop mine")}
+        data = {**conflicts, "resolved": resolved}
+        return (_with_state(edits, asset, state), data, conflicts_panel(conflicts["items"], resolved),
+                int(refresh or 0) + 1)
+
+    @app.callback(
+        Output(detail_ids.value(ALL), "disabled"),
+        Input(ids.DETAIL_ALLOW_EDITS, "value"),
+        State(detail_ids.base(ALL), "data"),
+        State(detail_ids.value(ALL), "id"),
+        prevent_initial_call=True,
+    )
+    def allow_edits(allow, bases, value_ids):
+        by_index = {base_id["index"]: base for base_id, base in zip(
+            [item["id"] for item in ctx.states_list[0]], bases, strict=True)}
+        can_edit = can(current_user, "annotate")
+        out = []
+        for wid in value_ids:
+            base = by_index.get(wid["index"]) or {}
+            out.append(not can_edit or (_is_set(base) and not allow))
+        return out
+
+
+def _is_set(base: dict) -> bool:
+    value = base.get("value")
+    if base.get("kind") in ("dropdown", "checkbox") and isinstance(value, dict):
+        value = value.get("value")
+    return value not in (None, "", [])
+

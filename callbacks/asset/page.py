@@ -1,0 +1,216 @@
+"""The asset page (`/asset/<name or id>`): its layout and the navigation callbacks.
+
+URL query: `group=<key,key/key>` (grouping levels), `show=Pending|Fail` (filter),
+`node=<node key>` (selected node). The browser's URL follows the choices without
+reloading the page (a clientside `history.replaceState`), so a reload or a shared
+link shows the same view.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote
+
+import dash
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, no_update
+from flask import request
+from flask_login import current_user
+
+from components import ids
+from components.asset import navigator
+from components.asset.cards import node_panel
+from components.asset.header import status_table
+from components.asset.page import no_qc, not_found, page, skeleton, unreadable
+from components.ids import detail_ids
+from portal.auth import can
+from portal.context import current_portal
+from portal.detail.model import AssetDetail, load_detail
+from portal.detail.navigator import (
+    FILTERS,
+    MODALITY,
+    STAGE,
+    Node,
+    available_keys,
+    build_tree,
+    filter_tree,
+    parse_grouping,
+)
+from portal.detail.viewers import reference_groups
+from portal.errors import PortalError
+from portal.references import AssetLocation
+from portal.references.route import resolvers
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 30  # metrics of a node rendered at once ("Show more" adds as many)
+
+
+def _can_edit() -> bool:
+    return can(current_user, "annotate")
+
+
+def levels_for(detail: AssetDetail) -> list[tuple[str, ...]]:
+    """Grouping levels offered: the document's own levels first, then every single key."""
+    levels = list(detail.default_grouping)
+    for key in available_keys(m.nav() for m in detail.metrics):
+        if (key,) not in levels:
+            levels.append((key,))
+    return levels
+
+
+def grouping_of(detail: AssetDetail, value) -> tuple[tuple[str, ...], ...]:
+    """The grouping chosen in the selector (a list of "key,key" levels) or the URL."""
+    if isinstance(value, list):
+        return parse_grouping("/".join(v for v in value if isinstance(v, str))) or ()
+    grouping = parse_grouping(value)
+    return grouping if grouping is not None else (detail.default_grouping or ((MODALITY,), (STAGE,)))
+
+
+def tree_for(detail: AssetDetail, grouping, status_filter: str) -> tuple[Node, Node | None]:
+    """The full tree and the tree the filter leaves."""
+    root = build_tree([m.nav() for m in detail.metrics], grouping)
+    return root, filter_tree(root, status_filter)
+
+
+def pick_node(shown: Node | None, key: str | None) -> Node | None:
+    """The node to show: the one asked for if it is still there, else the first leaf."""
+    if shown is None:
+        return None
+    return shown.find(key) or shown.first_leaf()
+
+
+def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict, allow_edits: bool):
+    """The cards of a node's first `limit` metrics, grouped by reference, viewers resolved."""
+    if node is None:
+        return None
+    metrics = [detail.metrics[m.index] for m in node.metrics]
+    shown = metrics[:limit]
+    location = AssetLocation(detail.name, detail.summary.location)
+    host = request.host_url.rstrip("/")
+    groups = reference_groups(location, shown, resolvers(), app_url=dash.get_relative_path,
+                              absolute_url=lambda path: host + path)
+    title = " › ".join(node.path) or "All metrics"
+    return node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
+                      edits=(edits or {}).get("metrics") or {}, shown=len(shown), total=len(metrics), title=title)
+
+
+def layout(name: str | None = None, group=None, show=None, node=None, **_query):
+    """The page for the asset named (or with id) `name`, built per request."""
+    if name is None:
+        return skeleton()  # Dash's callback validation calls every page layout without arguments
+    key = unquote(name)
+    try:
+        detail = load_detail(current_portal().store, key)
+    except PortalError as exc:
+        log.info("asset page %r: %s", key, exc)
+        return not_found(exc.message)
+    if detail.qc_error:
+        return unreadable(detail)
+    if not detail.has_qc:
+        return no_qc(detail)
+    grouping = grouping_of(detail, group)
+    status_filter = show if show in FILTERS else "all"
+    _, shown = tree_for(detail, grouping, status_filter)
+    selected = pick_node(shown, node if isinstance(node, str) else None)
+    panel = panel_for(detail, selected, limit=PAGE_SIZE, edits={}, allow_edits=False)
+    return page(detail, can_edit=_can_edit(), levels=levels_for(detail), grouping=grouping,
+                status_filter=status_filter, root=shown, selected=selected.key if selected else None, panel=panel,
+                limit=PAGE_SIZE)
+
+
+def _title(name: str | None = None, **_):
+    return f"{unquote(name)} · QC Portal" if name else "Asset · QC Portal"
+
+
+def _detail(asset: dict | None) -> AssetDetail:
+    if not asset:
+        raise dash.exceptions.PreventUpdate
+    return load_detail(current_portal().store, asset["id"], with_derived=False)
+
+
+def register(app: dash.Dash) -> None:
+    """Register the page and its navigation callbacks on `app`."""
+    dash.register_page("asset", path_template="/asset/<name>", layout=layout, title=_title, name="Asset")
+
+    @app.callback(
+        Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
+        Output(ids.DETAIL_LIMIT, "data", allow_duplicate=True),
+        Input(detail_ids.nav_node(ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def select_node(clicks):
+        if not ctx.triggered_id or not any(clicks or ()):
+            return no_update, no_update
+        return ctx.triggered_id["node"], PAGE_SIZE
+
+    @app.callback(
+        Output(ids.DETAIL_NAV, "children"),
+        Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
+        Output(ids.DETAIL_HEADER_STATUS, "children"),
+        Input(ids.DETAIL_GROUPING, "value"),
+        Input(ids.DETAIL_FILTER, "value"),
+        Input(ids.DETAIL_REFRESH, "data"),
+        State(ids.DETAIL_NODE, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        prevent_initial_call=True,
+    )
+    def navigate(group_value, status_filter, _refresh, node_key, asset):
+        detail = _detail(asset)
+        grouping = grouping_of(detail, group_value if group_value is not None else [])
+        _, shown = tree_for(detail, grouping, status_filter)
+        selected = pick_node(shown, node_key)
+        key = selected.key if selected else None
+        return navigator.tree(shown, key), key, status_table(detail)
+
+    @app.callback(
+        Output(ids.DETAIL_CARDS, "children"),
+        Input(ids.DETAIL_NODE, "data"),
+        Input(ids.DETAIL_LIMIT, "data"),
+        Input(ids.DETAIL_REFRESH, "data"),
+        State(ids.DETAIL_FILTER, "value"),
+        State(ids.DETAIL_GROUPING, "value"),
+        State(ids.DETAIL_ASSET, "data"),
+        State(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ALLOW_EDITS, "value"),
+        prevent_initial_call=True,
+    )
+    def render_cards(node_key, limit, _refresh, status_filter, group_value, asset, edits, allow_edits):
+        detail = _detail(asset)
+        grouping = grouping_of(detail, group_value if group_value is not None else [])
+        _, shown = tree_for(detail, grouping, status_filter or "all")
+        selected = pick_node(shown, node_key)
+        state = (edits or {}).get(detail.id) if isinstance(edits, dict) else None
+        return panel_for(detail, selected, limit=int(limit or PAGE_SIZE), edits=state or {}, allow_edits=allow_edits)
+
+    @app.callback(
+        Output(ids.DETAIL_LIMIT, "data"),
+        Input(ids.DETAIL_MORE, "n_clicks"),
+        State(ids.DETAIL_LIMIT, "data"),
+        prevent_initial_call=True,
+    )
+    def show_more(clicks, limit):
+        if not clicks:
+            return no_update
+        return int(limit or PAGE_SIZE) + PAGE_SIZE
+
+    app.clientside_callback(
+        ClientsideFunction("qcDetail", "highlightNode"),
+        Output(detail_ids.nav_node(ALL), "className"),
+        Input(ids.DETAIL_NODE, "data"),
+        State(detail_ids.nav_node(ALL), "id"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("qcDetail", "syncUrl"),
+        Output(ids.DETAIL_URL_SYNC, "data"),
+        Input(ids.DETAIL_GROUPING, "value"),
+        Input(ids.DETAIL_FILTER, "value"),
+        Input(ids.DETAIL_NODE, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("qcDetail", "renderSpec"),
+        Output(detail_ids.spec_graph(MATCH), "figure"),
+        Output(detail_ids.spec_wrap(MATCH), "style"),
+        Output(detail_ids.spec_message(MATCH), "children"),
+        Input(detail_ids.spec(MATCH), "data"),
+        State(detail_ids.spec_vega(MATCH), "id"),
+    )

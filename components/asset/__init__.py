@@ -1,0 +1,1 @@
+"""The asset detail page's components: header, navigator, metric cards, value widgets, viewers."""

@@ -1,0 +1,119 @@
+"""The annotation bar: change counter, preview, Submit; the outcome of a submit and the
+conflicts with other reviewers' changes (theirs next to yours, re-apply or drop)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import ids
+from components.ids import detail_ids
+from components.status import status_badge
+from portal.detail.edits import Change
+
+
+def changes_bar(changes: list[Change]):
+    """Nothing when there is nothing to submit; else the counter, a preview and Submit."""
+    if not changes:
+        return None
+    n = len(changes)
+    preview = html.Ul([html.Li(_change(c)) for c in changes], className="small mb-0 change-preview")
+    return dbc.Alert(
+        [
+            html.Div(
+                [
+                    html.Span(f"{n} unsaved change{'s' if n != 1 else ''}", className="fw-semibold me-3 change-count",
+                              **{"data-count": str(n)}),
+                    dbc.Button("Submit", id=ids.DETAIL_SUBMIT, color="primary", size="sm", className="me-2"),
+                    dbc.Button("Discard", id=ids.DETAIL_DISCARD, color="secondary", outline=True, size="sm"),
+                ],
+                className="d-flex align-items-center",
+            ),
+            html.Details([html.Summary("Preview", className="small"), preview], className="mt-1"),
+        ],
+        color="info",
+        className="changes-bar py-2 mb-2",
+    )
+
+
+def _change(change: Change):
+    where = change.metric or "Asset notes"
+    if change.field == "status":
+        return [html.Span(where, className="fw-semibold"), ": status ", _status(change.old), " → ",
+                _status(change.new)]
+    return [html.Span(where, className="fw-semibold"), f": {change.field} ", html.Code(_short(change.old)), " → ",
+            html.Code(_short(change.new))]
+
+
+def _status(status: Any):
+    return status_badge(status) if isinstance(status, str) else html.Code(_short(status))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "options" in value:
+        value = value.get("value")
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def saved(n: int) -> dbc.Alert:
+    """The message after a successful submit."""
+    return dbc.Alert(f"Saved {n} change{'s' if n != 1 else ''}.", color="success", dismissable=True,
+                     duration=6000, className="py-2 submit-saved")
+
+
+def conflicts_panel(conflicts: list[dict], resolved: dict[str, str] | None = None):
+    """Each conflict: their change next to yours, with Re-apply mine / Drop mine."""
+    if not conflicts:
+        return None
+    resolved = resolved or {}
+    rows = []
+    for conflict in conflicts:
+        key = f"{conflict['metric']}|{conflict['field']}"
+        outcome = resolved.get(key)
+        actions = html.Span(f"you chose: {outcome}", className="small fst-italic") if outcome else html.Span([
+            dbc.Button("Re-apply mine", id=detail_ids.conflict_keep(conflict["metric"], conflict["field"]),
+                       size="sm", color="primary", className="me-1"),
+            dbc.Button("Drop mine", id=detail_ids.conflict_drop(conflict["metric"], conflict["field"]),
+                       size="sm", color="secondary", outline=True),
+        ])
+        rows.append(html.Tr(
+            [html.Td(conflict["metric"] or "Asset notes", className="fw-semibold"), html.Td(conflict["field"]),
+             html.Td(_theirs(conflict)), html.Td(_yours(conflict)), html.Td(actions)],
+            className="conflict-row", **{"data-metric": conflict["metric"], "data-field": conflict["field"]},
+        ))
+    table = dbc.Table([html.Thead(html.Tr([html.Th("Metric"), html.Th("Field"), html.Th("Their change"),
+                                           html.Th("Yours"), html.Th("")])), html.Tbody(rows)],
+                      size="sm", className="small mb-1 bg-white")
+    pending = sum(1 for c in conflicts if f"{c['metric']}|{c['field']}" not in resolved)
+    note = ("Choose for each conflict, then Submit again." if pending else
+            "All conflicts resolved: Submit to save what you kept.")
+    return dbc.Alert([html.Div("Someone else changed these while you were editing. Nothing of yours was saved "
+                               "yet and nothing of theirs is lost.", className="fw-semibold"),
+                      table, html.Div(note, className="small")], color="warning", className="conflicts py-2")
+
+
+def _theirs(conflict: dict):
+    theirs = conflict.get("theirs")
+    if conflict["field"] == "status" and isinstance(theirs, list):
+        return html.Ul([html.Li([status_badge(str(e.get("status"))), f" by {e.get('evaluator') or '(unnamed)'} at ",
+                                 _when(e.get("timestamp"))]) for e in theirs], className="list-unstyled mb-0")
+    return html.Code(_short(theirs))
+
+
+def _yours(conflict: dict):
+    yours = conflict.get("yours")
+    if conflict["field"] == "status" and isinstance(yours, str):
+        return status_badge(yours)
+    return html.Code(_short(yours))
+
+
+def _when(stamp: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return str(stamp)

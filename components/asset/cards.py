@@ -1,0 +1,128 @@
+"""Metric cards and the panel of the selected node: metrics sharing a reference are
+shown together, next to that reference's viewer."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.asset.values import evaluated_assets, value_widget
+from components.asset.viewers import group_viewers
+from components.ids import detail_ids
+from components.status import status_badge
+from portal.detail.edits import metric_base
+from portal.detail.model import MetricView
+from portal.detail.viewers import ReferenceGroup
+from portal.qc.types import STATUSES
+from portal.store.protocol import UNSET
+
+
+def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None):
+    """One metric: name, description, modality, stage, tags, value, status control, history.
+
+    The root carries `data-metric` (name) and `data-status` (its current status).
+    `edit` is the reviewer's unsaved edit of this metric, shown in the widgets.
+    """
+    edit = edit or {}
+    status_shown = edit.get("status", metric.status)
+    header = html.Div(
+        [
+            html.Span(metric.name, className="metric-name fw-semibold me-2"),
+            status_badge(metric.status),
+            html.Span(" counts as Pass (allowed failure)", className="small text-muted ms-2")
+            if metric.effective != metric.status else None,
+        ],
+        className="card-header d-flex align-items-center flex-wrap",
+    )
+    body = [
+        _meta(metric),
+        dcc.Markdown(metric.description, link_target="_blank", className="metric-description small")
+        if metric.description else None,
+        _row("Value", value_widget(metric, can_edit=can_edit, allow_edits=allow_edits,
+                                   edited=edit.get("value", UNSET))),
+        evaluated_assets(metric.evaluated_assets) if metric.evaluated_assets else None,
+        _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
+        html.Div("The status follows the choice above.", className="small text-muted")
+        if metric.choice_sets_status else None,
+        html.Div("Another metric has the same name: edits go to the first one.", className="small text-warning")
+        if metric.duplicate else None,
+        history(metric),
+        dcc.Store(id=detail_ids.base(metric.index), data=metric_base(metric, version)),
+    ]
+    return html.Div(
+        [header, html.Div([part for part in body if part is not None], className="card-body")],
+        className="card metric-card mb-2",
+        **{"data-metric": metric.name, "data-status": metric.status},
+    )
+
+
+def _meta(metric: MetricView) -> html.Div:
+    tags = [dbc.Badge(f"{key}: {value}", color="light", text_color="dark", className="me-1 border tag")
+            for key, value in metric.tags.items()]
+    return html.Div(
+        [html.Span(metric.modality, title=metric.modality_name, className="me-2 metric-modality"),
+         html.Span(metric.stage, className="me-2 text-muted metric-stage"), *tags],
+        className="small mb-2 metric-meta",
+    )
+
+
+def _row(label: str, widget) -> html.Div:
+    return html.Div([html.Div(label, className="metric-label small text-muted"),
+                     html.Div(widget, className="flex-grow-1")],
+                    className="d-flex align-items-start gap-2 mb-2 metric-row")
+
+
+def status_control(metric: MetricView, value: str, *, disabled: bool) -> dbc.RadioItems:
+    """Pass / Fail / Pending as a button group."""
+    return dbc.RadioItems(
+        id=detail_ids.status(metric.index),
+        options=[{"label": status, "value": status, "disabled": disabled} for status in STATUSES],
+        value=value,
+        inline=True,
+        className="btn-group status-control",
+        inputClassName="btn-check",
+        labelClassName="btn btn-sm btn-outline-secondary",
+        labelCheckedClassName="active",
+    )
+
+
+def history(metric: MetricView) -> html.Details:
+    """The status history, newest first: who, what, when (UTC)."""
+    rows = [
+        html.Tr([html.Td(entry.at.strftime("%Y-%m-%d %H:%M UTC"), className="text-nowrap"),
+                 html.Td(entry.evaluator or html.Span("(unnamed)", className="text-muted")),
+                 html.Td(status_badge(entry.status))],
+                className="history-entry")
+        for entry in sorted(metric.history, key=lambda e: e.at, reverse=True)
+    ]
+    return html.Details(
+        [html.Summary(f"Status history ({len(metric.history)})", className="small"),
+         dbc.Table(html.Tbody(rows), size="sm", className="small mb-0 history-table")],
+        className="metric-history",
+    )
+
+
+def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: bool, version: int, edits: dict,
+               shown: int, total: int, title: str):
+    """The selected node: one row per reference (viewer left, its metrics right)."""
+    rows = []
+    for group in groups:
+        cards = [metric_card(m, can_edit=can_edit, allow_edits=allow_edits, version=version,
+                             edit=edits.get(m.name)) for m in group.metrics]
+        if group.viewers:
+            rows.append(html.Div(dbc.Row([dbc.Col(group_viewers(group), lg=7, className="ref-col"),
+                                          dbc.Col(cards, lg=5)], className="g-3"),
+                                 className="reference-group mb-3", **{"data-reference": group.reference or ""}))
+        else:
+            rows.append(html.Div(dbc.Row([dbc.Col(card, lg=6) for card in cards], className="g-2"),
+                                 className="reference-group no-reference mb-3"))
+    more = None
+    if shown < total:
+        more = dbc.Button(f"Show more ({total - shown} more metrics)", id=ids.DETAIL_MORE, color="secondary",
+                          outline=True, size="sm", className="mb-3")
+    heading = html.H5([title, html.Span(f" · {total} metric{'s' if total != 1 else ''}",
+                                        className="text-muted small")], className="mb-3 node-title")
+    return html.Div([heading, *rows, more])
+
+

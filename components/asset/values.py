@@ -1,0 +1,162 @@
+"""Value widgets of a metric card, one per value kind.
+
+Editable kinds (number, text, bool, dropdown, checkbox) are inputs with the metric's
+`detail_ids.value(index)` id; a value that is already set is disabled unless "allow
+edits" is on, and everything is disabled for users who may not annotate. Tables,
+lists, JSON, curations and multi-asset lists are read-only views.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.ids import detail_ids
+from components.status import status_badge
+from portal.detail.model import MetricView
+from portal.store.protocol import UNSET
+
+_JSON_LIMIT = 20_000  # characters of a JSON value shown before it is cut
+
+
+def value_widget(metric: MetricView, *, can_edit: bool, allow_edits: bool, edited: Any = UNSET):
+    """The widget for `metric`'s value; `edited` is an unsaved value to show instead."""
+    if metric.kind == "curation":
+        return curation_view(metric)
+    if metric.editable_value:
+        disabled = not can_edit or (metric.value_is_set and not allow_edits)
+        return _input(metric, disabled, edited)
+    return read_only_value(metric.value, metric.kind)
+
+
+def _input(metric: MetricView, disabled: bool, edited: Any):
+    wid = detail_ids.value(metric.index)
+    kind, value = metric.kind, metric.value
+    shown = value if edited is UNSET else edited
+    if kind == "number":
+        # A number input keeps 0 a number (never "" or False).
+        return dbc.Input(id=wid, type="number", value=shown, step="any", disabled=disabled, size="sm",
+                         debounce=True, className="value-number")
+    if kind == "string":
+        return dbc.Input(id=wid, type="text", value=shown, disabled=disabled, size="sm", debounce=True,
+                         className="value-text")
+    if kind == "bool":
+        return dbc.Switch(id=wid, value=bool(shown), label="True" if shown else "False", disabled=disabled,
+                          className="value-bool")
+    options = [_option(option, value) for option in value.get("options") or []]
+    choice = value.get("value") if edited is UNSET else edited
+    if kind == "dropdown":
+        return dcc.Dropdown(id=wid, options=options, value=choice if choice != "" else None, clearable=False,
+                            disabled=disabled, placeholder="Choose…", className="value-dropdown")
+    chosen = choice if isinstance(choice, list) else ([] if choice in (None, "") else [choice])
+    return dcc.Checklist(id=wid, options=[{**o, "disabled": disabled} for o in options], value=chosen,
+                         inline=False, className="value-checkbox", inputClassName="form-check-input me-1",
+                         labelClassName="form-check d-block")
+
+
+def _option(option: Any, value: dict) -> dict:
+    statuses = value.get("status") or []
+    options = value.get("options") or []
+    index = options.index(option)
+    status = statuses[index] if index < len(statuses) else None
+    label = str(option) if status is None else f"{option}  ·  {status}"
+    return {"label": label, "value": option}
+
+
+def read_only_value(value: Any, kind: str):
+    """A read-only view of a value: table, list, JSON, or plain text."""
+    if kind == "none":
+        return html.Span("no value", className="text-muted fst-italic value-none")
+    if kind == "table":
+        return value_table(value)
+    if kind == "list":
+        return html.Ul([html.Li(_scalar(item)) for item in value], className="value-list")
+    if kind == "json":
+        return json_view(value)
+    if kind in ("dropdown", "checkbox"):
+        chosen = value.get("value")
+        return html.Span(", ".join(map(str, chosen)) if isinstance(chosen, list) else str(chosen or "—"))
+    return html.Span(_scalar(value), className="value-scalar")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return "" if value is None else str(value)
+
+
+def value_table(value: dict) -> dbc.Table:
+    """A dict of equal-length lists as a table; an "index" column names the rows."""
+    columns = [key for key in value if key != "index"]
+    rows = len(next(iter(value.values())))
+    index = value.get("index")
+    head = ([html.Th("")] if index is not None else []) + [html.Th(str(c)) for c in columns]
+    body = []
+    for row in range(rows):
+        cells = [html.Th(_scalar(index[row]), scope="row")] if index is not None else []
+        cells += [html.Td(_scalar(value[c][row])) for c in columns]
+        body.append(html.Tr(cells))
+    return dbc.Table([html.Thead(html.Tr(head)), html.Tbody(body)], size="sm", bordered=True,
+                     className="value-table mb-0", responsive=True)
+
+
+def json_view(value: Any) -> html.Pre:
+    """Any value as indented JSON (read-only)."""
+    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+    if len(text) > _JSON_LIMIT:
+        text = text[:_JSON_LIMIT] + "\n… (cut)"
+    return html.Pre(text, className="value-json")
+
+
+def curation_view(metric: MetricView) -> html.Div:
+    """The latest curation of a curation metric, and who curated when."""
+    curation = metric.curation
+    if curation is None or curation.latest is None:
+        latest = html.Span("no curation yet", className="text-muted fst-italic")
+    else:
+        latest = json_view(curation.latest)
+    history = [
+        html.Li([html.Span(who or "(unnamed)", className="fw-semibold"), " · ", _when(at)])
+        for who, at in (curation.history if curation else ())
+    ]
+    return html.Div(
+        [
+            html.Div([html.Span(_curation_title(curation.type if curation else ""), className="fw-semibold"),
+                      html.Span(f" · {curation.versions if curation else 0} version(s)", className="text-muted")]),
+            latest,
+            html.Div("Curation history", className="small text-muted mt-1") if history else None,
+            html.Ul(history, className="small curation-history") if history else None,
+        ],
+        className="value-curation",
+    )
+
+
+def _curation_title(kind: str) -> str:
+    kind = (kind or "").strip()
+    return kind if kind.lower().endswith("curation") else f"{kind} curation".strip()
+
+
+def evaluated_assets(names: tuple[str, ...]) -> html.Div:
+    """Links to the assets a multi-asset metric evaluated."""
+    links = [dcc.Link(name, href=dash.get_relative_path(f"/asset/{_quote(name)}")) for name in names]
+    items = [html.Li(link) for link in links]
+    return html.Div([html.Span("Evaluated assets", className="small text-muted"),
+                     html.Ul(items, className="evaluated-assets small mb-0")])
+
+
+def status_entry(status: str):
+    """A status pill, for histories and previews."""
+    return status_badge(status)
+
+
+def _quote(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _when(at) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")

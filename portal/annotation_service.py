@@ -1,0 +1,40 @@
+"""The one write path for reviewers' annotations (Dash callbacks and, later, the API).
+
+`submit` checks the user's right on the server, then hands the annotation to the
+store, which applies it atomically (portal.annotate): each status change appends
+`QCStatus(evaluator=<the server-side user's display name>, status, <UTC now>)`,
+values are set, the document is re-validated with aind-data-schema, statuses are
+recomputed, and the write happens only on the version the reviewer loaded (or
+reports conflicts). Nothing the browser says about who the user is is trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from portal.auth import require
+from portal.context import Portal
+from portal.errors import Forbidden
+from portal.store.protocol import AnnotateResult, Annotation
+
+log = logging.getLogger(__name__)
+
+
+def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
+    """Apply `annotation` as `user` (an authenticated annotator); Forbidden otherwise.
+
+    Returns the store's AnnotateResult: applied with the new version, or the
+    conflicts with other reviewers' changes (nothing applied). Raises NotFound,
+    InvalidInput or StoreUnavailable as the store does.
+    """
+    if user is None:  # require() would fall back to the request's user: be explicit
+        raise Forbidden("Sign in as an annotator to make changes.")
+    user = require("annotate", annotation.asset, user=user)
+    result = portal.store.annotate(annotation, user=user.display_name)
+    if result.applied:
+        log.info("%s annotated %s: %d change(s), version %d", user.name, annotation.asset, len(result.changes),
+                 result.version)
+    else:
+        log.info("%s's annotation of %s conflicts on %d field(s)", user.name, annotation.asset,
+                 len(result.conflicts))
+    return result

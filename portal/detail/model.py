@@ -1,0 +1,193 @@
+"""The asset detail page's view-model: one asset, its metrics, as the page shows them.
+
+`load_detail(store, key)` reads the asset (by name or id) and its QC document
+through the QC domain (any layout; statuses by the schema's own rules) and returns
+plain frozen dataclasses the components render without further I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from portal.detail.navigator import Grouping, NavMetric, normalise_grouping
+from portal.errors import NotFound
+from portal.qc import QCReadError, effective_status, load_qc, metric_status, status_from_choice, value_kind
+from portal.qc.types import AssetSummary
+from portal.references import Reference, parse
+from portal.store.protocol import AssetQuery, AssetStore
+
+# Value kinds a reviewer can edit in place (the rest are shown read-only).
+EDITABLE_KINDS = frozenset({"number", "string", "bool", "dropdown", "checkbox"})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One status entry: who set what, when (UTC)."""
+
+    evaluator: str
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Curation:
+    """A curation metric's curation type, latest curation and its history (newest first)."""
+
+    type: str
+    latest: Any
+    versions: int
+    history: tuple[tuple[str, datetime], ...]  # (curator, UTC timestamp)
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One metric as the page shows it."""
+
+    index: int
+    name: str
+    description: str | None
+    modality: str
+    modality_name: str
+    stage: str
+    tags: dict[str, str]
+    value: Any
+    kind: str  # value kind: none/bool/number/string/dropdown/checkbox/table/list/json/curation
+    status: str  # own latest status
+    effective: str  # counting towards groups (allow_tag_failures applied)
+    history: tuple[HistoryEntry, ...]
+    reference: str | None
+    references: tuple[Reference, ...]
+    choice_sets_status: bool  # dropdown/checkbox whose options carry statuses
+    evaluated_assets: tuple[str, ...]
+    curation: Curation | None
+    duplicate: bool  # a later metric with the name of an earlier one (edits go to the first)
+
+    @property
+    def editable_value(self) -> bool:
+        """Whether the value widget can be edited (given the right and, if set, "allow edits")."""
+        return self.kind in EDITABLE_KINDS and not self.duplicate
+
+    @property
+    def value_is_set(self) -> bool:
+        """A value already set is read-only unless the reviewer turns on "allow edits"."""
+        if self.kind in ("dropdown", "checkbox"):
+            return self.value.get("value") not in (None, "", [])
+        return self.value not in (None, "")
+
+    def nav(self) -> NavMetric:
+        """The navigator's view of this metric."""
+        return NavMetric(self.index, self.name, self.modality, self.stage, self.tags, self.status, self.effective)
+
+
+@dataclass(frozen=True)
+class AssetDetail:
+    """Everything the asset page shows about one asset."""
+
+    id: str
+    name: str
+    version: int
+    summary: AssetSummary
+    notes: str | None
+    key_experimenters: tuple[str, ...]
+    default_grouping: Grouping
+    allow_tag_failures: tuple[str, ...]
+    metrics: tuple[MetricView, ...]
+    qc_error: str | None  # the QC domain's reason when the document cannot be read
+    derived: tuple[str, ...]  # names of assets derived from this one
+
+    @property
+    def has_qc(self) -> bool:
+        """True when there is a readable quality_control document."""
+        return self.summary.qc_state == "ok" and self.qc_error is None
+
+
+def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> AssetDetail:
+    """The detail view-model of the asset named (or with id) `key`; NotFound if none."""
+    stored = store.get(key) if key else None
+    if stored is None:
+        raise NotFound(f"Asset not found: {key}")
+    summary = stored.summary
+    raw = stored.record.get("quality_control")
+    metrics: tuple[MetricView, ...] = ()
+    notes, experimenters, grouping, allow = None, (), (), ()
+    error = summary.qc_error
+    if summary.qc_state == "ok":
+        try:
+            qc = load_qc(raw)
+        except QCReadError as exc:  # summarise read it; a newer schema might not
+            error = str(exc)
+        else:
+            allow = tuple(qc.allow_tag_failures or ())
+            now = datetime.now(UTC)
+            seen: set[str] = set()
+            views = []
+            for index, metric in enumerate(qc.metrics):
+                views.append(_metric_view(index, metric, allow, now, duplicate=metric.name in seen))
+                seen.add(metric.name)
+            metrics = tuple(views)
+            notes, experimenters = qc.notes, tuple(qc.key_experimenters or ())
+            grouping = normalise_grouping(qc.default_grouping)
+    derived = _derived(store, stored.name) if with_derived else ()
+    return AssetDetail(
+        id=stored.id, name=stored.name, version=stored.version, summary=summary, notes=notes,
+        key_experimenters=experimenters, default_grouping=grouping, allow_tag_failures=allow, metrics=metrics,
+        qc_error=error, derived=derived,
+    )
+
+
+def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, duplicate: bool) -> MetricView:
+    stage = getattr(metric.stage, "value", metric.stage)
+    curation = None
+    if getattr(metric, "object_type", "") == "Curation metric":
+        kind = "curation"
+        curation = _curation(metric)
+    else:
+        kind = value_kind(metric.value)
+        if kind == "list" and not all(isinstance(item, _SCALARS) for item in metric.value):
+            kind = "json"
+    history = tuple(
+        HistoryEntry((entry.evaluator or "").strip(), getattr(entry.status, "value", entry.status),
+                     _utc(entry.timestamp))
+        for entry in metric.status_history
+    )
+    return MetricView(
+        index=index,
+        name=metric.name,
+        description=metric.description,
+        modality=metric.modality.abbreviation,
+        modality_name=metric.modality.name,
+        stage=stage,
+        tags=dict(metric.tags or {}),
+        value=metric.value,
+        kind=kind,
+        status=metric_status(metric, now),
+        effective=effective_status(metric, allow, now),
+        history=history,
+        reference=metric.reference,
+        references=tuple(parse(metric.reference)),
+        choice_sets_status=kind in ("dropdown", "checkbox") and status_from_choice(metric.value) is not None,
+        evaluated_assets=tuple(metric.evaluated_assets or ()),
+        curation=curation,
+        duplicate=duplicate,
+    )
+
+
+def _curation(metric) -> Curation:
+    history = sorted(((h.curator, _utc(h.timestamp)) for h in metric.curation_history or ()),
+                     key=lambda item: item[1], reverse=True)
+    values = metric.value or []
+    return Curation(metric.type, values[-1] if values else None, len(values), tuple(history))
+
+
+def _utc(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _derived(store: AssetStore, name: str) -> tuple[str, ...]:
+    """Assets whose source data is this asset (AIND names derived assets after their source,
+    so a name search narrows it; the source column decides)."""
+    page = store.list_assets(AssetQuery(text=name), limit=100)
+    return tuple(row.name for row in page.rows if row.name != name and row.source == name)

@@ -1,0 +1,160 @@
+"""The metric navigator: grouping levels, the "(untagged)" node, statuses by the schema's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.demo.showcase import showcase_records
+from portal.detail.model import load_detail
+from portal.detail.navigator import (
+    UNTAGGED,
+    NavMetric,
+    build_tree,
+    filter_tree,
+    format_grouping,
+    level_value,
+    node_key,
+    normalise_grouping,
+    parse_grouping,
+    parse_node_key,
+)
+from portal.qc import load_qc
+from portal.store.sql.engine import make_engine
+from portal.store.sql.store import SqlAssetStore
+from tests.records import metric, record
+
+# Positions in the showcase (portal/demo/showcase.py documents the order).
+ECEPHYS_SORTED, FIP, LEGACY_ECEPHYS, FIP_PROCESSED = 2, 3, 8, 13
+
+
+def showcase(position: int) -> dict:
+    return next(rec for i, rec in enumerate(showcase_records()) if i == position)
+
+
+def nav(name, status="Pass", *, tags=None, modality="ecephys", stage="Raw data", effective=None):
+    return NavMetric(0, name, modality, stage, tags or {}, status, effective or status)
+
+
+def leaves(node):
+    return [n for n in node.walk() if not n.children]
+
+
+def test_metrics_without_the_key_go_to_untagged_last_and_none_disappears():
+    metrics = [nav("a", tags={"probe": "B"}), nav("b"), nav("c", tags={"probe": "A"}), nav("d", tags={"probe": ""})]
+    root = build_tree(metrics, (("probe",),))
+    assert [child.label for child in root.children] == ["B", "A", UNTAGGED]
+    assert [m.name for m in root.children[-1].metrics] == ["b", "d"]
+    assert sum(len(leaf.metrics) for leaf in leaves(root)) == len(metrics)
+
+
+def test_tuple_levels_combine_keys():
+    metrics = [nav("f0", tags={"fiber": "Fiber_0"}), nav("cam", tags={"camera": "Face"}),
+               nav("both", tags={"fiber": "Fiber_1", "camera": "Body"}), nav("none")]
+    root = build_tree(metrics, (("fiber", "camera"),))
+    assert [child.label for child in root.children] == ["Fiber_0", "Face", "Fiber_1 / Body", UNTAGGED]
+
+
+def test_modality_and_stage_are_grouping_keys():
+    metrics = [nav("a", modality="ecephys", stage="Raw data"), nav("b", modality="behavior", stage="Processing")]
+    root = build_tree(metrics, (("modality",), ("stage",)))
+    assert [c.label for c in root.children] == ["ecephys", "behavior"]
+    assert root.children[1].children[0].label == "Processing"
+    assert level_value(metrics[0], ("stage",)) == "Raw data"
+
+
+def test_node_status_is_worst_effective_status_and_counts_are_own_statuses():
+    metrics = [nav("a", "Fail", tags={"g": "x"}, effective="Pass"), nav("b", "Pending", tags={"g": "x"}),
+               nav("c", "Fail", tags={"g": "y"})]
+    root = build_tree(metrics, (("g",),))
+    x, y = root.children
+    assert x.status == "Pending" and x.counts == {"Pass": 0, "Fail": 1, "Pending": 1}
+    assert y.status == "Fail"
+    assert root.status == "Fail"
+
+
+def test_filter_keeps_matching_metrics_and_node_statuses():
+    metrics = [nav("a", "Fail", tags={"g": "x"}), nav("b", "Pass", tags={"g": "y"}), nav("c", "Pending",
+                                                                                        tags={"g": "x"})]
+    root = build_tree(metrics, (("g",),))
+    fails = filter_tree(root, "Fail")
+    assert [c.label for c in fails.children] == ["x"]
+    assert [m.name for m in fails.children[0].metrics] == ["a"]
+    assert fails.children[0].status == "Fail" and fails.children[0].counts["Pending"] == 1
+    assert filter_tree(build_tree([nav("p")], ()), "Fail") is None
+    assert filter_tree(root, "all") is root
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(["probe", "group"], (("probe",), ("group",))), ([["probe"], ["fiber", "camera"]], (("probe",),
+                                                                                           ("fiber", "camera"))),
+     ([("a", "b"), "a", ("a", "b")], (("a", "b"), ("a",))), ([], ())],
+)
+def test_normalise_grouping(raw, expected):
+    assert normalise_grouping(raw) == expected
+
+
+def test_grouping_and_node_keys_round_trip_through_urls():
+    grouping = (("modality",), ("fiber", "camera"), ("group",))
+    assert parse_grouping(format_grouping(grouping)) == grouping
+    assert parse_grouping("") is None and parse_grouping(None) is None
+    path = ("Record Node 101#ProbeA", "a/b", UNTAGGED)
+    assert parse_node_key(node_key(path)) == path
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SqlAssetStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+
+
+def _schema_status(record_, **kwargs):
+    return load_qc(record_["quality_control"]).evaluate_status(**kwargs).value
+
+
+@pytest.mark.parametrize("position", [ECEPHYS_SORTED, FIP_PROCESSED, FIP])
+def test_node_statuses_equal_the_schema_with_allow_tag_failures(store, position):
+    rec = showcase(position)
+    store.upsert_many([rec])
+    detail = load_detail(store, rec["name"])
+    metrics = [m.nav() for m in detail.metrics]
+    qc = load_qc(rec["quality_control"])
+    tag_keys = {key for m in qc.metrics for key in m.tags}
+    for key in tag_keys:
+        root = build_tree(metrics, ((key,),))
+        assert root.status == qc.evaluate_status().value
+        for child in root.children:
+            if child.label == UNTAGGED:
+                continue
+            assert child.status == qc.evaluate_status(tag=f"{key}:{child.label}").value, (key, child.label)
+    root = build_tree(metrics, (("modality",),))
+    for child in root.children:
+        assert child.status == _schema_status(rec, modality=_modality(qc, child.label))
+
+
+def _modality(qc, abbreviation):
+    return next(m.modality for m in qc.metrics if m.modality.abbreviation == abbreviation)
+
+
+def test_allowed_failure_node_passes_but_counts_its_fail(store):
+    rec = showcase(ECEPHYS_SORTED)  # allow_tag_failures: probe:ProbeD
+    store.upsert_many([rec])
+    detail = load_detail(store, rec["name"])
+    root = build_tree([m.nav() for m in detail.metrics], (("probe",),))
+    probe_d = next(c for c in root.children if c.label == "ProbeD")
+    assert probe_d.counts["Fail"] >= 1
+    assert probe_d.status != "Fail"
+
+
+def test_default_grouping_of_a_1x_document_is_by_evaluation(store):
+    rec = showcase(LEGACY_ECEPHYS)
+    store.upsert_many([rec])
+    detail = load_detail(store, rec["name"])
+    assert detail.default_grouping == (("evaluation",),)
+    root = build_tree([m.nav() for m in detail.metrics], detail.default_grouping)
+    assert "Drift map" in [c.label for c in root.children]
+
+
+def test_load_detail_marks_duplicate_names(store):
+    store.upsert_many([record("dup", metrics=[metric("same", "Pass"), metric("same", "Fail")])])
+    detail = load_detail(store, "dup")
+    assert [m.duplicate for m in detail.metrics] == [False, True]

@@ -1,0 +1,261 @@
+"""The asset page over HTTP (Flask test client): layouts, the annotation service, and
+direct POSTs to the write callback (refused on the server for viewers and anonymous users)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from components import ids
+from portal import create_app
+from portal.annotation_service import submit
+from portal.detail import edits as edit_state
+from portal.errors import Forbidden, InvalidInput
+from portal.store.protocol import UNSET, Annotation, MetricEdit
+from tests.auth_helpers import add_user, login
+from tests.records import metric, record
+from tests.walk import find_by_id, iter_tree, texts
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    store = app.server.extensions["qc_portal"].store
+    store.upsert_many([
+        record("ecephys_1", _id="id-1", notes="first notes", metrics=[
+            metric("drift", "Pending", tags={"probe": "A"}, value=12.5),
+            metric("rms", "Pass", tags={"probe": "B"}, value=0),
+            metric("untagged one", "Fail"),
+        ]),
+        record("broken", qc={"metrics": [{"name": "x"}], "default_grouping": []}),
+        record("bare", qc=False),
+    ])
+    add_user(app, "ann", "annotator", display_name="Ann Reviewer")
+    add_user(app, "vic", "viewer")
+    return app
+
+
+@pytest.fixture
+def store(app):
+    return app.server.extensions["qc_portal"].store
+
+
+def page_layout(app, name, **query):
+    from callbacks.asset.page import layout
+
+    with app.server.test_request_context(f"/asset/{name}"):
+        return layout(name=name, **query)
+
+
+def test_unknown_asset(app):
+    tree = page_layout(app, "nope")
+    assert "Asset not found: nope" in texts(tree)
+
+
+def test_unreadable_document_shows_the_domain_reason(app, store):
+    tree = page_layout(app, "broken")
+    assert "cannot be read" in texts(tree)
+    assert store.get("broken").summary.qc_error in texts(tree)
+
+
+def test_asset_without_qc(app):
+    assert "no quality control" in texts(page_layout(app, "bare"))
+
+
+def test_page_by_name_and_by_id(app):
+    for key in ("ecephys_1", "id-1", "ecephys%5F1"):
+        tree = page_layout(app, key)
+        root = find_by_id(tree, ids.DETAIL_PAGE)[0]
+        assert root.__dict__["data-asset"] == "ecephys_1"
+    tree = page_layout(app, "ecephys_1")
+    assert "first notes" in [n.value for n in find_by_id(tree, ids.DETAIL_NOTES)]
+    project = [n for n in iter_tree(tree) if getattr(n, "className", "") == "project-link"][0]
+    assert project.href == "/project/Alpha"
+
+
+def test_navigator_has_an_untagged_node_and_shows_the_first_leaf(app):
+    tree = page_layout(app, "ecephys_1", group="probe")
+    nodes = [n.__dict__["data-node"] for n in find_by_id(tree, None, attr="data-node")]
+    assert nodes == ["", "A", "B", "(untagged)"]
+    cards = [n.__dict__["data-metric"] for n in find_by_id(tree, None, attr="data-metric")]
+    assert cards == ["drift"]
+
+
+def test_url_chooses_grouping_filter_and_node(app):
+    tree = page_layout(app, "ecephys_1", group="probe", node="(untagged)")
+    assert [n.__dict__["data-metric"] for n in find_by_id(tree, None, attr="data-metric")] == ["untagged one"]
+    tree = page_layout(app, "ecephys_1", group="none", show="Pending")
+    assert [n.__dict__["data-metric"] for n in find_by_id(tree, None, attr="data-metric")] == ["drift"]
+
+
+def test_read_only_for_anonymous_visitors(app):
+    tree = page_layout(app, "ecephys_1")
+    root = find_by_id(tree, ids.DETAIL_PAGE)[0]
+    assert root.__dict__["data-can-edit"] == "false"
+    assert find_by_id(tree, ids.DETAIL_NOTES)[0].disabled is True
+
+
+# -- the annotation service -----------------------------------------------------------------------
+
+
+def test_service_writes_with_the_server_side_name_and_utc_time(app, store):
+    from portal.auth import User
+
+    portal = app.server.extensions["qc_portal"]
+    user = User(portal.users.get("ann"))
+    before = datetime.now(UTC)
+    version = store.get("ecephys_1").version
+    edit = MetricEdit("drift", status="Fail", seen_history=1)
+    result = submit(portal, user, Annotation("ecephys_1", version, (edit,)))
+    assert result.applied
+    history = store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]
+    assert history[-1]["evaluator"] == "Ann Reviewer" and history[-1]["status"] == "Fail"
+    stamp = datetime.fromisoformat(history[-1]["timestamp"].replace("Z", "+00:00"))
+    assert stamp.utcoffset().total_seconds() == 0 and stamp >= before.replace(microsecond=0)
+
+
+@pytest.mark.parametrize("who", ["vic", None, "anonymous"])
+def test_service_refuses_viewers_and_anonymous_and_writes_nothing(app, store, who):
+    from portal.auth import Anonymous, User
+
+    portal = app.server.extensions["qc_portal"]
+    user = {"vic": lambda: User(portal.users.get("vic")), None: lambda: None, "anonymous": Anonymous}[who]()
+    before = store.get("ecephys_1")
+    with pytest.raises(Forbidden):
+        submit(portal, user, Annotation("ecephys_1", before.version, (MetricEdit("drift", status="Fail"),)))
+    assert store.get("ecephys_1").version == before.version
+    assert not [e for e in store.audit_log(asset="ecephys_1") if e.action == "annotate"]
+
+
+# -- direct POSTs to the write callback -------------------------------------------------------------
+
+
+def _callback(client, input_id):
+    deps = client.get("/_dash-dependencies").get_json()
+    return next(d for d in deps if any(i["id"] == input_id for i in d["inputs"]))
+
+
+def _outputs(spec: str) -> list[dict]:
+    parts = spec.strip(".").split("...") if spec.startswith("..") else [spec]
+    out = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        out.append({"id": component, "property": prop})
+    return out
+
+
+def post_submit(client, edits, asset):
+    dep = _callback(client, ids.DETAIL_SUBMIT)
+    state_values = {ids.DETAIL_EDITS: edits, ids.DETAIL_ASSET: asset, ids.DETAIL_REFRESH: 0}
+    body = {
+        "output": dep["output"],
+        "outputs": _outputs(dep["output"]),
+        "inputs": [{"id": ids.DETAIL_SUBMIT, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.DETAIL_SUBMIT}.n_clicks"],
+        "state": [{"id": s["id"], "property": s["property"], "value": state_values[s["id"]]} for s in dep["state"]],
+    }
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def _edits(store, status="Fail"):
+    stored = store.get("ecephys_1")
+    state = {"metrics": {"drift": {"status": status, "seen_history": 1, "seen_status": "Pending",
+                                   "version": stored.version}}}
+    asset = {"id": stored.id, "name": stored.name, "version": stored.version, "notes": "first notes"}
+    return {stored.id: state}, asset
+
+
+@pytest.mark.parametrize("who", [None, "vic"])
+def test_direct_post_to_the_write_callback_is_refused(app, store, who):
+    client = app.server.test_client()
+    if who:
+        assert login(client, who).status_code == 302
+    edits, asset = _edits(store)
+    before = store.get("ecephys_1").version
+    response = post_submit(client, edits, asset)
+    body = response.get_data(as_text=True)
+    assert "Sign in as an annotator" in body or "may not annotate" in body
+    assert store.get("ecephys_1").version == before
+    history = store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]
+    assert [h["status"] for h in history] == ["Pending"]
+
+
+def test_annotator_post_writes_and_reports_conflicts(app, store):
+    client = app.server.test_client()
+    login(client, "ann")
+    edits, asset = _edits(store)
+    response = post_submit(client, edits, asset)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "Saved 1 change" in response.get_data(as_text=True)
+    history = store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]
+    assert history[-1]["evaluator"] == "Ann Reviewer"
+    # The same (now stale) edits again: a conflict with the entry just written; nothing lost.
+    again = post_submit(client, edits, asset)
+    text = again.get_data(as_text=True)
+    assert "Someone else changed these" in text and "Re-apply mine" in text
+    assert len(store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]) == 2
+
+
+# -- the browser's edit state -------------------------------------------------------------------------
+
+
+BASE = {"name": "drift", "kind": "number", "status": "Pending", "n": 1, "value": 12.5, "choice": False, "version": 3}
+
+
+def test_record_and_revert_edits():
+    state = edit_state.record({}, BASE, status="Fail")
+    assert state["metrics"]["drift"]["status"] == "Fail" and state["metrics"]["drift"]["seen_history"] == 1
+    state = edit_state.record(state, BASE, value=13)
+    assert state["metrics"]["drift"]["value"] == 13
+    state = edit_state.record(state, BASE, value=12.5)
+    state = edit_state.record(state, BASE, status="Pending")
+    assert edit_state.is_empty(state)
+    assert edit_state.is_empty(edit_state.record({}, BASE, value=None))  # an emptied number input
+
+
+def test_choice_edits_imply_their_status():
+    base = {**BASE, "kind": "dropdown", "choice": True,
+            "value": {"value": "", "options": ["ok", "bad"], "status": ["Pass", "Fail"], "type": "dropdown"}}
+    state = edit_state.record({}, base, value="bad")
+    assert state["metrics"]["drift"]["value"] == "bad"
+    assert state["metrics"]["drift"]["seen_value"] == base["value"]
+    assert edit_state.implied_status(base, "bad") == "Fail"
+    annotation = edit_state.to_annotation("a", state)
+    assert annotation.edits[0].status is None and annotation.edits[0].value == "bad"
+
+
+def test_to_annotation_uses_the_oldest_version_and_validates():
+    state = {"metrics": {"a": {"status": "Fail", "seen_history": 2, "version": 5},
+                         "b": {"value": 3, "seen_value": 1, "seen_history": 1, "version": 4}},
+             "notes": "n", "seen_notes": None, "notes_version": 6}
+    annotation = edit_state.to_annotation("x", state)
+    assert annotation.base_version == 4 and annotation.notes == "n"
+    assert annotation.edits[0].value is UNSET and annotation.edits[1].seen_value == 1
+    for bad in (None, {}, {"metrics": {"a": {"status": "Maybe", "seen_history": 1, "version": 1}}},
+                {"metrics": {"a": {"status": "Fail", "seen_history": -1, "version": 1}}},
+                {"metrics": {"a": {"status": "Fail", "seen_history": 1, "version": "1"}}}):
+        with pytest.raises(InvalidInput):
+            edit_state.to_annotation("x", bad)
+
+
+def test_keep_mine_acknowledges_theirs_and_drop_mine_removes_the_edit():
+    state = {"metrics": {"drift": {"status": "Pass", "seen_history": 1, "version": 3}}}
+    conflict = {"metric": "drift", "field": "status", "theirs": [{"status": "Fail", "evaluator": "Bo"}],
+                "yours": "Pass", "version": 4}
+    kept = edit_state.keep_mine(state, conflict)
+    assert kept["metrics"]["drift"]["seen_history"] == 2 and kept["metrics"]["drift"]["version"] == 4
+    assert state["metrics"]["drift"]["seen_history"] == 1  # not mutated
+    assert edit_state.is_empty(edit_state.drop_mine(state, conflict))
+    notes = {"metrics": {}, "notes": "mine", "seen_notes": "old", "notes_version": 1}
+    notes_conflict = {"metric": "", "field": "notes", "theirs": "theirs", "yours": "mine", "version": 2}
+    assert edit_state.keep_mine(notes, notes_conflict)["seen_notes"] == "theirs"
+    assert edit_state.is_empty(edit_state.drop_mine(notes, notes_conflict))
+
+
+def test_changes_preview():
+    state = {"metrics": {"drift": {"status": "Fail", "seen_status": "Pending", "seen_history": 1, "version": 1}},
+             "notes": "new", "seen_notes": "old", "notes_version": 1}
+    assert [(c.metric, c.field, c.old, c.new) for c in edit_state.changes(state)] == [
+        ("", "notes", "old", "new"), ("drift", "status", "Pending", "Fail")]
