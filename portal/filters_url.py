@@ -1,0 +1,159 @@
+"""The overview's filters <-> the URL query string (the one place that knows the keys).
+
+Every view of the overview is a deep link: `?project=A&project=B&status=Fail&from=2025-01-01`.
+Keys (repeat a key for several values):
+
+    project, modality, subject, status, level, from, to, q,
+    source (raw asset a derived asset was made from), metric, metric_status, pending=1
+
+Parsing never fails: a value that cannot be used (a bad date, an unknown status or
+level, an unknown key) is dropped and explained in `ParsedQuery.notes`, which the page
+shows. `to_search(parse(x).query)` is canonical: the same filters give the same URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qs, quote, urlencode
+
+from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
+from portal.store.protocol import AssetQuery
+
+ASSET_STATUSES = (PASS, FAIL, PENDING, NO_QC, UNREADABLE)
+METRIC_STATUSES = (PASS, FAIL, PENDING)
+LEVELS = ("raw", "derived")
+# URL key -> AssetQuery field, in the order the URL lists them.
+KEYS = {
+    "project": "project",
+    "modality": "modality",
+    "subject": "subject",
+    "status": "status",
+    "level": "level",
+    "from": "acquired_from",
+    "to": "acquired_to",
+    "q": "text",
+    "source": "source",
+    "metric": "metric",
+    "metric_status": "metric_status",
+    "pending": "pending",
+}
+MAX_VALUES = 100  # per key: a longer list is cut (and said so)
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The filters read from a query string, and what was ignored (one sentence each)."""
+
+    query: AssetQuery
+    notes: tuple[str, ...] = ()
+
+
+def _status_lookup(names: tuple[str, ...]) -> dict[str, str]:
+    folded = {name.lower(): name for name in names}
+    folded.update({name.lower().replace(" ", "_"): name for name in names})
+    folded.update({name.lower().replace(" ", ""): name for name in names})
+    return folded
+
+
+_ASSET_STATUS = _status_lookup(ASSET_STATUSES)
+_METRIC_STATUS = _status_lookup(METRIC_STATUSES)
+
+
+def _values(params: Mapping, key: str) -> list[str]:
+    raw = params.get(key)
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [str(item).strip() for item in items if item is not None and str(item).strip()]
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _choose(values: list[str], lookup: dict[str, str], key: str, allowed: tuple[str, ...], notes: list[str]):
+    chosen = []
+    for value in values:
+        known = lookup.get(value.lower())
+        if known is None:
+            notes.append(f"Ignored {key} {value!r}: use one of {', '.join(allowed)}.")
+        else:
+            chosen.append(known)
+    return _unique(chosen)
+
+
+def _date(values: list[str], key: str, notes: list[str]) -> date | None:
+    if not values:
+        return None
+    try:
+        return date.fromisoformat(values[-1])
+    except ValueError:
+        notes.append(f"Ignored {key} date {values[-1]!r}: expected YYYY-MM-DD.")
+        return None
+
+
+def parse_query(params: Mapping | str | None) -> ParsedQuery:
+    """Filters from a query string ("?a=1&a=2") or a mapping of key -> value or list of values."""
+    if params is None:
+        params = {}
+    if isinstance(params, str):
+        params = parse_qs(params.lstrip("?"), keep_blank_values=False)
+    notes: list[str] = []
+    unknown = sorted(key for key in params if key not in KEYS)
+    if unknown:
+        notes.append(f"Ignored unknown filter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
+    values = {}
+    for key in KEYS:
+        got = _values(params, key)
+        if len(got) > MAX_VALUES:
+            notes.append(f"Only the first {MAX_VALUES} values of {key} are used.")
+            got = got[:MAX_VALUES]
+        values[key] = got
+    level_lookup = {level: level for level in LEVELS}
+    query = AssetQuery(
+        project=_unique(values["project"]),
+        modality=_unique(values["modality"]),
+        subject=_unique(values["subject"]),
+        status=_choose(values["status"], _ASSET_STATUS, "status", ASSET_STATUSES, notes),
+        level=_choose(values["level"], level_lookup, "level", LEVELS, notes),
+        acquired_from=_date(values["from"], "from", notes),
+        acquired_to=_date(values["to"], "to", notes),
+        text=" ".join(values["q"])[:200],
+        source=_unique(values["source"]),
+        metric=_unique(values["metric"]),
+        metric_status=_choose(values["metric_status"], _METRIC_STATUS, "metric_status", METRIC_STATUSES, notes),
+        pending=bool(values["pending"]) and values["pending"][-1].lower() in _TRUE,
+    )
+    if query.acquired_from and query.acquired_to and query.acquired_from > query.acquired_to:
+        notes.append("The 'from' date is after the 'to' date: no asset can match.")
+    return ParsedQuery(query, tuple(notes))
+
+
+def query_pairs(query: AssetQuery) -> list[tuple[str, str]]:
+    """(URL key, value) pairs of a query, in the canonical order."""
+    pairs: list[tuple[str, str]] = []
+    for key, field in KEYS.items():
+        value = getattr(query, field)
+        if isinstance(value, tuple):
+            pairs.extend((key, item) for item in value)
+        elif isinstance(value, date):
+            pairs.append((key, value.isoformat()))
+        elif value is True:
+            pairs.append((key, "1"))
+        elif isinstance(value, str) and value:
+            pairs.append((key, value))
+    return pairs
+
+
+def to_search(query: AssetQuery) -> str:
+    """The query string of a query ("" when nothing is filtered), spaces as %20."""
+    pairs = query_pairs(query)
+    return "?" + urlencode(pairs, quote_via=quote) if pairs else ""
+
+
+def is_filtered(query: AssetQuery) -> bool:
+    """True when any filter is set."""
+    return query != AssetQuery()
