@@ -7,8 +7,10 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import asset, home, not_found
+    from callbacks import asset, grid, not_found, overview, project
 
-    home.register(app)
+    overview.register(app)
+    grid.register(app)
+    project.register(app)
     asset.register(app)
     not_found.register(app)

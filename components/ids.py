@@ -11,11 +11,43 @@ PAGE_ALERT = "page-alert"
 URL = "url"
 NAV_USER = "nav-user"
 
-# Home (landing) page
-HOME_REFRESH = "home-refresh"
-HOME_BODY = "home-body"
-
 # --- Overview page and project page (issue: overview) ---------------------------------
+OVERVIEW_URL = "overview-url"  # the page's own dcc.Location (refresh=False): the filters' source of truth
+OVERVIEW_PROJECT = "overview-project"  # filter bar: dropdowns (multi)
+OVERVIEW_MODALITY = "overview-modality"
+OVERVIEW_SUBJECT = "overview-subject"
+OVERVIEW_STATUS = "overview-status"  # filter bar: checklists
+OVERVIEW_LEVEL = "overview-level"
+OVERVIEW_DATES = "overview-dates"  # DatePickerRange: acquisition from / to
+OVERVIEW_SEARCH = "overview-search"  # free text on the asset name
+OVERVIEW_CLEAR = "overview-clear"  # clears every filter
+OVERVIEW_CHIPS = "overview-chips"  # the filters without a widget (source, metric, pending), removable
+OVERVIEW_NOTES = "overview-notes"  # what the URL held that was ignored, and why
+OVERVIEW_BODY = "overview-body"  # the empty / no-match / no-QC / error message, when there is one
+OVERVIEW_COUNTS = "overview-counts"  # the headline count cards
+OVERVIEW_CHARTS = "overview-charts"  # the charts' wrapper (hidden when there is nothing to chart)
+OVERVIEW_PROJECT_LINKS = "overview-project-links"  # links to the project summaries under the project chart
+OVERVIEW_EXPORT = "overview-export"  # link to the CSV export of the filtered set
+OVERVIEW_GRID = "overview-grid"  # dash-ag-grid, infinite row model
+OVERVIEW_GRID_REFRESH = "overview-grid-refresh"  # dcc.Store: bumped when the grid must reload its rows
+OVERVIEW_GRID_WRAP = "overview-grid-wrap"  # the grid card (hidden when nothing matches)
+OVERVIEW_COLUMNS = "overview-columns"  # checklist of visible grid columns (persisted in the browser)
+OVERVIEW_COLUMNS_TOGGLE = "overview-columns-toggle"  # the button opening that checklist
+OVERVIEW_CHART_PROJECT = "overview-chart-project"  # plotly graphs
+OVERVIEW_CHART_MODALITY = "overview-chart-modality"
+OVERVIEW_CHART_HEATMAP = "overview-chart-heatmap"
+PROJECT_PAGE = "project-page"  # the project summary page's root (carries data-project)
+
+
+def overview_count(status: str) -> dict:
+    """A headline count card of the overview; clicking it filters by that status ("total": clears it)."""
+    return {"type": "overview-count", "status": status}
+
+
+def overview_chip(key: str) -> dict:
+    """The remove button of one widget-less filter chip (URL key: source, metric, metric_status, pending)."""
+    return {"type": "overview-chip", "key": key}
+
 
 # --- Asset detail page (issue: detail) ------------------------------------------------
 DETAIL_PAGE = "detail-page"  # the page's root (carries data-asset)
@@ -33,7 +65,9 @@ DETAIL_LIMIT = "detail-limit"  # dcc.Store: how many metrics of the node are sho
 DETAIL_URL_SYNC = "detail-url-sync"  # dcc.Store written by the clientside URL sync
 DETAIL_NOTES = "detail-notes"  # the asset-level notes (textarea for annotators)
 DETAIL_ALLOW_EDITS = "detail-allow-edits"  # switch: edit values that are already set
-DETAIL_CHANGES = "detail-changes"  # change counter, preview and Submit (shown when something changed)
+DETAIL_CHANGES = "detail-changes"  # the bar: change counter, preview and Submit (shown when something changed)
+DETAIL_CHANGE_COUNT = "detail-change-count"
+DETAIL_PREVIEW = "detail-preview"
 DETAIL_SUBMIT = "detail-submit"
 DETAIL_DISCARD = "detail-discard"
 DETAIL_RESULT = "detail-result"  # the outcome of the last submit (saved / conflicts)

@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks.shell import layout as app_layout
     from portal.auth import init_auth
     from portal.context import build_portal
+    from portal.export import init_export
     from portal.references.route import init_references
     from portal.secret import secret_key
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.extensions[EXTENSION] = portal
     init_auth(server, portal.users)
     _routes(server)
+    init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     init_references(server)  # /references/<asset>/<path>: files of local asset folders
 
     app = dash.Dash(

@@ -48,15 +48,17 @@ def test_session_cookie_flags(app):
     assert app.server.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-def test_home_layout_shows_store_counts(app):
-    from callbacks.home import layout
+def test_overview_layout_shows_store_counts(app):
+    from callbacks.overview import layout
 
     with app.server.test_request_context("/"):
         tree = layout()
-    counts = {c.__dict__.get("data-count"): texts(c) for c in find_by_id(tree, None, attr="data-count")}
+    counts = {c.id["status"]: texts(c) for c in find_by_id(tree, None, attr="data-count")}
     assert "3" in counts["total"]
     assert "1" in counts["Fail"] and "1" in counts["Pass"] and "1" in counts["No QC"]
-    assert "Alpha" in texts(tree) and "behavior" in texts(tree)
+    figures = [g.figure for g in find_by_id(tree, None, attr="figure")]
+    assert any("Alpha" in (trace.y or ()) for fig in figures for trace in fig.data)
+    assert any("behavior" in (trace.y or ()) for fig in figures for trace in fig.data)
 
 
 def _dispatch(client, output: str, inputs: list[dict]):
@@ -65,13 +67,19 @@ def _dispatch(client, output: str, inputs: list[dict]):
     return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
 
 
-def test_refresh_callback_over_http_reflects_new_assets(app, client):
-    client.get("/")
+def _overview_update(client, search: str = ""):
+    """The overview's callback as the back button fires it: it re-reads the counts."""
+    from tests.dash_client import DashClient
+
+    return DashClient(client).call(f"{ids.OVERVIEW_URL}.search", {f"{ids.OVERVIEW_URL}.search": search},
+                                   [f"{ids.OVERVIEW_URL}.search"])
+
+
+def test_overview_callback_over_http_reflects_new_assets(app, client):
     app.server.extensions["qc_portal"].store.upsert_many([record("d", project="Delta")])
-    response = _dispatch(client, f"{ids.HOME_BODY}.children", [{"id": ids.HOME_REFRESH, "property": "n_clicks",
-                                                                   "value": 1}])
-    assert response.status_code == 200
-    assert "Delta" in response.get_data(as_text=True)
+    status, data = _overview_update(client)
+    assert status == 200
+    assert "Delta" in json.dumps(data)
 
 
 def test_store_down_shows_a_message_not_a_traceback(tmp_path):
@@ -87,7 +95,7 @@ def test_store_down_shows_a_message_not_a_traceback(tmp_path):
         assert client.get("/healthz").status_code == 200
     finally:
         server.stop()
-    from callbacks.home import layout
+    from callbacks.overview import layout
 
     with app.server.test_request_context("/"):
         tree = layout()
@@ -96,9 +104,8 @@ def test_store_down_shows_a_message_not_a_traceback(tmp_path):
     message = texts(alert[0])
     assert "Store unavailable" in message and "did not answer" in message
     assert "Traceback" not in message
-    response = _dispatch(client, f"{ids.HOME_BODY}.children", [{"id": ids.HOME_REFRESH, "property": "n_clicks",
-                                                                   "value": 1}])
-    assert response.status_code == 200 and "Store unavailable" in response.get_data(as_text=True)
+    status, data = _overview_update(client, "?status=Fail")
+    assert status == 200 and "Store unavailable" in json.dumps(data)
 
 
 def test_unknown_page_says_not_found(client):
@@ -114,7 +121,7 @@ def test_two_apps_each_have_their_callbacks(settings, tmp_path):
     second = create_app(load_settings(data_dir=tmp_path / "other", secret_key="x"))
     for app in (first, second):
         deps = app.server.test_client().get("/_dash-dependencies").get_json()
-        assert any(ids.HOME_BODY in d["output"] for d in deps)
+        assert any(ids.OVERVIEW_BODY in d["output"] for d in deps)
 
 
 def test_unexpected_callback_error_shows_a_short_message(app, caplog):

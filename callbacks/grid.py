@@ -1,0 +1,49 @@
+"""The overview's asset grid: rows page by page from the store, and the column chooser."""
+
+from __future__ import annotations
+
+import logging
+
+import dash
+from dash import Input, Output, State, set_props
+from dash.exceptions import PreventUpdate
+
+from components import ids
+from components.grid import column_defs
+from portal.context import current_portal
+from portal.errors import PortalError
+from portal.filters_url import parse_query
+from portal.grid import apply_filter_model, page_request
+
+log = logging.getLogger(__name__)
+
+
+def rows(request: dict | None, search: str | None) -> dict:
+    """The getRowsResponse for one getRowsRequest under the URL's filters."""
+    if not request:
+        raise PreventUpdate
+    query = apply_filter_model(parse_query(search).query, request.get("filterModel"))
+    try:
+        return page_request(current_portal().store, query, request)
+    except PortalError as exc:
+        # An empty block keeps the grid usable; the banner says why there are no rows.
+        log.warning("grid rows: %s", exc)
+        set_props(ids.ERROR_BANNER, {"children": exc.message, "is_open": True})
+        return {"rowData": [], "rowCount": 0}
+
+
+def register(app: dash.Dash) -> None:
+    """Register the grid's callbacks on `app`."""
+
+    @app.callback(
+        Output(ids.OVERVIEW_GRID, "getRowsResponse"),
+        Input(ids.OVERVIEW_GRID, "getRowsRequest"),
+        State(ids.OVERVIEW_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def get_rows(request, search):
+        return rows(request, search)
+
+    @app.callback(Output(ids.OVERVIEW_GRID, "columnDefs"), Input(ids.OVERVIEW_COLUMNS, "value"))
+    def choose_columns(visible):
+        return column_defs(visible)

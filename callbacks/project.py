@@ -1,0 +1,37 @@
+"""The project summary page `/project/<name>`: built per request from the store."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote
+
+import dash
+
+from components.project import project_page
+from components.shell import error_panel
+from portal.context import current_portal
+from portal.errors import PortalError
+from portal.project_view import project_view
+
+log = logging.getLogger(__name__)
+
+
+def layout(project: str = "", **_query):
+    """The summary of one project (the path segment is the URL-encoded project name)."""
+    name = unquote(project)
+    try:
+        return project_page(project_view(current_portal().store, name))
+    except PortalError as exc:
+        log.warning("project page %r: %s", name, exc)
+        return error_panel(exc.title, exc.message)
+
+
+def title(project: str = "", **_kw) -> str:
+    """The browser tab's title."""
+    return f"{unquote(project)} · QC Portal"
+
+
+def register(app: dash.Dash) -> None:
+    """Register the page on `app`."""
+    dash.register_page("project", path_template="/project/<project>", title=title, name="Project",
+                       layout=layout)

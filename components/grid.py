@@ -1,0 +1,120 @@
+"""The overview's asset grid (dash-ag-grid, infinite row model): columns and component.
+
+Rows come from callbacks.grid page by page; sorting and filtering happen in the store.
+Cell renderers (assets/dashAgGridComponentFunctions.js) build links and status pills
+from text nodes only, never HTML from data. Column widths, order, sort and visibility
+persist per browser (`columnState` in local storage, and the column chooser's choice).
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import ids
+from components.status import STATUS_COLORS
+from portal.grid import FILTER_FIELDS, MAX_CONDITIONS, filter_model
+from portal.store.protocol import SORTABLE, AssetQuery
+
+_TEXT = {"filter": "agTextColumnFilter",
+         "filterParams": {"filterOptions": ["equals"], "maxNumConditions": MAX_CONDITIONS,
+                          "buttons": ["reset", "apply"], "closeOnApply": True}}
+_UTC_MINUTES = {"function": "params.value ? params.value.slice(0, 16).replace('T', ' ') : ''"}
+
+# (field, header, extra column options); every field is a grid field id of the issue.
+_COLUMNS = [
+    ("name", "Asset", {"cellRenderer": "AssetLink", "pinned": "left", "width": 320,
+                       "filter": "agTextColumnFilter",
+                       "filterParams": {"filterOptions": ["contains"], "maxNumConditions": 1,
+                                        "buttons": ["reset", "apply"], "closeOnApply": True}}),
+    ("project", "Project", {"cellRenderer": "ProjectLink", "width": 200, **_TEXT}),
+    ("subject_id", "Subject", {"width": 110, **_TEXT}),
+    ("modalities", "Modalities", {"width": 160, **_TEXT}),
+    ("acquired", "Acquired (UTC)", {"width": 160, "valueFormatter": _UTC_MINUTES, "filter": "agDateColumnFilter",
+                                    "filterParams": {"filterOptions": ["equals", "greaterThan", "lessThan", "inRange"],
+                                                     "inRangeInclusive": True, "maxNumConditions": 1,
+                                                     "buttons": ["reset", "apply"], "closeOnApply": True}}),
+    ("level", "Level", {"width": 100, **_TEXT}),
+    ("status", "QC status", {"cellRenderer": "StatusPill", "width": 120, **_TEXT}),
+    ("modality_status", "Status per modality", {"cellRenderer": "ModalityStatus", "width": 260}),
+    ("pending", "Pending", {"width": 100, "type": "numericColumn", "headerTooltip": "Pending metrics"}),
+    ("fail", "Fail", {"width": 90, "type": "numericColumn", "headerTooltip": "Failing metrics"}),
+    ("last_review", "Last review", {"width": 190, "headerTooltip": "Who set a status last, and when (UTC)"}),
+    ("source", "Raw source", {"cellRenderer": "AssetLink", "width": 280,
+                              "headerTooltip": "The raw asset a derived asset was made from", **_TEXT}),
+]
+HIDEABLE = [(field, header) for field, header, _ in _COLUMNS if field != "name"]
+DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field != "modalities"]
+
+
+def column_defs(visible: list[str] | None = None) -> list[dict]:
+    """Column definitions; columns not in `visible` are hidden (the asset name always shows)."""
+    shown = set(DEFAULT_VISIBLE if visible is None else visible) | {"name"}
+    asset_base = dash.get_relative_path("/asset/")
+    project_base = dash.get_relative_path("/project/")
+    defs = []
+    for field, header, extra in _COLUMNS:
+        column = {"field": field, "colId": field, "headerName": header, "sortable": field in SORTABLE,
+                  "filter": False, "hide": field not in shown, **extra}
+        if field not in FILTER_FIELDS:
+            column["filter"] = False
+        renderer = column.get("cellRenderer")
+        if renderer == "AssetLink":
+            column["cellRendererParams"] = {"base": asset_base}
+        elif renderer == "ProjectLink":
+            column["cellRendererParams"] = {"base": project_base}
+        elif renderer in ("StatusPill", "ModalityStatus"):
+            column["cellRendererParams"] = {"colors": STATUS_COLORS}
+        defs.append(column)
+    return defs
+
+
+def asset_grid(query: AssetQuery) -> dag.AgGrid:
+    """The grid; its first rows are requested by the browser as soon as it mounts."""
+    return dag.AgGrid(
+        id=ids.OVERVIEW_GRID,
+        columnDefs=column_defs(),
+        defaultColDef={"resizable": True, "suppressHeaderMenuButton": False},
+        rowModelType="infinite",
+        getRowId="params.data.id",
+        dashGridOptions={
+            "cacheBlockSize": 100,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": 100,
+            "rowBuffer": 20,
+            "animateRows": False,
+            "tooltipShowDelay": 300,
+            # Filters of the URL, applied before the first rows are asked for.
+            "initialState": {"filter": {"filterModel": filter_model(query)}},
+            "localeText": {"noRowsToShow": "No asset matches these filters."},
+        },
+        persistence=True,
+        persisted_props=["columnState"],
+        persistence_type="local",
+        style={"height": "620px"},
+        className="asset-grid",
+    )
+
+
+def column_chooser() -> html.Div:
+    """A "Columns" button with a checklist of the hideable columns (persisted in the browser)."""
+    return html.Div(
+        [
+            dbc.Button("Columns", id=ids.OVERVIEW_COLUMNS_TOGGLE, color="secondary", outline=True, size="sm"),
+            dbc.Popover(
+                dbc.PopoverBody(dbc.Checklist(
+                    id=ids.OVERVIEW_COLUMNS,
+                    options=[{"label": header, "value": field} for field, header in HIDEABLE],
+                    value=DEFAULT_VISIBLE,
+                    persistence=True,
+                    persistence_type="local",
+                )),
+                target=ids.OVERVIEW_COLUMNS_TOGGLE,
+                trigger="legacy",
+                placement="bottom-end",
+            ),
+        ],
+        className="d-inline-block",
+    )

@@ -1,0 +1,196 @@
+"""The project summary page `/project/<name>`, rendered from a ProjectView (no I/O)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.charts import weekly_bars
+from components.overview import export_href
+from components.status import STATUS_COLORS, status_badge
+from portal.filters_url import to_search
+from portal.project_view import ProjectView, worst_status
+from portal.qc.types import FAIL, PASS, PENDING
+from portal.store.protocol import AssetQuery
+from portal.views import STATUS_ORDER
+
+
+def _overview_href(query: AssetQuery) -> str:
+    return dash.get_relative_path("/") + to_search(query)
+
+
+def _asset_href(name: str) -> str:
+    return dash.get_relative_path("/asset/" + quote(name, safe=""))
+
+
+def project_page(view: ProjectView) -> html.Div:
+    """The whole page for one project (or a message when it has no assets)."""
+    grid = AssetQuery(project=(view.project,))
+    header = html.Div(
+        [
+            html.Div([html.A("Overview", href=dash.get_relative_path("/")), " / project"],
+                     className="small text-muted"),
+            html.Div(
+                [html.H2(view.project, className="h4 mb-0 me-auto"),
+                 dbc.Button("Open in the asset grid", href=_overview_href(grid), color="primary", size="sm",
+                            outline=True, external_link=False),
+                 html.A("Export CSV", href=export_href(grid), download="",
+                        className="btn btn-outline-secondary btn-sm")],
+                className="d-flex align-items-center gap-2",
+            ),
+        ],
+        className="mb-3",
+    )
+    if view.total == 0:
+        body = [html.Div(dbc.Alert(f"No asset belongs to the project \u201c{view.project}\u201d.",
+                                   color="secondary"), **{"data-state": "empty"})]
+    else:
+        body = [
+            _totals(view),
+            dbc.Row(
+                [
+                    dbc.Col(_card("Status per modality and stage (assets)", _stage_table(view)), lg=6),
+                    dbc.Col(_card("QC status by acquisition week", _weekly(view)), lg=6),
+                ],
+                className="g-3 mb-3",
+            ),
+            _card("Metrics ranked by failure, then pending rate", _metric_table(view), "mb-3"),
+            dbc.Row(
+                [
+                    dbc.Col(_card("Subjects x modalities (worst status, assets)", _subject_matrix(view)), lg=6),
+                    dbc.Col(_card("Assets with Pending metrics, oldest first", _pending_list(view)), lg=6),
+                ],
+                className="g-3 mb-4",
+            ),
+        ]
+    return html.Div([header, *body], id=ids.PROJECT_PAGE, **{"data-project": view.project})
+
+
+def _card(title: str, content, class_name: str = "h-100") -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title, className="small fw-semibold"), dbc.CardBody(content, className="p-2")],
+                    className=class_name)
+
+
+def _totals(view: ProjectView) -> html.Div:
+    items = [html.Span([html.Strong(f"{view.total:,}"), " assets"], className="me-3", **{"data-count": "total"})]
+    for status in STATUS_ORDER:
+        n = view.by_status[status]
+        if n or status in (PASS, FAIL, PENDING):
+            items.append(html.Span([status_badge(status), f" {n:,}"], className="me-3", **{"data-count": status}))
+    return html.Div(items, className="mb-3 project-totals")
+
+
+def stacked_bar(counts: dict[str, int]) -> html.Div:
+    """A thin horizontal bar split by status (widths proportional), with the counts as text."""
+    total = sum(counts.values())
+    segments = [
+        html.Div(style={"width": f"{100 * counts[s] / total:.2f}%", "backgroundColor": STATUS_COLORS[s]},
+                 title=f"{s}: {counts[s]:,}")
+        for s in STATUS_ORDER if counts.get(s)
+    ]
+    label = " · ".join(f"{counts[s]:,} {s}" for s in STATUS_ORDER if counts.get(s))
+    return html.Div([html.Div(segments, className="mini-bar"), html.Div(label, className="mini-bar-label")])
+
+
+def _stage_table(view: ProjectView):
+    if not view.stage_cells:
+        return html.P("No metrics yet.", className="text-muted small mb-0")
+    head = html.Thead(html.Tr([html.Th("Modality"), *[html.Th(stage) for stage in view.stages]]))
+    rows = []
+    for modality in sorted({m for m, _ in view.stage_cells}):
+        cells = [html.Td(modality, className="fw-semibold")]
+        for stage in view.stages:
+            counts = view.stage_cells.get((modality, stage))
+            cells.append(html.Td(stacked_bar(counts) if counts else ""))
+        rows.append(html.Tr(cells))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-0 stage-table", responsive=True)
+
+
+def _weekly(view: ProjectView):
+    if not view.weeks:
+        return html.P("No acquisition dates.", className="text-muted small mb-0")
+    note = [html.P(f"{view.undated:,} assets without an acquisition time are not shown.",
+                   className="small text-muted mb-0")] if view.undated else []
+    return [dcc.Graph(figure=weekly_bars(view.weeks), config={"displaylogo": False, "responsive": True}), *note]
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _metric_table(view: ProjectView):
+    if not view.metrics:
+        return html.P("No metrics yet.", className="text-muted small mb-0")
+    head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Modality"), html.Th("Stage"), html.Th("n"),
+                               html.Th("% pass"), html.Th("% fail"), html.Th("% pending"), html.Th("")]))
+    rows = []
+    for metric in view.metrics:
+        needs = AssetQuery(project=(view.project,), metric=(metric.name,), metric_status=(FAIL, PENDING))
+        rows.append(html.Tr([
+            html.Td(html.A(metric.name, href=_overview_href(needs),
+                           title="The assets where this metric fails or is pending")),
+            html.Td(metric.modality),
+            html.Td(metric.stage),
+            html.Td(f"{metric.n:,}", className="text-end"),
+            html.Td(_percent(metric.share(PASS)), className="text-end"),
+            html.Td(_percent(metric.share(FAIL)), className="text-end fw-semibold" if metric.failed else "text-end"),
+            html.Td(_percent(metric.share(PENDING)), className="text-end"),
+            html.Td(stacked_bar({PASS: metric.passed, FAIL: metric.failed, PENDING: metric.pending}),
+                    style={"minWidth": "160px"}),
+        ], **{"data-metric": metric.name}))
+    more = []
+    if view.metric_total > len(view.metrics):
+        more = [html.P(f"The {len(view.metrics)} of {view.metric_total} metrics that fail most.",
+                       className="small text-muted mb-0")]
+    return [dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="metric-table"),
+            *more]
+
+
+def _subject_matrix(view: ProjectView):
+    if not view.subjects:
+        return html.P("No subjects.", className="text-muted small mb-0")
+    head = html.Thead(html.Tr([html.Th("Subject"), *[html.Th(m) for m in view.modalities]]))
+    rows = []
+    for row in view.subjects:
+        cells = [html.Td(html.A(row.subject, href=_overview_href(AssetQuery(project=(view.project,),
+                                                                             subject=(row.subject,)))))]
+        for modality in view.modalities:
+            counts = row.cells.get(modality)
+            if not counts:
+                cells.append(html.Td(""))
+                continue
+            worst = worst_status(counts)
+            detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            cells.append(html.Td(status_badge(worst, label=f"{sum(counts.values())}"),
+                                 title=f"{row.subject} · {modality}: {detail}"))
+        rows.append(html.Tr(cells))
+    note = []
+    if view.subject_total > len(view.subjects):
+        note = [html.P(f"{len(view.subjects)} of {view.subject_total} subjects, the most urgent first.",
+                       className="small text-muted mb-0")]
+    return [html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-1 subject-matrix"),
+                     className="matrix-scroll"), *note]
+
+
+def _pending_list(view: ProjectView):
+    if not view.pending_assets:
+        return html.P("No asset has Pending metrics.", className="text-muted small mb-0")
+    head = html.Thead(html.Tr([html.Th("Asset"), html.Th("Acquired"), html.Th("Pending"), html.Th("Status")]))
+    rows = [
+        html.Tr([
+            html.Td(html.A(row.name, href=_asset_href(row.name), className="asset-link")),
+            html.Td(row.acquired.strftime("%Y-%m-%d") if row.acquired else "–"),
+            html.Td(f"{row.pending}", className="text-end"),
+            html.Td(status_badge(row.status)),
+        ])
+        for row in view.pending_assets
+    ]
+    all_pending = AssetQuery(project=(view.project,), pending=True)
+    footer = html.A(f"All {view.pending_total:,} in the asset grid", href=_overview_href(all_pending),
+                    className="small")
+    return [html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="mb-1 pending-table"),
+                     className="matrix-scroll"), footer]

@@ -1,0 +1,195 @@
+"""The asset grid's server side: AG Grid's infinite-model requests <-> store queries.
+
+The grid never holds more than the blocks it shows: each `getRowsRequest` (startRow,
+endRow, sortModel, filterModel) becomes one `store.list_assets` page. The grid's column
+filters are the overview's filters: `filter_model(query)` shows the URL's filters in the
+column headers, and `apply_filter_model(query, model)` reads the user's edits back.
+Only columns that map to an AssetQuery field are filterable (FILTER_FIELDS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from portal.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
+from portal.store.protocol import SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
+
+# Grid column field -> AssetQuery field its filter sets.
+FILTER_FIELDS = {
+    "name": "text",
+    "project": "project",
+    "subject_id": "subject",
+    "modalities": "modality",
+    "status": "status",
+    "level": "level",
+    "source": "source",
+    "acquired": "dates",
+}
+MAX_CONDITIONS = MAX_VALUES  # OR-ed values per text filter (AG Grid's maxNumConditions), as many as the URL
+MAX_BLOCK = 1000
+DEFAULT_SORT = Sort("acquired", True)
+
+
+def row_json(row: AssetRow) -> dict:
+    """One grid row: JSON-ready, keyed by the grid's field ids."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "project": row.project,
+        "subject_id": row.subject_id,
+        "modalities": ", ".join(row.modalities),
+        "acquired": row.acquired.isoformat() if row.acquired else None,
+        "level": row.level,
+        "status": row.status,
+        "modality_status": dict(sorted(row.modality_status.items())),
+        "pending": row.pending,
+        "fail": row.failed,
+        "total": row.total,
+        "last_review": _review(row),
+        "last_review_by": row.last_review_by,
+        "source": row.source,
+    }
+
+
+def _review(row: AssetRow) -> str | None:
+    if not row.last_review_at:
+        return None
+    return f"{row.last_review_by or '?'} · {row.last_review_at.strftime('%Y-%m-%d %H:%M')}"
+
+
+def sort_from_model(sort_model: list | None) -> Sort:
+    """The store Sort for AG Grid's sortModel (first sorted column; default: newest first)."""
+    for item in sort_model or []:
+        field = item.get("colId")
+        if field in SORTABLE and item.get("sort") in ("asc", "desc"):
+            return Sort(field, item["sort"] == "desc")
+    return DEFAULT_SORT
+
+
+def page_request(store: AssetStore, query: AssetQuery, request: dict) -> dict:
+    """Answer one getRowsRequest for `query`: {"rowData": [...], "rowCount": total matching}.
+
+    The caller folds the request's filterModel into `query` first (apply_filter_model).
+    """
+    start = max(0, int(request.get("startRow") or 0))
+    end = int(request.get("endRow") or start + 100)
+    limit = min(MAX_BLOCK, max(1, end - start))
+    page = store.list_assets(query, sort_from_model(request.get("sortModel")), start, limit)
+    return {"rowData": [row_json(row) for row in page.rows], "rowCount": page.total}
+
+
+# -- filters: AssetQuery <-> AG Grid filterModel ------------------------------------------
+
+
+def _text_filter(values: tuple[str, ...], kind: str) -> dict | None:
+    conditions = [{"filterType": "text", "type": kind, "filter": value} for value in values[:MAX_CONDITIONS]]
+    if not conditions:
+        return None
+    if len(conditions) == 1:
+        return conditions[0]
+    return {"filterType": "text", "operator": "OR", "conditions": conditions}
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()} 00:00:00"
+
+
+def _date_filter(start: date | None, end: date | None) -> dict | None:
+    # Whole days: "after d" (exclusive) is from d+1, "before d" is to d-1.
+    if start and end:
+        if start == end:
+            return {"filterType": "date", "type": "equals", "dateFrom": _stamp(start), "dateTo": None}
+        return {"filterType": "date", "type": "inRange", "dateFrom": _stamp(start), "dateTo": _stamp(end)}
+    if start:
+        return {"filterType": "date", "type": "greaterThan", "dateFrom": _stamp(start - timedelta(days=1)),
+                "dateTo": None}
+    if end:
+        return {"filterType": "date", "type": "lessThan", "dateFrom": _stamp(end + timedelta(days=1)),
+                "dateTo": None}
+    return None
+
+
+def filter_model(query: AssetQuery) -> dict:
+    """The grid's filterModel showing `query`'s filters in the column headers."""
+    model = {}
+    for column, field in FILTER_FIELDS.items():
+        if field == "dates":
+            entry = _date_filter(query.acquired_from, query.acquired_to)
+        elif field == "text":
+            entry = _text_filter((query.text,) if query.text else (), "contains")
+        else:
+            entry = _text_filter(getattr(query, field), "equals")
+        if entry:
+            model[column] = entry
+    return model
+
+
+def _conditions(entry: dict) -> list[dict]:
+    if "conditions" in entry:
+        return [c for c in entry["conditions"] if isinstance(c, dict)]
+    return [entry]
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _dates(entry: dict | None) -> tuple[date | None, date | None]:
+    if not entry:
+        return None, None
+    condition = _conditions(entry)[0]
+    kind, first, second = condition.get("type"), _day(condition.get("dateFrom")), _day(condition.get("dateTo"))
+    if first is None:
+        return None, None
+    if kind == "equals":
+        return first, first
+    if kind == "inRange":
+        return first, second
+    if kind == "greaterThan":
+        return first + timedelta(days=1), None
+    if kind == "lessThan":
+        return None, first - timedelta(days=1)
+    return None, None
+
+
+_ALLOWED = {"status": {s.lower(): s for s in ASSET_STATUSES}, "level": {v: v for v in LEVELS}}
+
+
+def _values(entry: dict | None, field: str) -> tuple[str, ...]:
+    if not entry:
+        return ()
+    values = []
+    for condition in _conditions(entry):
+        text = str(condition.get("filter") or "").strip()
+        if not text:
+            continue
+        if field in _ALLOWED:
+            text = _ALLOWED[field].get(text.lower())
+            if text is None:
+                continue
+        values.append(text)
+    return tuple(dict.fromkeys(values))
+
+
+def apply_filter_model(query: AssetQuery, model: dict | None) -> AssetQuery:
+    """`query` with its grid-filterable fields taken from the grid's filterModel.
+
+    A column without a filter clears its field; values a column cannot hold (an unknown
+    status, a date that does not parse) are dropped.
+    """
+    if model is None:
+        return query
+    changes: dict = {}
+    for column, field in FILTER_FIELDS.items():
+        entry = model.get(column)
+        if field == "dates":
+            changes["acquired_from"], changes["acquired_to"] = _dates(entry)
+        elif field == "text":
+            changes["text"] = " ".join(_values(entry, field))
+        else:
+            changes[field] = _values(entry, field)
+    return replace(query, **changes)
