@@ -37,6 +37,19 @@ def _seed(store):
     return recs
 
 
+def _recount(store, recs) -> tuple[Counter, Counter]:
+    """The oracle: (project, modality, modality status) and overall-status counts recomputed
+    in Python from each asset's summary, never from the store's own counts."""
+    per_modality, totals = Counter(), Counter()
+    for rec in recs:
+        summary = store.get(rec["name"]).summary
+        totals[summary.overall_status] += 1
+        per_modality_status = dict(summary.status.modality) if summary.status else {}
+        for m in summary.modalities:
+            per_modality[(summary.project, m, per_modality_status.get(m, summary.overall_status))] += 1
+    return per_modality, totals
+
+
 class StoreContract:
     """Behaviour every AssetStore must have."""
 
@@ -142,12 +155,7 @@ class StoreContract:
 
     def test_counts_match_python_oracle(self, store):
         recs = _seed(store)
-        expected = Counter()
-        for rec in recs:
-            summary = store.get(rec["name"]).summary
-            per_modality = dict(summary.status.modality) if summary.status else {}
-            for m in summary.modalities:
-                expected[(summary.project, m, per_modality.get(m, summary.overall_status))] += 1
+        expected, _totals = _recount(store, recs)
         got = Counter({(r.project, r.modality, r.status): r.n for r in store.counts(AssetQuery())})
         assert got == expected
         alpha = {(r.modality, r.status): r.n for r in store.counts(AssetQuery(project=("Alpha",)))}
@@ -160,18 +168,8 @@ class StoreContract:
         """Pre-aggregated counts must equal a recount from the documents after every kind of write."""
         recs = _seed(store)
 
-        def oracle():
-            per_modality, totals = Counter(), Counter()
-            for rec in recs:
-                summary = store.get(rec["name"]).summary
-                totals[summary.overall_status] += 1
-                per_modality_status = dict(summary.status.modality) if summary.status else {}
-                for m in summary.modalities:
-                    per_modality[(summary.project, m, per_modality_status.get(m, summary.overall_status))] += 1
-            return per_modality, totals
-
         def check():
-            expected, totals = oracle()
+            expected, totals = _recount(store, recs)
             got = Counter({(r.project, r.modality, r.status): r.n for r in store.counts(AssetQuery())})
             assert got == expected
             assert store.status_totals(AssetQuery()) == {k: v for k, v in totals.items() if v}
