@@ -131,7 +131,7 @@
   // Swipe: the range input covers the pair; its value is where the top image starts.
   document.addEventListener("input", function (event) {
     var target = event.target;
-    if (target && target.classList && target.classList.contains("swipe-range")) {
+    if (target && target.type === "range" && target.closest && target.closest(".swipe-range")) {
       var box = target.closest(".ref-swipe");
       if (box) { box.style.setProperty("--swipe", target.value + "%"); }
     }

@@ -150,8 +150,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--database", help="SQLAlchemy URL (default: a scratch SQLite file)")
     parser.add_argument("--repeat", type=int, default=30, help="timed calls per operation")
+    parser.add_argument("--detail", action="store_true",
+                        help="also time the asset page on a 500-metric asset (bench/detail_bench.py)")
     args = parser.parse_args()
     result = run(args.assets, args.database, args.repeat)
+    if args.detail:
+        from bench.detail_bench import measure
+
+        result["detail"] = measure(500, args.repeat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

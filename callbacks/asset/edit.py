@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
 from components import ids
-from components.asset.annotate import changes_bar, conflicts_panel, saved
+from components.asset.annotate import change_summary, conflicts_panel, saved
 from components.ids import detail_ids
 from portal import annotation_service
 from portal.auth import can
@@ -139,14 +139,16 @@ def register(app: dash.Dash) -> None:
     )(track)
 
     @app.callback(
-        Output(ids.DETAIL_CHANGES, "children"),
+        Output(ids.DETAIL_CHANGES, "style"),
+        Output(ids.DETAIL_CHANGE_COUNT, "children"),
+        Output(ids.DETAIL_PREVIEW, "children"),
         Input(ids.DETAIL_EDITS, "data"),
         State(ids.DETAIL_ASSET, "data"),
     )
     def show_changes(edits, asset):
         if not asset:
-            return None
-        return changes_bar(edit_state.changes(_asset_state(edits, asset)))
+            return change_summary([])
+        return change_summary(edit_state.changes(_asset_state(edits, asset)))
 
     @app.callback(
         Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),

@@ -16,28 +16,40 @@ from components.status import status_badge
 from portal.detail.edits import Change
 
 
-def changes_bar(changes: list[Change]):
-    """Nothing when there is nothing to submit; else the counter, a preview and Submit."""
+def changes_bar() -> html.Div:
+    """The bar with the change counter, a preview and Submit / Discard; hidden until
+    something changed. Its buttons stay on the page (only texts and visibility change),
+    so a click is never lost to a re-render."""
+    return html.Div(
+        dbc.Alert(
+            [
+                html.Div(
+                    [
+                        html.Span(id=ids.DETAIL_CHANGE_COUNT, className="fw-semibold me-3 change-count"),
+                        dbc.Button("Submit", id=ids.DETAIL_SUBMIT, color="primary", size="sm", className="me-2"),
+                        dbc.Button("Discard", id=ids.DETAIL_DISCARD, color="secondary", outline=True, size="sm"),
+                    ],
+                    className="d-flex align-items-center",
+                ),
+                html.Details([html.Summary("Preview", className="small"),
+                              html.Div(id=ids.DETAIL_PREVIEW)], className="mt-1"),
+            ],
+            color="info",
+            className="changes-bar py-2 mb-2",
+        ),
+        id=ids.DETAIL_CHANGES,
+        className="changes-sticky",
+        style={"display": "none"},
+    )
+
+
+def change_summary(changes: list[Change]) -> tuple[dict, str, html.Ul | None]:
+    """(bar style, counter text, preview) for the pending changes."""
     if not changes:
-        return None
+        return {"display": "none"}, "", None
     n = len(changes)
     preview = html.Ul([html.Li(_change(c)) for c in changes], className="small mb-0 change-preview")
-    return dbc.Alert(
-        [
-            html.Div(
-                [
-                    html.Span(f"{n} unsaved change{'s' if n != 1 else ''}", className="fw-semibold me-3 change-count",
-                              **{"data-count": str(n)}),
-                    dbc.Button("Submit", id=ids.DETAIL_SUBMIT, color="primary", size="sm", className="me-2"),
-                    dbc.Button("Discard", id=ids.DETAIL_DISCARD, color="secondary", outline=True, size="sm"),
-                ],
-                className="d-flex align-items-center",
-            ),
-            html.Details([html.Summary("Preview", className="small"), preview], className="mt-1"),
-        ],
-        color="info",
-        className="changes-bar py-2 mb-2",
-    )
+    return {"display": "block"}, f"{n} unsaved change{'s' if n != 1 else ''}", preview
 
 
 def _change(change: Change):
@@ -63,7 +75,7 @@ def _short(value: Any) -> str:
 def saved(n: int) -> dbc.Alert:
     """The message after a successful submit."""
     return dbc.Alert(f"Saved {n} change{'s' if n != 1 else ''}.", color="success", dismissable=True,
-                     duration=6000, className="py-2 submit-saved")
+                     className="py-2 submit-saved")
 
 
 def conflicts_panel(conflicts: list[dict], resolved: dict[str, str] | None = None):

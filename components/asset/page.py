@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components import ids
 from components.asset import navigator
+from components.asset.annotate import changes_bar
 from components.asset.header import header, notes
 from components.ids import detail_ids
 from components.shell import error_panel
@@ -53,7 +54,7 @@ def page(
             *stores(detail, node=selected, limit=limit),
             header(detail),
             notes(detail, can_edit=can_edit),
-            html.Div(id=ids.DETAIL_CHANGES, className="changes-sticky"),
+            changes_bar(),
             html.Div(id=ids.DETAIL_RESULT),
             dbc.Row(
                 [
@@ -113,9 +114,7 @@ def skeleton() -> html.Div:
             html.Button(id=ids.DETAIL_MORE),
             dbc.Textarea(id=ids.DETAIL_NOTES),
             dbc.Switch(id=ids.DETAIL_ALLOW_EDITS),
-            html.Div(id=ids.DETAIL_CHANGES),
-            html.Button(id=ids.DETAIL_SUBMIT),
-            html.Button(id=ids.DETAIL_DISCARD),
+            changes_bar(),
             html.Div(id=ids.DETAIL_RESULT),
             html.Button(id=detail_ids.nav_node("")),
             dbc.RadioItems(id=detail_ids.status(0)),

@@ -1,0 +1,189 @@
+"""Asset page benchmark: a 500-metric asset, measured the way a reviewer meets it.
+
+    python bench/detail_bench.py [--metrics 500] [--repeat 30] [--no-browser]
+
+- `detail_ms`: server time to build the page (the Dash pages callback for
+  `/asset/<name>`, as a signed-in annotator, through the Flask test client);
+- `submit_ms`: one annotation round trip (a status change POSTed to the write
+  callback at /_dash-update-component, applied by the store);
+- `tti_ms`: in headless Chromium, from navigation start until the navigator and the
+  first node's cards are on screen (median of a few loads).
+
+Each as a median with its p99 (`*_p99_ms`).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.data import big_asset  # noqa: E402
+
+PASSWORD = "bench password 1"  # a scratch account in a scratch database
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return round(statistics.median(samples), 2), round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 2)
+
+
+def _callback(client, output_prefix: str | None = None, input_id: str | None = None) -> dict:
+    deps = client.get("/_dash-dependencies").get_json()
+    for dep in deps:
+        if output_prefix and dep["output"].lstrip(".").startswith(output_prefix):
+            return dep
+        if input_id and any(i["id"] == input_id for i in dep["inputs"]):
+            return dep
+    raise LookupError(output_prefix or input_id)
+
+
+def _outputs(spec: str) -> list[dict]:
+    parts = spec.strip(".").split("...") if spec.startswith("..") else [spec]
+    return [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+
+
+def _post(client, dep: dict, inputs: list[dict], state: list[dict]):
+    body = {"output": dep["output"], "outputs": _outputs(dep["output"]), "inputs": inputs,
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"], "state": state}
+    response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    if response.status_code != 200:
+        raise RuntimeError(f"callback answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
+    return response
+
+
+def _reference_files(folder: Path, record: dict) -> None:
+    """The PNGs the asset's metrics name (tiny, all alike)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sample = folder / ".sample.png"
+    Image.new("RGB", (64, 48), (40, 120, 180)).save(sample)
+    for metric in record["quality_control"]["metrics"]:
+        target = folder / metric["reference"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.hardlink_to(sample)
+
+
+def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dict:
+    """Build a portal with one `n_metrics`-metric asset and time the page and a submit."""
+    from components import ids
+    from portal import create_app
+    from portal.settings import load_settings
+
+    with tempfile.TemporaryDirectory(prefix="qcportal-detail-bench-") as scratch:
+        data = Path(scratch)
+        app = create_app(load_settings(data_dir=data / "data", secret_key="bench"))
+        portal = app.server.extensions["qc_portal"]
+        record = big_asset(n_metrics)
+        folder = data / "assets" / record["name"]
+        _reference_files(folder, record)
+        record["location"] = str(folder)
+        portal.store.upsert_many([record], actor="bench")
+        portal.users.add("bench", "annotator", PASSWORD, "Bench Reviewer")
+        name = record["name"]
+
+        client = app.server.test_client()
+        client.post("/login", data={"username": "bench", "password": PASSWORD})
+        pages = _callback(client, output_prefix="_pages_content.children")
+        inputs = [{"id": "_pages_location", "property": "pathname", "value": f"/asset/{name}"},
+                  {"id": "_pages_location", "property": "search", "value": ""}]
+
+        def build_page():
+            _post(client, pages, inputs, [])
+
+        build_page()
+        detail = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            build_page()
+            detail.append((time.perf_counter() - start) * 1000)
+
+        submit_dep = _callback(client, input_id=ids.DETAIL_SUBMIT)
+        stored = portal.store.get(name)
+        asset = {"id": stored.id, "name": name, "version": stored.version, "notes": None}
+        history = {"n": 1, "status": "Pass"}
+
+        def submit_once() -> None:
+            status = "Fail" if history["status"] != "Fail" else "Pass"
+            edit = {"status": status, "seen_history": history["n"], "seen_status": history["status"],
+                    "version": asset["version"]}
+            state_values = {ids.DETAIL_EDITS: {stored.id: {"metrics": {"metric 000": edit}}}, ids.DETAIL_ASSET: asset,
+                            ids.DETAIL_REFRESH: 0}
+            state = [{"id": s["id"], "property": s["property"], "value": state_values[s["id"]]}
+                     for s in submit_dep["state"]]
+            response = _post(client, submit_dep, [{"id": ids.DETAIL_SUBMIT, "property": "n_clicks", "value": 1}],
+                             state)
+            answer = response.get_json()["response"]
+            asset["version"] = answer[ids.DETAIL_ASSET]["data"]["version"]
+            history.update(n=history["n"] + 1, status=status)
+
+        submit_once()
+        submits = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            submit_once()
+            submits.append((time.perf_counter() - start) * 1000)
+
+        result = {"metrics": n_metrics, "database": portal.store.engine.dialect.name}
+        result["detail_ms"], result["detail_p99_ms"] = _percentiles(detail)
+        result["submit_ms"], result["submit_p99_ms"] = _percentiles(submits)
+        if browser:
+            result.update(_time_to_interactive(app, name))
+        portal.store.engine.dispose()
+    return result
+
+
+def _time_to_interactive(app, name: str, loads: int = 7) -> dict:
+    """Median/p99 ms from navigation start to the navigator and first cards being visible."""
+    import logging
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the figures
+
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/asset/{name}"
+    samples = []
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+            for _ in range(loads + 1):  # the first load warms the browser cache, as a reviewer's second visit
+                page.goto(url)
+                page.locator("[data-metric]").first.wait_for()
+                page.locator("[data-node]").first.wait_for()
+                samples.append(page.evaluate("() => performance.now()"))
+            chromium.close()
+    finally:
+        server.shutdown()
+    median, p99 = _percentiles(samples[1:])
+    return {"tti_ms": median, "tti_p99_ms": p99, "tti_cold_ms": round(samples[0], 1)}
+
+
+def main() -> None:
+    """Run and print the figures as JSON."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--metrics", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.metrics, args.repeat, not args.no_browser), indent=2))
+
+
+if __name__ == "__main__":
+    main()
