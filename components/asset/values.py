@@ -55,8 +55,8 @@ def _input(metric: MetricView, disabled: bool, edited: Any):
                             disabled=disabled, placeholder="Choose…", className="value-dropdown")
     chosen = choice if isinstance(choice, list) else ([] if choice in (None, "") else [choice])
     return dcc.Checklist(id=wid, options=[{**o, "disabled": disabled} for o in options], value=chosen,
-                         inline=False, className="value-checkbox", inputClassName="form-check-input me-1",
-                         labelClassName="form-check d-block")
+                         inline=False, className="value-checkbox", inputClassName="form-check-input mt-0 me-2",
+                         labelClassName="d-flex align-items-center mb-1")
 
 
 def _option(option: Any, value: dict) -> dict:
