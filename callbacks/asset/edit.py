@@ -18,7 +18,6 @@ from components import ids
 from components.asset.annotate import change_summary, conflicts_panel, saved
 from components.ids import detail_ids
 from portal import annotation_service
-from portal.auth import can
 from portal.context import current_portal
 from portal.detail import edits as edit_state
 
@@ -225,28 +224,3 @@ def register(app: dash.Dash) -> None:
         data = {**conflicts, "resolved": resolved}
         return (_with_state(edits, asset, state), data, conflicts_panel(conflicts["items"], resolved),
                 int(refresh or 0) + 1)
-
-    @app.callback(
-        Output(detail_ids.value(ALL), "disabled"),
-        Input(ids.DETAIL_ALLOW_EDITS, "value"),
-        State(detail_ids.base(ALL), "data"),
-        State(detail_ids.value(ALL), "id"),
-        prevent_initial_call=True,
-    )
-    def allow_edits(allow, bases, value_ids):
-        by_index = {base_id["index"]: base for base_id, base in zip(
-            [item["id"] for item in ctx.states_list[0]], bases, strict=True)}
-        can_edit = can(current_user, "annotate")
-        out = []
-        for wid in value_ids:
-            base = by_index.get(wid["index"]) or {}
-            out.append(not can_edit or (_is_set(base) and not allow))
-        return out
-
-
-def _is_set(base: dict) -> bool:
-    value = base.get("value")
-    if base.get("kind") in ("dropdown", "checkbox") and isinstance(value, dict):
-        value = value.get("value")
-    return value not in (None, "", [])
-

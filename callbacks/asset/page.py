@@ -166,14 +166,14 @@ def register(app: dash.Dash) -> None:
         Input(ids.DETAIL_NODE, "data"),
         Input(ids.DETAIL_LIMIT, "data"),
         Input(ids.DETAIL_REFRESH, "data"),
+        Input(ids.DETAIL_ALLOW_EDITS, "value"),  # re-rendered with the value widgets enabled or not
         State(ids.DETAIL_FILTER, "value"),
         State(ids.DETAIL_GROUPING, "value"),
         State(ids.DETAIL_ASSET, "data"),
         State(ids.DETAIL_EDITS, "data"),
-        State(ids.DETAIL_ALLOW_EDITS, "value"),
         prevent_initial_call=True,
     )
-    def render_cards(node_key, limit, _refresh, status_filter, group_value, asset, edits, allow_edits):
+    def render_cards(node_key, limit, _refresh, allow_edits, status_filter, group_value, asset, edits):
         detail = _detail(asset)
         grouping = grouping_of(detail, group_value if group_value is not None else [])
         _, shown = tree_for(detail, grouping, status_filter or "all")
