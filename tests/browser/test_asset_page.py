@@ -38,9 +38,11 @@ def live(tmp_path_factory):
     folder = write_demo(data, 20)
     report = ingest_items(portal.store, source_items(find_sources([str(folder)])), actor="demo")
     assert report.ok, report.failures
+    big = big_asset(500)
+    big["location"] = str(data / "empty-folder")  # none of its 500 figures exist
     portal.store.upsert_many([
         record("pending_asset", project="Zeta", metrics=[metric("needs review", "Pending"), metric("ok", "Pass")]),
-        big_asset(500),
+        big,
     ])
     for name, role in (("ann", "annotator"), ("bo", "annotator"), ("vic", "viewer")):
         add_user(app, name, role, display_name=f"{name.capitalize()} Reviewer")
@@ -305,3 +307,20 @@ def test_a_500_metric_asset_is_interactive_quickly(page, live):
     elapsed = page.evaluate("() => performance.now()")  # since this document's navigation started
     assert elapsed < 4000, elapsed  # the bench records it (<= 2 s on an idle machine)
     assert page.locator("[data-metric]").count() <= 30  # only the selected node's cards
+
+
+def test_filter_and_node_follow_the_url_and_large_nodes_page(page, live):
+    open_asset(page, asset_url(live, SPIM))
+    page.locator(".status-filter label:text-is('Fail')").click()
+    page.wait_for_url(re.compile(r"show=Fail"))
+    page.wait_for_function("() => [...document.querySelectorAll('[data-metric]')].map(e => e.dataset.metric)"
+                           ".join() === 'Stitching quality Ex_561_Em_593'")
+    assert all(e.get_attribute("data-node") in ("", "Ex_561_Em_593", "Ex_561_Em_593/Stitching")
+               for e in page.locator("[data-node]").all())
+    page.reload()
+    page.locator("[data-metric='Stitching quality Ex_561_Em_593']").wait_for()  # the URL kept the view
+    open_asset(page, asset_url(live, "bench_500_metrics", group="none"))
+    assert page.locator("[data-metric]").count() == 30
+    page.get_by_role("button", name=re.compile("Show more")).click()
+    page.wait_for_function("() => document.querySelectorAll('[data-metric]').length === 60")
+    assert "reference not found: qc/probe0/metric_000.png" in page.locator(".ref-missing").first.inner_text()
