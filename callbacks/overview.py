@@ -200,7 +200,7 @@ def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | N
     """
     query = parsed.query
     from_url, from_grid = trigger == ids.OVERVIEW_URL, trigger == ids.OVERVIEW_GRID
-    from_widget = trigger in {i for i, _ in _WIDGETS}
+    from_widget = isinstance(trigger, str) and trigger in {i for i, _ in _WIDGETS}
     model = filter_model(query)
     shown = apply_filter_model(AssetQuery(), grid_model or {})
     send_model = not from_grid and shown != apply_filter_model(AssetQuery(), model)

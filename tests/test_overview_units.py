@@ -250,6 +250,11 @@ def test_updates_send_the_model_or_a_reload(settings):
         out = updates(ids.OVERVIEW_CHART_PROJECT, old, ParsedQuery(AssetQuery(project=("A",))), 3, {})
         assert out["grid_model"]["project"]["filter"] == "A" and out["grid_refresh"] is no_update
         assert out["widgets"][0] == ["A"]
+        # A count card or a chip (dict ids) sets the widgets from the query.
+        out = updates(ids.overview_count("Fail"), old, ParsedQuery(AssetQuery(status=("Fail",))), 0, {})
+        assert out["search"] == "?status=Fail" and out["widgets"][3] == ["Fail"]
+        out = updates(ids.overview_chip("pending"), new, old, 0, filter_model(old.query))
+        assert out["search"] == "?q=a" and out["grid_refresh"] == 1
         # The back button: the URL is not rewritten.
         assert updates(ids.OVERVIEW_URL, new, new, 0, {})["search"] is no_update
 

@@ -1,0 +1,198 @@
+"""The overview and project pages in real Chromium, over the demo data plus a bulk of small assets.
+
+Every number the page shows is checked against the store (the oracle), never against
+the page itself. The `page` fixture fails a test on any browser console error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from portal import create_app
+from portal.filters_url import parse_query
+from portal.settings import load_settings
+from portal.store.protocol import AssetQuery, Sort
+from tests.browser.conftest import LiveServer
+from tests.records import metric, record
+
+pytestmark = pytest.mark.browser
+ODD_NAME = "odd name #1 & co"
+GRID_ROWS = "div.ag-center-cols-container div[role=row][row-index]"
+NAME_ROWS = "div.ag-pinned-left-cols-container div[role=row][row-index]"  # the name column is pinned
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from portal.demo import write_demo
+    from portal.ingest import find_sources, ingest_items, source_items
+
+    data = tmp_path_factory.mktemp("overview")
+    app = create_app(load_settings(data_dir=data, secret_key="browser-tests"))
+    store = app.server.extensions["qc_portal"].store
+    folder = write_demo(data, 60)
+    ingest_items(store, source_items(find_sources([str(folder)])), actor="demo")
+    # More than one grid block (100 rows), and a name that needs URL-encoding.
+    store.upsert_many([record(f"bulk_{i:03d}", project="Bulk", subject=f"9{i % 7}",
+                              acquired=f"2024-01-{1 + i % 28:02d}T08:00:00+00:00",
+                              metrics=[metric("m", ("Pass", "Fail", "Pending")[i % 3])]) for i in range(150)]
+                      + [record(ODD_NAME, project="Bulk", metrics=[metric("m", "Fail")])])
+    with LiveServer(app) as server:
+        server.store = store
+        yield server
+
+
+def _total(page) -> int:
+    return int(page.locator("[data-count=total] .fs-4").inner_text().replace(",", ""))
+
+
+def _query(page) -> AssetQuery:
+    return parse_query(page.evaluate("location.search")).query
+
+
+def _grid_count(page) -> int:
+    return page.evaluate("dash_ag_grid.getApi('overview-grid').getDisplayedRowCount()")
+
+
+def _wait_grid(page, expected: int) -> None:
+    """Wait until the grid shows rows and knows it has `expected` of them."""
+    page.locator(f"{NAME_ROWS} div[role=gridcell][col-id=name] a").first.wait_for()
+    page.wait_for_function(f"() => dash_ag_grid.getApi('overview-grid').getDisplayedRowCount() === {expected}")
+
+
+def _open(page, live, path: str = "/") -> None:
+    page.goto(live.url + path)
+    page.locator("[data-count=total]").wait_for()
+
+
+def test_filters_update_counts_charts_grid_and_url_and_reload_restores(page, live):
+    _open(page, live)
+    store = live.store
+    assert _total(page) == store.list_assets(AssetQuery(), limit=1).total
+    _wait_grid(page, _total(page))
+
+    page.get_by_label("Fail", exact=True).check()
+    page.wait_for_function("() => location.search === '?status=Fail'")
+    expected = store.list_assets(AssetQuery(status=("Fail",)), limit=1).total
+    page.wait_for_function(f"() => document.querySelector('[data-count=total] .fs-4').innerText === '{expected}'")
+    _wait_grid(page, expected)
+    assert set(page.locator(f"{GRID_ROWS} div[col-id=status]").all_inner_texts()) == {"Fail"}
+    traces = page.evaluate("document.getElementById('overview-chart-project').querySelector('.js-plotly-plot')"
+                           ".data.map(t => t.name)")
+    assert traces == ["Fail"]
+
+    dropdown = page.locator("#overview-project")
+    dropdown.click()
+    page.keyboard.type("Bul")
+    page.get_by_role("option", name="Bulk").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search === '?project=Bulk&status=Fail'")
+    expected = store.list_assets(AssetQuery(project=("Bulk",), status=("Fail",)), limit=1).total
+    page.wait_for_function(f"() => document.querySelector('[data-count=total] .fs-4').innerText === '{expected}'")
+    _wait_grid(page, expected)
+
+    page.reload()
+    page.locator("[data-count=total]").wait_for()
+    assert _total(page) == expected
+    assert page.get_by_label("Fail", exact=True).is_checked()
+    assert "Bulk" in dropdown.inner_text()
+    _wait_grid(page, expected)
+
+    page.go_back()
+    page.wait_for_function("() => location.search === '?status=Fail'")
+    page.wait_for_function("() => !document.getElementById('overview-project').innerText.includes('Bulk')")
+    assert _total(page) == store.list_assets(AssetQuery(status=("Fail",)), limit=1).total
+    if os.environ.get("QC_PORTAL_TEST_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["QC_PORTAL_TEST_SCREENSHOTS"]) / "overview.png"), full_page=True)
+
+
+def test_chart_click_filters_the_grid(page, live):
+    _open(page, live)
+    bar = page.locator("#overview-chart-modality g.trace.bars path").first
+    bar.wait_for()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => location.search.includes('modality=') && location.search.includes('status=')")
+    query = _query(page)
+    expected = live.store.list_assets(query, limit=1).total
+    page.wait_for_function(f"() => document.querySelector('[data-count=total] .fs-4').innerText === '{expected}'")
+    _wait_grid(page, expected)
+    statuses = set(page.locator(f"{GRID_ROWS} div[col-id=status]").all_inner_texts())
+    assert statuses == set(query.status)
+    assert page.locator("#overview-modality").inner_text().strip() == query.modality[0]
+
+
+def test_sort_by_a_column_and_scroll_past_the_first_page(page, live):
+    _open(page, live, "/?project=Bulk")
+    total = live.store.list_assets(AssetQuery(project=("Bulk",)), limit=1).total
+    assert total > 100
+    _wait_grid(page, total)
+    header = page.locator(".ag-header-cell[col-id=name] .ag-header-cell-label")
+    header.click()  # ascending
+    page.wait_for_function("() => document.querySelector(\".ag-header-cell[col-id=name]\")"
+                           ".getAttribute('aria-sort') === 'ascending'")
+    first = live.store.list_assets(AssetQuery(project=("Bulk",)), Sort("name", False), 0, 1).rows[0].name
+    page.locator(f"{NAME_ROWS}[row-index='0'] div[col-id=name]", has_text=first).wait_for()
+
+    page.locator(".ag-body-viewport").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    last = live.store.list_assets(AssetQuery(project=("Bulk",)), Sort("name", False), total - 1, 1).rows[0].name
+    page.locator(f"{NAME_ROWS}[row-index='{total - 1}'] div[col-id=name]", has_text=last).wait_for()
+
+
+def test_open_an_asset_from_the_grid(page, live):
+    _open(page, live, "/?q=" + quote("odd name"))
+    _wait_grid(page, 1)
+    link = page.locator(f"{NAME_ROWS} div[col-id=name] a")
+    assert link.inner_text() == ODD_NAME
+    assert link.get_attribute("href") == "/asset/" + quote(ODD_NAME, safe="")
+    link.click()
+    page.wait_for_function(f"() => location.pathname === '/asset/{quote(ODD_NAME, safe='')}'")
+    page.get_by_text(ODD_NAME).first.wait_for()
+
+
+def test_csv_export_matches_the_filtered_count(page, live):
+    _open(page, live, "/?status=Pending&status=Fail&level=raw")
+    total = _total(page)
+    assert total == live.store.list_assets(AssetQuery(status=("Pending", "Fail"), level=("raw",)), limit=1).total
+    with page.expect_download() as download:
+        page.get_by_text("Export CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) - 1 == total
+    assert {row[6] for row in rows[1:]} == {"Pending", "Fail"}
+
+
+def test_column_choice_and_width_persist_across_reloads(page, live):
+    _open(page, live)
+    page.locator(".ag-header-cell[col-id=level]").wait_for()
+    page.get_by_role("button", name="Columns").click()
+    page.get_by_label("Level", exact=True).uncheck()
+    page.locator(".ag-header-cell[col-id=level]").wait_for(state="detached")
+    page.evaluate("dash_ag_grid.getApi('overview-grid').setColumnWidths([{key: 'project', newWidth: 333}])")
+    page.wait_for_timeout(800)  # dash-ag-grid reports column state after 500 ms
+    page.reload()
+    page.locator(".ag-header-cell[col-id=project]").wait_for()
+    assert page.locator(".ag-header-cell[col-id=level]").count() == 0
+    width = page.evaluate("dash_ag_grid.getApi('overview-grid').getColumnState()"
+                          ".find(c => c.colId === 'project').width")
+    assert width == 333
+
+
+def test_project_page_from_the_overview(page, live):
+    _open(page, live, "/?project=Bulk")
+    page.locator(".project-summary-link", has_text="Bulk").click()
+    page.wait_for_function("() => location.pathname === '/project/Bulk'")
+    page.locator("#project-page").wait_for()
+    totals = page.locator(".project-totals [data-count=total]").inner_text()
+    assert str(live.store.list_assets(AssetQuery(project=("Bulk",)), limit=1).total) in totals
+    page.locator(".metric-table a", has_text="m").first.click()
+    page.wait_for_function("() => location.pathname === '/' && location.search.includes('metric=m')")
+    page.locator("[data-chip=metric]").wait_for()
+    expected = live.store.list_assets(_query(page), limit=1).total
+    assert _total(page) == expected
+    page.locator("[data-chip=metric] button").click()
+    page.wait_for_function("() => !location.search.includes('metric')")
