@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     )
     store: str = Field(
         default="sql",
-        description="Where asset documents live: `sql` (the database above).",
+        description="Where asset documents live: `sql` (the database above) or DocDB through AIND's API gateway, "
+        "`docdb://HOST?database=metadata_index&collection=data_assets&version=v2` (https; "
+        "`docdb+http://HOST:PORT?...` for a local gateway; add `&create=true` to let ingest insert records "
+        "DocDB lacks).",
     )
     secret_key: str = Field(
         default="",
@@ -57,12 +60,41 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=120, description="Seconds to wait when connecting to the database."
     )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    aws_region: str = Field(
+        default="us-west-2", description="AWS region of DocDB's API gateway (SigV4 signing of writes) and of S3."
+    )
+    docdb_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds to wait for each DocDB request (then 2 retries with backoff)."
+    )
+    s3_url_expiry: int = Field(
+        default=3600, ge=360, le=604800,
+        description="Seconds a presigned S3 reference URL stays valid (reused until five minutes before expiry).",
+    )
+    s3_public: bool = Field(
+        default=False, description="Read S3 references unsigned (public buckets): plain URLs, no credentials."
+    )
+    s3_endpoint: str = Field(
+        default="", description="S3 endpoint URL instead of AWS's (an S3-compatible server; tests use moto)."
+    )
+    kachery_timeout: float = Field(
+        default=20.0, gt=0, le=600, description="Seconds to wait for kachery-cloud to fetch a `sha1://` reference."
+    )
+    status_page: str = Field(
+        default="admin", description="Who may open /status: `admin` (signed-in admins) or `anonymous` (anyone)."
+    )
 
     @field_validator("store")
     @classmethod
     def _known_store(cls, value: str) -> str:
-        if value != "sql":
-            raise ValueError(f"unknown store {value!r}: expected 'sql'")
+        if value != "sql" and not value.startswith(("docdb://", "docdb+http://")):
+            raise ValueError(f"unknown store {value!r}: expected 'sql' or a docdb:// URL")
+        return value
+
+    @field_validator("status_page")
+    @classmethod
+    def _status_page(cls, value: str) -> str:
+        if value not in ("admin", "anonymous"):
+            raise ValueError(f"{value!r} is not one of admin, anonymous")
         return value
 
     @field_validator("database")

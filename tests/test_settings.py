@@ -48,7 +48,7 @@ def test_invalid_values_fail_with_one_clear_line(monkeypatch, name, value, messa
 
 def test_every_setting_is_in_the_readme():
     text = README.read_text()
-    documented = set(re.findall(r"`(QC_PORTAL_[A-Z_]+)`", text))
+    documented = set(re.findall(r"`(QC_PORTAL_[A-Z0-9_]+)`", text))
     for variable, _default, description in settings_table():
         assert variable in documented, f"{variable} is not documented in README.md"
         assert description, f"{variable} has no description"

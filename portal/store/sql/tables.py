@@ -145,6 +145,17 @@ audit_log = Table(
     Column("detail", JSONType, nullable=False),
 )
 
+# Per DocDB asset (docdb:// stores): the version reviewers see, the hash of the
+# quality_control it belongs to, and what the portal changed (kept across re-ingests).
+docdb_assets = Table(
+    "docdb_assets",
+    metadata,
+    Column("asset_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("qc_hash", String(64), nullable=False),
+    Column("portal_edits", JSONType, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,

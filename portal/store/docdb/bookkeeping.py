@@ -1,0 +1,82 @@
+"""What the portal keeps about DocDB assets in its own database (the docdb_assets table).
+
+DocDB records have no version counter and the portal may not add fields to them
+(QualityControl forbids unknown fields, and other writers would not keep them). So the
+portal numbers the quality_control documents it sees: an asset's version is bumped
+whenever its quality_control's hash differs from the one last seen (a write through the
+portal, or anyone else's), which is what the annotation conflict rules need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.store.merge import empty_edits
+from portal.store.sql.tables import docdb_assets
+
+
+def qc_hash(quality_control) -> str:
+    """A stable hash of a quality_control document (key order does not matter)."""
+    blob = json.dumps(quality_control, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Bookkeeping:
+    """Versions and portal edits of DocDB assets, in the portal's SQL database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def version(self, asset_id: str, quality_control) -> int:
+        """The version of `asset_id` whose quality_control is `quality_control` (bumped if it changed)."""
+        digest = qc_hash(quality_control)
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(docdb_assets.c.version, docdb_assets.c.qc_hash).where(docdb_assets.c.asset_id == asset_id)
+            ).first()
+            if row is None:
+                try:
+                    with connection.begin_nested():
+                        connection.execute(docdb_assets.insert().values(
+                            asset_id=asset_id, version=1, qc_hash=digest, portal_edits=empty_edits()))
+                    return 1
+                except IntegrityError:  # another worker saw it first
+                    row = connection.execute(select(docdb_assets.c.version, docdb_assets.c.qc_hash)
+                                             .where(docdb_assets.c.asset_id == asset_id)).one()
+            if row.qc_hash == digest:
+                return row.version
+            connection.execute(update(docdb_assets).where(docdb_assets.c.asset_id == asset_id)
+                               .values(version=docdb_assets.c.version + 1, qc_hash=digest))
+            return row.version + 1
+
+    def versions(self, asset_ids: list[str]) -> dict[str, int]:
+        """The last version seen of each asset (missing: never seen, version 1)."""
+        if not asset_ids:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(docdb_assets.c.asset_id, docdb_assets.c.version)
+                                      .where(docdb_assets.c.asset_id.in_(asset_ids))).all()
+        return dict(rows)
+
+    def edits(self, asset_id: str) -> dict:
+        """What the portal changed in this asset (values, metrics, notes)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(docdb_assets.c.portal_edits)
+                                       .where(docdb_assets.c.asset_id == asset_id)).scalar()
+        return found or empty_edits()
+
+    def written(self, asset_id: str, version: int, quality_control, edits: dict | None = None) -> None:
+        """Record that the portal wrote `quality_control` as `version` (and its edits)."""
+        values = {"version": version, "qc_hash": qc_hash(quality_control)}
+        if edits is not None:
+            values["portal_edits"] = edits
+        with self.engine.begin() as connection:
+            done = connection.execute(update(docdb_assets).where(docdb_assets.c.asset_id == asset_id).values(**values))
+            if done.rowcount == 0:
+                connection.execute(docdb_assets.insert().values(
+                    asset_id=asset_id, portal_edits=edits if edits is not None else empty_edits(), **{
+                        k: v for k, v in values.items() if k != "portal_edits"}))

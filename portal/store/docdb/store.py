@@ -1,0 +1,324 @@
+"""The DocDB asset store: AIND's metadata records through aind-data-access-api.
+
+Reads are server-side: counts and facets are `$group` pipelines, pages are pipelines
+with `$sort`/`$skip`/`$limit` and a projection to the row fields, totals a `$count`
+pipeline (queries.py); the QC status is computed by DocDB (expressions.py). Nothing
+pulls every record.
+
+Writes touch `quality_control` only (`upsert_one_docdb_record({"_id", "quality_control"})`)
+and are read back and verified. Users, the audit log and the version bookkeeping live
+in the portal's own SQL database (`engine`), never in DocDB.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, insert
+
+from portal.annotate import apply_annotation
+from portal.errors import InvalidInput, NotFound, StoreUnavailable
+from portal.qc import summarise
+from portal.store.docdb import queries
+from portal.store.docdb.bookkeeping import Bookkeeping
+from portal.store.docdb.client import DocDbTarget, call, checked
+from portal.store.docdb.expressions import RANK_NAMES
+from portal.store.docdb.upserts import Upserter
+from portal.store.merge import record_edits
+from portal.store.protocol import (
+    AnnotateResult,
+    Annotation,
+    AssetQuery,
+    AssetRow,
+    AuditEntry,
+    CountRow,
+    GroupCount,
+    MetricCountRow,
+    Page,
+    Sort,
+    StageCountRow,
+    StoredAsset,
+    SubjectCountRow,
+    UpsertResult,
+)
+from portal.store.sql.batch import audit_row
+from portal.store.sql.store import SqlAssetStore, _jsonable
+from portal.store.sql.tables import audit_log
+
+log = logging.getLogger(__name__)
+
+
+class DocDbAssetStore:
+    """AssetStore over DocDB (see portal.store.protocol for the contract).
+
+    `client` is a MetadataDbClient (portal.store.docdb.client.make_client); `engine` the
+    portal's own database (migrated), for users, audit and bookkeeping. With `create`,
+    ingest may insert records DocDB does not have (local gateways and tests); without
+    it, ingest only updates the quality_control of existing records.
+    """
+
+    def __init__(self, client, target: DocDbTarget, engine: Engine, *, create: bool = False,
+                 run_migrations: bool = True):
+        self.client = client
+        self.target = target
+        self.engine = engine
+        self.create = create
+        # The SQL store owns the portal's database (migrations, audit log queries).
+        self._sql = SqlAssetStore(engine, run_migrations=run_migrations)
+        self.books = Bookkeeping(engine)
+        # DocDB's gateway has no conditional write: annotations of one asset are applied
+        # one at a time within this process, and every write is read back.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _aggregate(self, what: str, pipeline: list[dict]) -> list[dict]:
+        return call(self.target, what, lambda: self.client.aggregate_docdb_records(pipeline))
+
+    def _find(self, what: str, filter_query: dict, projection: dict | None = None, limit: int = 1) -> list[dict]:
+        # _find_records is one GET (retrieve_docdb_records loops until an empty page).
+        return call(self.target, what, lambda: self.client._find_records(
+            filter_query=filter_query, projection=projection, limit=limit))
+
+    def _lock(self, asset_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(asset_id, threading.Lock())
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable if the gateway does not answer (one tiny find)."""
+        self._find("ping", {}, {"_id": 1}, limit=1)
+
+    # -- reads ----------------------------------------------------------------
+
+    def _record(self, key: str, projection: dict | None = None) -> dict | None:
+        found = self._find(f"reading asset {key}", {"$or": [{"name": key}, {"_id": key}]}, projection, limit=2)
+        if not found:
+            return None
+        by_name = [r for r in found if r.get("name") == key]
+        return (by_name or found)[0]
+
+    def get(self, key: str) -> StoredAsset | None:
+        """The asset with this name or id (name first), or None."""
+        record = self._record(key)
+        if record is None:
+            return None
+        summary = summarise(record)
+        version = self.books.version(summary.id, record.get("quality_control"))
+        return StoredAsset(summary.id, summary.name, version, record, summary)
+
+    def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
+        """A page of summary rows and the total matching the query (DocDB sorts and pages)."""
+        if offset < 0 or not 0 < limit <= 10_000:
+            raise InvalidInput("offset must be >= 0 and limit between 1 and 10000")
+        now = queries.now_iso()
+        raw = self._aggregate("listing assets", queries.page(query, sort, offset, limit, now))
+        rows = self._rows(raw)
+        if 0 < len(rows) < limit or (offset == 0 and not rows):
+            total = offset + len(rows)  # the last page: no second request
+        else:
+            counted = self._aggregate("counting assets", queries.total(query, now))
+            total = counted[0]["n"] if counted else 0
+        return Page(rows, total)
+
+    def _rows(self, raw: list[dict]) -> list[AssetRow]:
+        versions = self.books.versions([str(r["_id"]) for r in raw])
+        return [_row(r, versions.get(str(r["_id"]), 1)) for r in raw]
+
+    def iter_assets(self, query: AssetQuery, sort: Sort = Sort(), batch: int = 1000) -> Iterator[AssetRow]:
+        """Every matching row, a page (one pipeline) at a time."""
+        offset = 0
+        now = queries.now_iso()
+        while True:
+            raw = self._aggregate("exporting assets", queries.page(query, sort, offset, batch, now))
+            yield from self._rows(raw)
+            if len(raw) < batch:
+                return
+            offset += batch
+
+    def counts(self, query: AssetQuery) -> list[CountRow]:
+        """Assets per project x modality x modality-status (one `$group` pipeline)."""
+        raw = self._aggregate("counting assets", queries.per_modality(
+            query, queries.now_iso(), {"p": "$_project", "m": "$_mods.m", "s": "$_mods.s"}))
+        return [CountRow(r["_id"].get("p") or "(no project)", r["_id"]["m"], r["_id"]["s"], r["n"]) for r in raw]
+
+    def status_totals(self, query: AssetQuery) -> dict[str, int]:
+        """Assets per overall status."""
+        raw = self._aggregate("counting assets", queries.grouped(query, queries.now_iso(), "$_status"))
+        return {r["_id"]: r["n"] for r in raw}
+
+    def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
+        """Assets per `by` value (project, subject, level or acquisition week) x overall status."""
+        raw = self._aggregate("counting assets", queries.status_by(query, queries.now_iso(), by))
+        if by == "week":
+            return [GroupCount(_day(r["_id"].get("k")), r["_id"]["s"], r["n"]) for r in raw]
+        return [GroupCount(r["_id"].get("k"), r["_id"]["s"], r["n"]) for r in raw]
+
+    def subject_counts(self, query: AssetQuery) -> list[SubjectCountRow]:
+        """Assets per subject x modality x modality-status."""
+        raw = self._aggregate("counting assets", queries.per_modality(
+            query, queries.now_iso(), {"k": "$_subject", "m": "$_mods.m", "s": "$_mods.s"}))
+        return [SubjectCountRow(r["_id"].get("k"), r["_id"]["m"], r["_id"]["s"], r["n"]) for r in raw]
+
+    def stage_counts(self, query: AssetQuery) -> list[StageCountRow]:
+        """Assets per modality x stage x status of that cell's metrics."""
+        raw = self._aggregate("counting stages", queries.stages_of_metrics(query, queries.now_iso()))
+        return [StageCountRow(r["_id"]["m"], r["_id"]["st"], RANK_NAMES[r["_id"]["r"]], r["n"]) for r in raw]
+
+    def metric_counts(self, query: AssetQuery) -> list[MetricCountRow]:
+        """Metrics per name x modality x stage x own status."""
+        raw = self._aggregate("counting metrics", queries.metrics_by_status(query, queries.now_iso()))
+        return [MetricCountRow(r["_id"]["n"], r["_id"]["m"], r["_id"]["st"], r["_id"]["s"], r["n"]) for r in raw]
+
+    def facets(self) -> dict[str, Sequence[str]]:
+        """Distinct projects, modalities, subjects and levels (one `$group` pipeline)."""
+        raw = self._aggregate("listing filter values", queries.facets(queries.now_iso()))
+        if not raw:
+            return {"project": [], "modality": [], "subject": [], "level": []}
+        found = raw[0]
+        modalities = {m for group in found.get("modality") or [] for m in (group or [])}
+        return {
+            "project": sorted(v for v in found.get("project") or [] if v),
+            "modality": sorted(v for v in modalities if v),
+            "subject": sorted(v for v in found.get("subject") or [] if v),
+            "level": sorted(v for v in found.get("level") or [] if v),
+        }
+
+    def schema_versions(self) -> dict[str, int]:
+        """Records per stored quality_control schema_version ("(none)" without one)."""
+        raw = self._aggregate("counting schema versions", queries.schema_versions())
+        return {str(r["_id"]) if r["_id"] is not None else "(none)": r["n"] for r in raw}
+
+    def count_assets(self) -> int:
+        """How many records the collection holds."""
+        raw = self._aggregate("counting assets", [{"$count": "n"}])
+        return raw[0]["n"] if raw else 0
+
+    def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest audit entries (kept in the portal's database)."""
+        return self._sql.audit_log(asset=asset, user=user, limit=limit)
+
+    # -- writes ---------------------------------------------------------------
+
+    def upsert_many(self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False
+                    ) -> list[UpsertResult]:
+        """Update the quality_control of existing records (merging portal edits); insert
+        new records only when the store allows it (`create`). See upserts.py."""
+        return Upserter(self).run(records, actor=actor, strict=strict)
+
+    def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
+        """Re-read, apply with the shared rules, write quality_control only, read back and verify."""
+        projection = {"name": 1, "quality_control": 1, "data_description.name": 1}
+        first = self._record(annotation.asset, projection)
+        if first is None:
+            raise NotFound(f"Asset not found: {annotation.asset}")
+        asset_id = first["_id"]
+        with self._lock(str(asset_id)):
+            record = self._record(str(asset_id), projection) or first  # the latest, under the lock
+            qc = record.get("quality_control") or {}
+            version = self.books.version(str(asset_id), record.get("quality_control"))
+            now = datetime.now(UTC)
+            outcome = apply_annotation(qc, annotation, user=user, current_version=version, now=now)
+            if outcome.conflicts:
+                return AnnotateResult(False, version, tuple(outcome.conflicts))
+            if not outcome.changes:
+                return AnnotateResult(True, version)
+            self.write_qc(asset_id, outcome.quality_control, what=f"annotating {annotation.asset}")
+            self.verify(asset_id, outcome.quality_control, outcome.changes, user=user, now=now)
+            edits = record_edits(self.books.edits(str(asset_id)), outcome.changes)
+            self.books.written(str(asset_id), version + 1, outcome.quality_control, edits)
+        name = summarise(record).name
+        self.audit(now, user, str(asset_id), name, "annotate", {"changes": _jsonable(outcome.changes)})
+        return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
+
+    def write_qc(self, asset_id, quality_control: dict, *, what: str) -> None:
+        """`$set` the record's quality_control (and nothing else)."""
+        call(self.target, what, lambda: checked(self.client.upsert_one_docdb_record(
+            {"_id": asset_id, "quality_control": quality_control})))
+
+    def verify(self, asset_id, written: dict, changes: list[dict], *, user: str, now: datetime) -> None:
+        """Read the record back: every status entry, value and note just written must be there."""
+        found = self._find("reading back an annotation", {"_id": asset_id}, {"quality_control": 1})
+        stored = (found[0].get("quality_control") if found else None) or {}
+        missing = _missing(stored, written, changes, user=user, now=now)
+        if missing:
+            log.error("DocDB write of %s not visible on read-back: %s", asset_id, missing)
+            raise StoreUnavailable(
+                f"DocDB accepted the change to {asset_id} but does not show it on read-back ({missing}); "
+                "nothing was recorded: reload the asset and try again"
+            )
+
+    def audit(self, at, user, asset_id, asset_name, action, detail) -> None:
+        """Append one row to the portal's audit log."""
+        with self.engine.begin() as connection:
+            connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
+
+
+def _missing(stored: dict, written: dict, changes: list[dict], *, user: str, now: datetime) -> str | None:
+    """What of `changes` the read-back document lacks (None when everything is there)."""
+    by_name = {m.get("name"): m for m in stored.get("metrics") or [] if isinstance(m, dict)}
+    wanted = {m.get("name"): m for m in written.get("metrics") or [] if isinstance(m, dict)}
+    for change in changes:
+        metric, field = change["metric"], change["field"]
+        if field == "notes" and stored.get("notes") != written.get("notes"):
+            return "the notes"
+        if field == "value" and (metric not in by_name or by_name[metric].get("value") != wanted[metric].get("value")):
+            return f"the value of {metric!r}"
+        if field == "status":
+            entries = by_name.get(metric, {}).get("status_history") or []
+            if not any(isinstance(e, dict) and e.get("evaluator") == user and _same_time(e.get("timestamp"), now)
+                       for e in entries):
+                return f"the status entry of {metric!r}"
+    return None
+
+
+def _same_time(value, moment: datetime) -> bool:
+    from portal.qc.normalize import parse_datetime
+
+    parsed = parse_datetime(value)
+    return parsed is not None and abs((parsed - moment).total_seconds()) < 0.001
+
+
+def _when(value) -> datetime | None:
+    """A date from an answer: an ISO string or extended JSON `{"$date": ...}`."""
+    if isinstance(value, dict) and "$date" in value:
+        value = value["$date"]
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str):
+        text = value[:-1] + "+00:00" if value.endswith("Z") else value
+        parsed = datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+def _row(raw: dict, version: int) -> AssetRow:
+    counts = raw.get("_n") or {}
+    review = raw.get("_review") or {}
+    mods = {m["m"]: m["s"] for m in raw.get("_mods") or [] if m.get("m") != "(none)"}
+    return AssetRow(
+        id=str(raw["_id"]),
+        name=raw.get("_name") or str(raw["_id"]),
+        project=raw.get("_project"),
+        subject_id=raw.get("_subject"),
+        acquired=_when(raw.get("_acquired")),
+        level=raw.get("_level"),
+        source=raw.get("_source"),
+        modalities=tuple(sorted(mods)),
+        status=raw.get("_status") or "Unreadable",
+        modality_status=mods,
+        total=counts.get("total", 0),
+        passed=counts.get("pass", 0),
+        failed=counts.get("fail", 0),
+        pending=counts.get("pending", 0),
+        last_review_by=review.get("e"),
+        last_review_at=_when(review.get("t")),
+        version=version,
+    )
