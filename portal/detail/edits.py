@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.errors import InvalidInput
+from portal.qc import status_from_choice
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 
@@ -183,8 +184,6 @@ def widget_value(base: dict, value: Any) -> Any:
 
 def implied_status(base: dict, value: Any) -> str | None:
     """The status a dropdown/checkbox choice sets, when its options carry statuses."""
-    from portal.qc import status_from_choice
-
     if not base.get("choice"):
         return None
     return status_from_choice(widget_value(base, value))
