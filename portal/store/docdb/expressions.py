@@ -20,9 +20,9 @@ They follow the schema's rules (portal.qc.status) as far as a pipeline can:
 What the pipeline cannot check is full schema validation. A document is "Unreadable"
 here when its shape is wrong in a way normalise would refuse: quality_control not an
 object, neither `metrics` nor `evaluations` a list, a metric that is not an object or
-has no string name, an unknown modality or stage, an empty history, a history entry
-with an unknown status or a timestamp the server cannot parse, a Multi-asset metric
-without `evaluated_assets`. Other schema errors (an unknown top-level field, a wrong
+has no string name, tags that are not strings, an unknown modality or stage, an empty
+history, a history entry with an unknown status or a timestamp the server cannot parse,
+a Multi-asset metric without `evaluated_assets`. Other schema errors (an unknown top-level field, a wrong
 type in a field the status does not use, both `metrics` and `evaluations`) are only
 found when the asset itself is read (`get`, the detail page): there it shows as
 "Unreadable" with the reason while the grid shows the computed status. README's
@@ -69,6 +69,12 @@ def type_is(expression, *kinds: str) -> dict:
 
 def _string_or_null(expression) -> dict:
     return {"$cond": [type_is(expression, "string"), expression, None]}
+
+
+def array_of(*expressions) -> dict:
+    """An array of computed elements. (A literal `[expr]` means the same to MongoDB, but
+    mongomock, the test engine, does not evaluate expressions inside array literals.)"""
+    return {"$concatArrays": [{"$map": {"input": [0], "as": "_", "in": expression}} for expression in expressions]}
 
 
 def _array_or_empty(expression) -> dict:
@@ -245,7 +251,7 @@ def _tag_keys() -> dict:
         "$switch": {
             "branches": [
                 {"case": type_is(evaluation, "string"),
-                 "then": [{"$concat": ["evaluation:", evaluation]}, evaluation]},
+                 "then": array_of({"$concat": ["evaluation:", evaluation]}, evaluation)},
                 {"case": type_is(tags, "object"), "then": {"$let": {"vars": {"pairs": pairs}, "in": from_dict}}},
             ],
             "default": from_list,
@@ -289,8 +295,18 @@ def _metric(now) -> dict:
                           "default": RANK[PASS]}}
     bad_entries = {"$filter": {"input": "$$h", "as": "x",
                                "cond": {"$or": [{"$eq": ["$$x.s", None]}, {"$eq": ["$$x.t", None]}]}}}
+    tags = f("$$m.tags")
+    not_string = {"$eq": [type_is("$$v", "string"), False]}
+    tags_ok = {"$switch": {"branches": [
+        {"case": type_is(tags, "null"), "then": True},
+        {"case": type_is(tags, "object"), "then": {"$eq": [{"$size": {"$filter": {
+            "input": {"$objectToArray": tags}, "as": "p", "cond": {"$eq": [type_is("$$p.v", "string"), False]}}}}, 0]}},
+        {"case": {"$isArray": tags}, "then": {"$eq": [{"$size": {"$filter": {
+            "input": tags, "as": "v", "cond": not_string}}}, 0]}},
+    ], "default": False}}
     ok = {
         "$and": [
+            tags_ok,
             type_is(f("$$m.name"), "string"),
             {"$ne": ["$$mod", None]},
             {"$ne": ["$$st", None]},

@@ -19,6 +19,7 @@ from portal.qc.types import NO_QC, UNREADABLE
 from portal.store.docdb.expressions import (
     QC,
     RANK,
+    array_of,
     description_modality,
     f,
     if_null,
@@ -102,7 +103,7 @@ def _qc_state() -> dict:
             "branches": [
                 {"case": type_is(qc, "missing", "null"), "then": "none"},
                 {"case": {"$eq": [qc, {}]}, "then": "none"},
-                {"case": {"$not": [type_is(qc, "object")]}, "then": "error"},
+                {"case": {"$eq": [type_is(qc, "object"), False]}, "then": "error"},
                 {"case": {"$or": [{"$isArray": f"{qc}.metrics"}, {"$isArray": f"{qc}.evaluations"}]},
                  "then": "ok"},
             ],
@@ -113,7 +114,7 @@ def _qc_state() -> dict:
 
 def _description_modalities() -> dict:
     items = if_null(f("$data_description.modalities"), f("$data_description.modality"), [])
-    as_list = {"$cond": [{"$isArray": items}, items, [items]]}
+    as_list = {"$cond": [{"$isArray": items}, items, array_of(items)]}
     mapped = {"$map": {"input": as_list, "as": "d", "in": description_modality("$$d")}}
     return {"$filter": {"input": mapped, "as": "x", "cond": {"$ne": ["$$x", None]}}}
 
@@ -165,7 +166,7 @@ def heavy_stages(now_iso: str) -> list[dict]:
                              {"total": 0, "pass": 0, "fail": 0, "pending": 0}]},
             "_review": {"$cond": [ok, review, None]},
             "_mods": {"$let": {"vars": {"all": per_modality}, "in": {
-                "$cond": [{"$gt": [{"$size": "$$all"}, 0]}, "$$all", [{"m": "(none)", "s": "$_status"}]]}}},
+                "$cond": [{"$gt": [{"$size": "$$all"}, 0]}, "$$all", array_of({"m": "(none)", "s": "$_status"})]}}},
         }},
         {"$project": {name: 0 for name in _SCRATCH}},
     ]
