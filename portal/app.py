@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.context import build_portal
     from portal.export import init_export
     from portal.references.route import init_references
+    from portal.references.setup import build_resolvers
     from portal.secret import secret_key
 
     settings = settings or load_settings()
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_auth(server, portal.users)
     _routes(server)
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
-    init_references(server)  # /references/<asset>/<path>: files of local asset folders
+    # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
+    init_references(server, build_resolvers(settings))
 
     app = dash.Dash(
         __name__,

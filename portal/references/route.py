@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, abort, current_app, send_file
 
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
+from portal.references.kachery import KACHERY_ROUTE, KacheryResolver
 from portal.references.resolve import ROUTE, ReferenceResolvers
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,20 @@ def serve(asset: str, path: str):
     return _send(full)
 
 
+@blueprint.get(f"{KACHERY_ROUTE}/<digest>/<name>")
+def serve_kachery(digest: str, name: str):
+    """Serve a kachery-cloud file (`sha1://<digest>?label=<name>`); its type comes from `name`."""
+    state: ReferenceState = current_app.extensions[EXTENSION]
+    source = state.resolvers.by_scheme.get("sha1")
+    if not isinstance(source, KacheryResolver):
+        abort(404)
+    try:
+        full = source.file(digest)
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    return _send(full, name=name)
+
+
 @blueprint.get(f"{ROUTE}/")
 @blueprint.get(f"{ROUTE}/<path:rest>")
 def refuse(rest: str = ""):
@@ -122,9 +137,10 @@ def refuse(rest: str = ""):
     abort(404)
 
 
-def _send(full: Path):
-    suffix = full.suffix.lower()
-    mimetype = _TYPES.get(suffix) or mimetypes.guess_type(full.name)[0] or "application/octet-stream"
+def _send(full: Path, name: str | None = None):
+    # `name` gives the type of files stored without their name (kachery's cache).
+    suffix = Path(name).suffix.lower() if name else full.suffix.lower()
+    mimetype = _TYPES.get(suffix) or mimetypes.guess_type(name or full.name)[0] or "application/octet-stream"
     response = send_file(full, mimetype=mimetype, conditional=True, max_age=_MAX_AGE, etag=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if suffix != ".pdf":
