@@ -156,24 +156,30 @@ def users_remove(name) -> None:
 @click.option("--actor", default="ingest", show_default=True, help="Name recorded in the audit log.")
 def ingest(paths, actor) -> None:
     """Index asset folders, folders of asset folders and JSON/NDJSON dumps of records."""
-    store = _store(_settings())
-    report = _ingest(store, list(paths), actor=actor)
+    settings = _settings()
+    store = _store(settings)
+    report = _ingest(store, list(paths), actor=actor, settings=settings)
     click.echo(report.line(), err=True)
     if not report.ok:
         sys.exit(1)
 
 
-def _ingest(store, paths: list[str], *, actor: str):
+def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = None):
     from portal.ingest import find_sources, ingest_items, source_items
 
-    sources = find_sources(paths)  # paths only: records are read lazily, memory stays flat
+    s3 = None
+    if settings is not None and any(p.lower().startswith("s3://") for p in paths):
+        from portal.ingest.s3 import S3Source, s3_client
+
+        s3 = S3Source(s3_client(settings))
+    sources = find_sources(paths, s3=s3)  # paths only: records are read lazily, memory stays flat
     with click.progressbar(length=len(sources), label="ingesting", file=sys.stderr) as bar:
         def on_item(item, error):
             if error:
                 # One line per failure, on its own line even while the bar is drawn.
                 click.echo(f"\nFAILED {error}" if sys.stderr.isatty() else f"FAILED {error}", err=True)
 
-        items = source_items(sources, on_source=lambda: bar.update(1))
+        items = source_items(sources, on_source=lambda: bar.update(1), s3=s3)
         return ingest_items(store, items, actor=actor, on_item=on_item)
 
 

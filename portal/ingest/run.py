@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from portal.ingest.s3 import S3AssetFolder
 from portal.ingest.sources import SourceItem, discover, read
 from portal.store.protocol import AssetStore
 
@@ -35,20 +36,38 @@ class IngestReport:
         )
 
 
-def find_sources(paths: list[str]) -> list:
-    """The asset folders and dump files under `paths` (cheap: nothing is read yet)."""
-    return list(discover(paths))
+def find_sources(paths: list[str], *, s3=None) -> list:
+    """The asset folders and dump files under `paths` (cheap: nothing is read yet).
+
+    `s3://bucket/prefix/` paths are searched with `s3` (a portal.ingest.s3.S3Source).
+    """
+    found: list = []
+    for path in paths:
+        if path.lower().startswith("s3://"):
+            found.extend(s3.discover(path) if s3 is not None else [(path, "S3 is not configured")])
+        else:
+            found.extend(discover([path]))
+    return found
 
 
-def source_items(sources: list, on_source: Callable[[], None] | None = None) -> Iterator[SourceItem]:
+def source_items(sources: list, on_source: Callable[[], None] | None = None, *, s3=None) -> Iterator[SourceItem]:
     """Every record (or read failure) of `sources`, read lazily one source at a time.
 
-    `on_source()` is called after each source is read, for a progress bar.
+    `on_source()` is called after each source is read, for a progress bar; `s3` reads the
+    S3 asset folders find_sources found.
     """
+
+    def s3_source(_folder):
+        if s3 is None:
+            raise ValueError("S3 asset folders need an S3Source")
+        return s3
+
     for found in sources:
         if isinstance(found, tuple):
             path, reason = found
             yield SourceItem(str(path), error=f"{path}: {reason}")
+        elif isinstance(found, S3AssetFolder):
+            yield s3_source(found).read(found)
         else:
             yield from read(found)
         if on_source:
