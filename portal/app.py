@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
     from portal.secret import secret_key
+    from portal.status import init_status
 
     settings = settings or load_settings()
     logging.getLogger("portal").setLevel(settings.log_level)
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
     init_references(server, build_resolvers(settings))
+    init_status(server)  # /status: store, DocDB and S3 reachability (admins, or anyone per setting)
 
     app = dash.Dash(
         __name__,
