@@ -57,8 +57,8 @@ def test_overview_layout_shows_store_counts(app):
     assert "3" in counts["total"]
     assert "1" in counts["Fail"] and "1" in counts["Pass"] and "1" in counts["No QC"]
     figures = [g.figure for g in find_by_id(tree, None, attr="figure")]
-    assert any("Alpha" in (trace.y or ()) for fig in figures for trace in fig.data)
-    assert any("behavior" in (trace.y or ()) for fig in figures for trace in fig.data)
+    assert any("Alpha" in trace.get("y", ()) for fig in figures for trace in fig["data"])
+    assert any("behavior" in trace.get("y", ()) for fig in figures for trace in fig["data"])
 
 
 def _dispatch(client, output: str, inputs: list[dict]):

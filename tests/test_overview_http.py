@@ -69,8 +69,8 @@ def test_overview_layout_shows_counts_and_charts(app):
     assert "255" in counts["total"]
     assert "1" in counts["No QC"]
     graph = find_by_id(tree, ids.OVERVIEW_CHART_PROJECT)[0]
-    assert {trace.name for trace in graph.figure.data} == {"Pass", "Fail", "Pending", "No QC"}
-    assert "Alpha" in graph.figure.data[0].y
+    assert {trace["name"] for trace in graph.figure["data"]} == {"Pass", "Fail", "Pending", "No QC"}
+    assert "Alpha" in graph.figure["data"][0]["y"]
     assert find_by_id(tree, ids.OVERVIEW_GRID)[0].rowModelType == "infinite"
 
 

@@ -159,24 +159,34 @@ def test_column_defs_filters_only_on_query_fields(dash_app):
 # -- charts -------------------------------------------------------------------------------
 
 
+def _valid(fig: dict):
+    """The figure dict is what plotly itself would accept (validated here, not at run time)."""
+    import plotly.graph_objects as go
+
+    return go.Figure(fig)
+
+
 def test_status_bars_use_the_status_colours_and_carry_filters():
     fig = status_bars([("Alpha", {"Pass": 2, "Fail": 1, "Pending": 0, "No QC": 0, "Unreadable": 0})],
                       dimension="project")
-    assert [t.name for t in fig.data] == ["Pass", "Fail"]  # empty statuses are left out
-    assert all(t.marker.color == STATUS_COLORS[t.name] for t in fig.data)
-    assert list(fig.data[1].customdata[0]) == ["project", "Alpha", "Fail"]
+    _valid(fig)
+    assert [t["name"] for t in fig["data"]] == ["Pass", "Fail"]  # empty statuses are left out
+    assert all(t["marker"]["color"] == STATUS_COLORS[t["name"]] for t in fig["data"])
+    assert fig["data"][1]["customdata"][0] == ["project", "Alpha", "Fail"]
 
 
 def test_heatmap_shares_and_no_qc_cells():
     fig = attention_heatmap([("A", "ecephys", {"Pass": 1, "Fail": 1, "Pending": 2}), ("B", "fib", {"No QC": 3})])
-    heat = fig.data[0]
-    assert heat.z[0][0] == 0.75 and heat.z[1][1] is None
-    assert "no QC" in heat.text[1][1] and heat.text[0][1] == ""
+    _valid(fig)
+    heat = fig["data"][0]
+    assert heat["z"][0][0] == 0.75 and heat["z"][1][1] is None
+    assert "no QC" in heat["text"][1][1] and heat["text"][0][1] == ""
 
 
 def test_weekly_bars():
     fig = weekly_bars([(date(2025, 1, 6), {"Pass": 1}), (date(2025, 1, 13), {"Fail": 2})])
-    assert [t.name for t in fig.data] == ["Pass", "Fail"] and fig.data[1].y == (0, 2)
+    _valid(fig)
+    assert [t["name"] for t in fig["data"]] == ["Pass", "Fail"] and fig["data"][1]["y"] == [0, 2]
 
 
 def test_click_filters():
