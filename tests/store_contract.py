@@ -344,15 +344,43 @@ class SummaryContract:
 
     def test_status_counts_by_project_level_subject(self, store):
         recs = _seed(store)
+        orphan = record("no-project", project=None, level="weird", metrics=[metric("m", "Pending")])
+        store.upsert_many([orphan])
+        recs = [*recs, orphan]
         summaries = [store.get(r["name"]).summary for r in recs]
         for by, field in (("project", "project"), ("level", "level"), ("subject", "subject_id")):
             expected = Counter((getattr(s, field), s.overall_status) for s in summaries)
             got = Counter({(g.key, g.status): g.n for g in store.status_counts(AssetQuery(), by)})
             assert got == expected, by
+        assert (None, "Pending") in {(g.key, g.status) for g in store.status_counts(AssetQuery(), "project")}
+        pending = {(g.key, g.n) for g in store.status_counts(AssetQuery(status=("Pending",)), "level")}
+        assert pending == {("raw", 1), (None, 1)}  # an unknown data level counts as none
         filtered = store.status_counts(AssetQuery(project=("Beta",)), "project")
         assert {(g.key, g.status, g.n) for g in filtered} == {("Beta", "Pass", 1), ("Beta", "Fail", 1)}
         with pytest.raises(InvalidInput):
             store.status_counts(AssetQuery(), "document")
+
+    def test_counts_under_filters_the_pre_aggregates_cannot_answer(self, store):
+        recs = _seed(store)
+        store.upsert_many([record("bare", project="Gamma", modalities=(), qc=False)])
+        summaries = {r.name: r for r in (store.get(n).summary for n in [x["name"] for x in recs] + ["bare"])}
+        for query in (AssetQuery(text="2025"), AssetQuery(text="_", modality=("behavior",)),
+                      AssetQuery(pending=True), AssetQuery(acquired_from=date(2025, 2, 1), project=("Beta", "Gamma")),
+                      AssetQuery(text="a")):
+            names = {row.name for row in store.list_assets(query, limit=100).rows}
+            expected = Counter()
+            for name in names:
+                summary = summaries[name]
+                per_modality = dict(summary.status.modality) if summary.status else {}
+                for m in summary.modalities or ("(none)",):
+                    if not query.modality or m in query.modality:
+                        expected[(summary.project or "(no project)", m,
+                                  per_modality.get(m, summary.overall_status))] += 1
+            got = Counter({(r.project, r.modality, r.status): r.n for r in store.counts(query)})
+            assert got == expected, query
+            assert store.status_totals(query) == dict(Counter(summaries[n].overall_status for n in names)), query
+            by_project = Counter({(g.key, g.status): g.n for g in store.status_counts(query, "project")})
+            assert by_project == Counter((summaries[n].project, summaries[n].overall_status) for n in names), query
 
     def test_weekly_counts_bucket_by_utc_monday(self, store):
         stamps = {

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from portal.errors import StoreUnavailable
+from portal.store.protocol import AssetQuery
 from portal.store.sql.engine import make_engine, schema_is_current
 from portal.store.sql.store import SqlAssetStore
-from tests.records import record
+from tests.records import metric, record
 from tests.store_contract import StoreContract, SummaryContract
 
 
@@ -51,3 +52,19 @@ def test_unreadable_database_file_is_a_clear_error(tmp_path):
 
 class TestSqliteSummaries(SummaryContract):
     pass
+
+
+def test_modality_filter_reads_the_assets_own_list(tmp_path):
+    store = SqlAssetStore(make_engine(f"sqlite:///{tmp_path / 'portal.db'}"))
+    store.upsert_many([record("plain", modalities=(), qc=False), record("e", modalities=("ecephys",)),
+                       record("b_e", modalities=("behavior", "ecephys")),
+                       record("bv", modalities=("behavior-videos",), metrics=[metric("m", mod="behavior-videos")])])
+
+    def listed(*modalities):
+        return {r.name for r in store.list_assets(AssetQuery(modality=modalities)).rows}
+
+    assert listed("ecephys") == {"e", "b_e"}
+    assert listed("behavior") == {"b_e"}  # not a prefix match of behavior-videos
+    assert listed("(none)") == {"plain"}  # what asset_modalities calls an asset without modalities
+    assert listed("behavior-videos", "(none)") == {"bv", "plain"}
+    assert "(none)" in store.facets()["modality"]

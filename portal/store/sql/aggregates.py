@@ -100,6 +100,19 @@ def totals(connection, query: AssetQuery) -> dict[str, int]:
     return {status: int(n) for status, n in connection.execute(statement)}
 
 
+def group_totals(connection, query: AssetQuery, column: str) -> list[tuple[str | None, str, int]]:
+    """(project or level, overall status, assets) for a query `answers(totals=True)` accepts."""
+    key = asset_counts.c[column]
+    clauses = _where(query)
+    clauses.append(asset_counts.c.modality == (query.modality[0] if query.modality else ALL))
+    statement = (
+        select(key, asset_counts.c.status, func.sum(asset_counts.c.n))
+        .where(*clauses)
+        .group_by(key, asset_counts.c.status)
+    )
+    return [(value or None, status, int(n)) for value, status, n in connection.execute(statement) if n]
+
+
 def rebuild(connection) -> None:
     """Recompute asset_counts from the asset tables (migration backfill and repair)."""
     connection.execute(delete(asset_counts))

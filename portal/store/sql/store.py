@@ -333,23 +333,15 @@ class SqlAssetStore:
     def counts(self, query: AssetQuery) -> list[CountRow]:
         """Assets per project x modality x modality-status, counted by the database.
 
-        From the pre-aggregated asset_counts when the filters allow (O(groups)), else a
-        GROUP BY over the asset tables.
+        From the pre-aggregated asset_counts when the filters allow (O(groups)), else one
+        GROUP BY over the assets (summaries.modality_counts).
         """
         if aggregates.answers(query):
             with self._read() as connection:
                 rows = aggregates.counts(connection, query)
             return [CountRow(p or "(no project)", m, s, n) for p, m, s, n in rows]
-        statement = (
-            select(assets.c.project, asset_modalities.c.modality, asset_modalities.c.status, func.count())
-            .join(asset_modalities, asset_modalities.c.asset_id == assets.c.id)
-            .where(filters.where(query))
-            .group_by(assets.c.project, asset_modalities.c.modality, asset_modalities.c.status)
-        )
-        if query.modality:
-            statement = statement.where(asset_modalities.c.modality.in_(query.modality))
         with self._read() as connection:
-            rows = connection.execute(statement).all()
+            rows = summaries.modality_counts(connection, query)
         return [CountRow(p or "(no project)", m, s, n) for p, m, s, n in rows]
 
     def status_totals(self, query: AssetQuery) -> dict[str, int]:
@@ -357,7 +349,8 @@ class SqlAssetStore:
         if aggregates.answers(query, totals=True):
             with self._read() as connection:
                 return aggregates.totals(connection, query)
-        statement = select(assets.c.status, func.count()).where(filters.where(query)).group_by(assets.c.status)
+        statement = filters.scan(
+            select(assets.c.status, func.count()).where(filters.where(query)).group_by(assets.c.status), query)
         with self._read() as connection:
             return dict(connection.execute(statement).all())
 

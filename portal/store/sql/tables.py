@@ -174,7 +174,10 @@ Index("ix_assets_subject", assets.c.subject_id)
 Index("ix_assets_level", assets.c.level)
 Index("ix_assets_source", assets.c.source)
 # One (column, name, id) index per sortable column: a page at any offset is an index-only
-# scan that finds the ids, then a lookup of just those rows (see store.list_assets).
+# scan that finds the ids, then a lookup of just those rows (see store.list_assets). They
+# also carry the columns the filters test (SORT_COVER), so a filtered page never reads the
+# rows it skips; on PostgreSQL those are INCLUDE columns (migration 0005 makes them).
+SORT_COVER = ("project", "status", "level", "subject_id", "acquired", "n_pending", "source", "modalities")
 SORT_INDEXES = {
     "acquired": "ix_assets_sort_acquired",
     "project": "ix_assets_sort_project",
@@ -186,8 +189,10 @@ SORT_INDEXES = {
     "last_review_at": "ix_assets_sort_last_review",
 }
 for _column, _index in SORT_INDEXES.items():
-    Index(_index, assets.c[_column], assets.c.name, assets.c.id)
-Index("ix_assets_sort_name", assets.c.name, assets.c.id)
+    _cover = [c for c in SORT_COVER if c != _column]
+    Index(_index, assets.c[_column], assets.c.name, assets.c.id, *(assets.c[c] for c in _cover))
+Index("ix_assets_sort_name", assets.c.name, assets.c.id, *(assets.c[c] for c in SORT_COVER), assets.c.modality_status)
+SCAN_INDEX = "ix_assets_sort_name"  # covers every filter and modality_status: see filters.scan
 Index("ix_asset_modalities_modality", asset_modalities.c.modality, asset_modalities.c.status)
 Index("ix_asset_metrics_name", asset_metrics.c.name, asset_metrics.c.status)
 Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
