@@ -78,8 +78,8 @@ def ingest(store, n: int, batch: int = 500) -> tuple[float, float]:
     return n / spent_store, n / max(spent_gen, 1e-9)
 
 
-def run(n: int, database: str | None, repeat: int) -> dict:
-    """Build the store and measure every operation."""
+def run(n: int, database: str | None, repeat: int, extra=None) -> dict:
+    """Build the store and measure every operation; `extra(url, repeat)` adds its figures."""
     with tempfile.TemporaryDirectory(prefix="qcportal-bench-") as scratch:
         url = database or f"sqlite:///{Path(scratch) / 'bench.db'}"
         store = SqlAssetStore(make_engine(url))
@@ -138,6 +138,8 @@ def run(n: int, database: str | None, repeat: int) -> dict:
             result[f"{name}_peak_kb"] = peak_kb(ops[name])
         result["counts_vs_floor"] = round(result["counts_ms"] / result["counts_floor_ms"], 2)
         store.engine.dispose()
+        if extra:
+            result.update(extra(url, repeat))
     result["machine"] = f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}"
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
@@ -152,8 +154,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed calls per operation")
     parser.add_argument("--detail", action="store_true",
                         help="also time the asset page on a 500-metric asset (bench/detail_bench.py)")
+    parser.add_argument("--docdb", action="store_true",
+                        help="time the DocDB store's pages on the local DocDB gateway instead (bench/docdb_bench.py)")
+    parser.add_argument("--overview", action="store_true",
+                        help="also time the overview and grid callbacks on this store and the first paint of / "
+                             "(bench/overview_bench.py)")
     args = parser.parse_args()
-    result = run(args.assets, args.database, args.repeat)
+    extra = None
+    if args.overview:
+        from bench.overview_bench import measure_url as extra
+    if args.docdb:
+        from bench.docdb_bench import measure as measure_docdb
+
+        result = {"docdb": measure_docdb(args.assets, args.repeat)}
+    else:
+        result = run(args.assets, args.database, args.repeat, extra)
+    if args.overview:
+        from bench.overview_bench import first_paint
+
+        result.update(first_paint())
+        if "counts_floor_ms" in result:
+            result["overview_vs_floor"] = round(result["overview_ms"] / result["counts_floor_ms"], 2)
     if args.detail:
         from bench.detail_bench import measure
 

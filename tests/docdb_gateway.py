@@ -18,7 +18,8 @@ precision, `onError`/`onNull`).
 Faults for tests: `gateway.faults.delay` (seconds before answering), `.fail` (answer
 the next N requests with 500), `.drop` (close the next N connections without an
 answer), `.lose_writes` (acknowledge `update_one` without applying it). Every request
-is logged in `gateway.requests` as (method, route) for request-count assertions.
+is logged in `gateway.requests` as (method, route) for request-count assertions, and
+in `gateway.served` as (route, milliseconds spent answering, bytes) for the benchmark.
 """
 
 from __future__ import annotations
@@ -214,19 +215,22 @@ class _Handler(BaseHTTPRequestHandler):
         if match is None:
             self._answer(404, {"message": "Not Found"})
             return
+        started = time.perf_counter()
         try:
             status, payload = gateway.dispatch(method, action, parse_qs(parts.query), body)
         except (mongomock.OperationFailure, ValueError, KeyError, TypeError) as exc:
             status, payload = 400, {"message": f"{type(exc).__name__}: {exc}"}
-        self._answer(status, payload)
+        size = self._answer(status, payload)
+        gateway.timed(action, (time.perf_counter() - started) * 1000, size)
 
-    def _answer(self, status: int, payload) -> None:
+    def _answer(self, status: int, payload) -> int:
         data = json.dumps(_jsonable(payload)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        return len(data)
 
 
 class _Server(ThreadingHTTPServer):
@@ -242,6 +246,7 @@ class DocDbGateway:
         self.collection = mongomock.MongoClient().db.collection
         self.faults = Faults()
         self.requests: list[tuple[str, str]] = []
+        self.served: list[tuple[str, float, int]] = []  # (route, ms spent answering, bytes answered)
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -280,6 +285,11 @@ class DocDbGateway:
         with self._lock:
             self.requests.append((method, action))
 
+    def timed(self, action: str, ms: float, size: int) -> None:
+        """Record how long answering one request took and how big the answer was."""
+        with self._lock:
+            self.served.append((action, ms, size))
+
     def count(self, action: str | None = None) -> int:
         """Requests seen (of one route)."""
         with self._lock:
@@ -289,6 +299,7 @@ class DocDbGateway:
         """Forget the request log and every fault."""
         with self._lock:
             self.requests.clear()
+            self.served.clear()
         self.faults = Faults()
 
     def seed(self, records: list[dict]) -> None:

@@ -288,9 +288,9 @@ def _metric(now) -> dict:
                                                          "in": "$$hit.e"}}}]},
         }
     }
-    tolerated = {"$or": [{"$eq": [f("$$m._allow"), True]},
-                         {"$gt": [{"$size": {"$filter": {"input": _tag_keys(), "as": "k",
-                                                         "cond": {"$in": ["$$k", allow]}}}}, 0]}]}
+    tolerated = {"$cond": [{"$eq": [f("$$m._allow"), True]}, True, {"$cond": [
+        {"$eq": [{"$size": allow}, 0]}, False,
+        {"$gt": [{"$size": {"$filter": {"input": _tag_keys(), "as": "k", "cond": {"$in": ["$$k", allow]}}}}, 0]}]}]}
     ranked = {"$switch": {"branches": [{"case": {"$eq": ["$$own", s]}, "then": r} for s, r in RANK.items()],
                           "default": RANK[PASS]}}
     bad_entries = {"$filter": {"input": "$$h", "as": "x",
@@ -326,7 +326,9 @@ def _metric(now) -> dict:
                         "mod": "$$mod",
                         "st": "$$st",
                         "own": "$$own",
-                        "eff": {"$cond": [{"$and": [{"$eq": ["$$own", FAIL]}, tolerated]}, RANK[PASS], ranked]},
+                        # Tags are only looked at for a Fail (nested $cond: evaluated lazily).
+                        "eff": {"$cond": [{"$eq": ["$$own", FAIL]},
+                                          {"$cond": [tolerated, RANK[PASS], RANK[FAIL]]}, ranked]},
                         "r": review,
                         "ok": ok,
                     },
