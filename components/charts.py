@@ -15,7 +15,7 @@ from portal.views import NO_PROJECT, STATUS_ORDER, attention_share
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
 # White to vermillion: one hue, light to dark, readable by every kind of colour vision.
 ATTENTION_SCALE = [[0.0, "#F7F7F7"], [0.5, "#F0A35E"], [1.0, "#B34700"]]
-_AXIS = {"gridcolor": "#E5E5E5", "zeroline": False}
+_AXIS = {"gridcolor": "#E5E5E5", "zeroline": False, "automargin": True}
 
 
 def _figure(traces: list[dict], *, height: int, xaxis: dict | None = None, yaxis: dict | None = None,
@@ -35,7 +35,7 @@ def _figure(traces: list[dict], *, height: int, xaxis: dict | None = None, yaxis
             "paper_bgcolor": "white",
             "clickmode": "event",
             "xaxis": {**_AXIS, **(xaxis or {})},
-            "yaxis": {**_AXIS, "automargin": True, **(yaxis or {})},
+            "yaxis": {**_AXIS, **(yaxis or {})},
             **extra,
         },
     }
@@ -63,7 +63,7 @@ def status_bars(rows: list[tuple[str, dict[str, int]]], *, dimension: str, unit:
             "customdata": [[dimension, label, status] for label in labels],
             "hovertemplate": f"%{{y}}<br>{status}: %{{x:,}} {unit}<extra></extra>",
         })
-    return _figure(traces, height=max(180, 60 + 26 * len(labels)), xaxis={"title": {"text": unit}},
+    return _figure(traces, height=max(180, 60 + 26 * len(labels)),
                    yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels})
 
 
@@ -107,8 +107,10 @@ def attention_heatmap(cells: list[tuple[str, str, dict[str, int]]]) -> dict:
         "colorbar": {"title": {"text": "failing or<br>pending"}, "tickformat": ".0%", "thickness": 12},
         "hovertemplate": "%{y} · %{x}<br>%{text}<extra></extra>",
     }
-    return _figure([heatmap], height=max(200, 70 + 34 * len(projects)),
-                   xaxis={"side": "top", "showgrid": False}, yaxis={"autorange": "reversed", "showgrid": False})
+    figure = _figure([heatmap], height=max(200, 70 + 34 * len(projects)),
+                     xaxis={"side": "top", "showgrid": False}, yaxis={"autorange": "reversed", "showgrid": False})
+    figure["layout"]["margin"]["t"] = 40  # room for the modality names on top
+    return figure
 
 
 def weekly_bars(weeks: list[tuple[date, dict[str, int]]]) -> dict:

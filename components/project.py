@@ -122,13 +122,9 @@ def _percent(value: float) -> str:
     return f"{value:.0%}"
 
 
-def _metric_table(view: ProjectView):
-    if not view.metrics:
-        return html.P("No metrics yet.", className="text-muted small mb-0")
-    head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Modality"), html.Th("Stage"), html.Th("n"),
-                               html.Th("% pass"), html.Th("% fail"), html.Th("% pending"), html.Th("")]))
+def _metric_rows(view: ProjectView, metrics) -> list:
     rows = []
-    for metric in view.metrics:
+    for metric in metrics:
         needs = AssetQuery(project=(view.project,), metric=(metric.name,), metric_status=(FAIL, PENDING))
         rows.append(html.Tr([
             html.Td(html.A(metric.name, href=_overview_href(needs),
@@ -142,12 +138,21 @@ def _metric_table(view: ProjectView):
             html.Td(stacked_bar({PASS: metric.passed, FAIL: metric.failed, PENDING: metric.pending}),
                     style={"minWidth": "160px"}),
         ], **{"data-metric": metric.name}))
-    more = []
+    return rows
+
+
+def _metric_table(view: ProjectView):
+    if not view.metrics:
+        return html.P("No metrics yet.", className="text-muted small mb-0")
+    names = ["Metric", "Modality", "Stage", "n", "% pass", "% fail", "% pending", ""]
+    head = html.Thead(html.Tr([html.Th(n, className="text-end" if n in ("n", "% pass", "% fail", "% pending") else "")
+                               for n in names]))
+    table = dbc.Table([head, html.Tbody(_metric_rows(view, view.metrics))], size="sm", hover=True,
+                      className="metric-table mb-1")
+    note = "n counts the assets having the metric."
     if view.metric_total > len(view.metrics):
-        more = [html.P(f"The {len(view.metrics)} of {view.metric_total} metrics that fail most.",
-                       className="small text-muted mb-0")]
-    return [dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="metric-table"),
-            *more]
+        note += f" The {len(view.metrics)} of {view.metric_total} metrics that fail most."
+    return [html.Div(table, className="matrix-scroll sticky-head"), html.P(note, className="small text-muted mb-0")]
 
 
 def _subject_matrix(view: ProjectView):
@@ -183,7 +188,7 @@ def _pending_list(view: ProjectView):
     rows = [
         html.Tr([
             html.Td(html.A(row.name, href=_asset_href(row.name), className="asset-link")),
-            html.Td(row.acquired.strftime("%Y-%m-%d") if row.acquired else "–"),
+            html.Td(row.acquired.strftime("%Y-%m-%d") if row.acquired else "–", className="text-nowrap"),
             html.Td(f"{row.pending}", className="text-end"),
             html.Td(status_badge(row.status)),
         ])
