@@ -8,7 +8,7 @@
 var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
 
 (function () {
-    var SYMBOL = {Pass: '\u2713', Fail: '\u2717', Pending: '\u2026', 'No QC': '\u2013', Unreadable: '?'};
+    var SYMBOL = {Pass: '\u2713', Fail: '\u2717', Pending: '\u25cc', 'No QC': '\u2013', Unreadable: '?'};
 
     function navigate(event, href) {
         if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||

@@ -192,6 +192,6 @@ def charts(parts: dict) -> dbc.Row:
 
 def _chart_card(title: str, graph, footer=None) -> dbc.Card:
     parts = [dbc.CardHeader(title, className="small fw-semibold"), dbc.CardBody(graph, className="p-1")]
-    if footer:
+    if footer is not None:
         parts.append(dbc.CardFooter(footer, className="small"))
     return dbc.Card(parts, className="h-100")

@@ -196,3 +196,19 @@ def test_project_page_from_the_overview(page, live):
     assert _total(page) == expected
     page.locator("[data-chip=metric] button").click()
     page.wait_for_function("() => !location.search.includes('metric')")
+
+
+def test_empty_states_are_messages(page, live):
+    page.goto(live.url + "/?q=no-such-asset&from=2025-13-01")
+    page.locator("[data-state=no_match]").wait_for()
+    assert "2025-13-01" in page.locator("#overview-notes").inner_text()  # the bad date, explained
+    assert page.locator("#overview-grid-wrap").is_hidden() and page.locator("#overview-charts").is_hidden()
+    # From nothing to something and back, in the page: no missing components, no errors.
+    page.locator("#overview-search").fill("bulk_00")
+    page.locator("#overview-search").press("Enter")
+    page.wait_for_function("() => location.search.includes('q=bulk_00')")
+    _wait_grid(page, live.store.list_assets(_query(page), limit=1).total)
+    assert page.locator("#overview-charts").is_visible()
+    page.locator("#overview-search").fill("still-nothing")
+    page.locator("#overview-search").press("Enter")
+    page.locator("[data-state=no_match]").wait_for()
