@@ -25,13 +25,9 @@ from portal.store.protocol import (
     AssetRow,
     AuditEntry,
     CountRow,
-    GroupCount,
-    MetricCountRow,
     Page,
     Sort,
-    StageCountRow,
     StoredAsset,
-    SubjectCountRow,
     UpsertResult,
 )
 from portal.store.sql import aggregates, filters, summaries
@@ -55,7 +51,7 @@ _ROW_COLUMNS = [
 _BATCH = 500
 
 
-class SqlAssetStore:
+class SqlAssetStore(summaries.SummaryReads):
     """AssetStore on a SQLAlchemy engine (see portal.store.protocol for the contract)."""
 
     def __init__(self, engine: Engine, *, run_migrations: bool = True):
@@ -290,6 +286,12 @@ class SqlAssetStore:
             self._audit(connection, now, user, row.id, row.name, "annotate", {"changes": _jsonable(changes)})
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
+    def add_metrics(self, asset: str, payload, *, user: str):
+        """Add or replace metrics atomically (portal.metrics_merge rules; see push.py)."""
+        from portal.store.sql.push import add_metrics
+
+        return add_metrics(self, asset, payload, user=user)
+
     # -- reads ----------------------------------------------------------------
 
     def get(self, key: str) -> StoredAsset | None:
@@ -353,26 +355,6 @@ class SqlAssetStore:
             select(assets.c.status, func.count()).where(filters.where(query)).group_by(assets.c.status), query)
         with self._read() as connection:
             return dict(connection.execute(statement).all())
-
-    def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
-        """Assets per `by` value (project, subject, level or acquisition week) x overall status."""
-        with self._read() as connection:
-            return summaries.status_counts(connection, query, by)
-
-    def subject_counts(self, query: AssetQuery) -> list[SubjectCountRow]:
-        """Assets per subject x modality x modality-status."""
-        with self._read() as connection:
-            return summaries.subject_counts(connection, query)
-
-    def stage_counts(self, query: AssetQuery) -> list[StageCountRow]:
-        """Assets per modality x stage x status of that cell's metrics."""
-        with self._read() as connection:
-            return summaries.stage_counts(connection, query)
-
-    def metric_counts(self, query: AssetQuery) -> list[MetricCountRow]:
-        """Metrics per name x modality x stage x own status over the filtered assets."""
-        with self._read() as connection:
-            return summaries.metric_counts(connection, query)
 
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct projects, modalities, subjects and levels (each one indexed scan)."""

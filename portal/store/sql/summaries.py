@@ -140,3 +140,31 @@ def _as_date(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+class SummaryReads:
+    """The grouped reads of the overview and project pages, as SqlAssetStore methods.
+
+    Mixed into SqlAssetStore, whose `_read()` opens a connection that turns a database
+    that does not answer into StoreUnavailable.
+    """
+
+    def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
+        """Assets per `by` value (project, subject, level or acquisition week) x overall status."""
+        with self._read() as connection:
+            return status_counts(connection, query, by)
+
+    def subject_counts(self, query: AssetQuery) -> list[SubjectCountRow]:
+        """Assets per subject x modality x modality-status."""
+        with self._read() as connection:
+            return subject_counts(connection, query)
+
+    def stage_counts(self, query: AssetQuery) -> list[StageCountRow]:
+        """Assets per modality x stage x status of that cell's metrics."""
+        with self._read() as connection:
+            return stage_counts(connection, query)
+
+    def metric_counts(self, query: AssetQuery) -> list[MetricCountRow]:
+        """Metrics per name x modality x stage x own status over the filtered assets."""
+        with self._read() as connection:
+            return metric_counts(connection, query)
