@@ -129,7 +129,10 @@ def page(query: AssetQuery, sort: Sort, offset: int, limit: int, now: str) -> li
 
 
 def total(query: AssetQuery, now: str) -> list[dict]:
-    """The number of matching records (`[{"n": N}]`, or [] for none)."""
+    """The number of matching records (`[{"n": N}]`, or [] for none); without filters on
+    computed fields, DocDB just counts."""
+    if not _light_match(query) and not _needs_heavy_filter(query):
+        return _prefilter(query) + [{"$count": "n"}]
     return filtered(query, now, heavy=False) + [{"$count": "n"}]
 
 

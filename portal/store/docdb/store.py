@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, insert
 
 from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
+from portal.metrics_merge import merge_metrics
 from portal.qc import summarise
 from portal.store.docdb import queries
 from portal.store.docdb.bookkeeping import Bookkeeping
@@ -37,6 +39,7 @@ from portal.store.protocol import (
     CountRow,
     GroupCount,
     MetricCountRow,
+    MetricsResult,
     Page,
     Sort,
     StageCountRow,
@@ -49,6 +52,7 @@ from portal.store.sql.store import SqlAssetStore, _jsonable
 from portal.store.sql.tables import audit_log
 
 log = logging.getLogger(__name__)
+FACETS_TTL = 60.0
 
 
 class DocDbAssetStore:
@@ -73,6 +77,7 @@ class DocDbAssetStore:
         # one at a time within this process, and every write is read back.
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._facets: tuple[float, dict] | None = None
 
     # -- plumbing -------------------------------------------------------------
 
@@ -174,7 +179,20 @@ class DocDbAssetStore:
         return [MetricCountRow(r["_id"]["n"], r["_id"]["m"], r["_id"]["st"], r["_id"]["s"], r["n"]) for r in raw]
 
     def facets(self) -> dict[str, Sequence[str]]:
-        """Distinct projects, modalities, subjects and levels (one `$group` pipeline)."""
+        """Distinct projects, modalities, subjects and levels (one `$group` pipeline).
+
+        The filter bar asks on every page load and subject keystroke, and the answer scans
+        the collection: it is kept for FACETS_TTL seconds (and dropped on this store's writes).
+        """
+        now = time.monotonic()
+        cached = self._facets
+        if cached is not None and now - cached[0] < FACETS_TTL:
+            return cached[1]
+        found = self._facets_now()
+        self._facets = (now, found)
+        return found
+
+    def _facets_now(self) -> dict[str, Sequence[str]]:
         raw = self._aggregate("listing filter values", queries.facets(queries.now_iso()))
         if not raw:
             return {"project": [], "modality": [], "subject": [], "level": []}
@@ -207,6 +225,7 @@ class DocDbAssetStore:
                     ) -> list[UpsertResult]:
         """Update the quality_control of existing records (merging portal edits); insert
         new records only when the store allows it (`create`). See upserts.py."""
+        self._facets = None
         return Upserter(self).run(records, actor=actor, strict=strict)
 
     def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
@@ -233,6 +252,43 @@ class DocDbAssetStore:
         name = summarise(record).name
         self.audit(now, user, str(asset_id), name, "annotate", {"changes": _jsonable(outcome.changes)})
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
+
+    def add_metrics(self, asset: str, payload, *, user: str) -> MetricsResult:
+        """Add or replace metrics (portal.metrics_merge rules) the way `annotate` writes:
+        re-read under the asset's lock, write quality_control only, read back and verify."""
+        projection = {"name": 1, "quality_control": 1, "data_description.name": 1}
+        first = self._record(asset, projection)
+        if first is None:
+            raise NotFound(f"Asset not found: {asset}")
+        asset_id = first["_id"]
+        with self._lock(str(asset_id)):
+            record = self._record(str(asset_id), projection) or first
+            version = self.books.version(str(asset_id), record.get("quality_control"))
+            outcome = merge_metrics(record.get("quality_control"), payload)
+            if not outcome.changed:
+                return MetricsResult(version)
+            now = datetime.now(UTC)
+            self.write_qc(asset_id, outcome.quality_control, what=f"adding metrics to {asset}")
+            self._verify_metrics(asset_id, outcome)
+            edits = record_edits(self.books.edits(str(asset_id)), outcome.changes)
+            self.books.written(str(asset_id), version + 1, outcome.quality_control, edits)
+        self._facets = None
+        self.audit(now, user, str(asset_id), summarise(record).name, "add_metrics",
+                   {"changes": _jsonable(outcome.changes)})
+        return MetricsResult(version + 1, tuple(outcome.added), tuple(outcome.replaced))
+
+    def _verify_metrics(self, asset_id, outcome) -> None:
+        """Read the record back: every metric just written must be there with all its entries."""
+        found = self._find("reading back added metrics", {"_id": asset_id}, {"quality_control": 1})
+        stored = (found[0].get("quality_control") if found else None) or {}
+        by_name = {m.get("name"): m for m in stored.get("metrics") or [] if isinstance(m, dict)}
+        wanted = {m["name"]: m for m in outcome.quality_control["metrics"]}
+        for name in [*outcome.added, *outcome.replaced]:
+            entries = (by_name.get(name) or {}).get("status_history") or []
+            if len(entries) < len(wanted[name]["status_history"]):
+                log.error("DocDB write of %s not visible on read-back: metric %r", asset_id, name)
+                raise StoreUnavailable(f"DocDB accepted the metrics of {asset_id} but does not show {name!r} on "
+                                       "read-back; nothing was recorded: try again")
 
     def write_qc(self, asset_id, quality_control: dict, *, what: str) -> None:
         """`$set` the record's quality_control (and nothing else)."""
