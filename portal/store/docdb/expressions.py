@@ -30,6 +30,15 @@ found when the asset itself is read (`get`, the detail page): there it shows as
 
 Every expression is total: whatever a record holds, it evaluates without an error
 (one odd record must never fail a count of the whole collection).
+
+Operators used: $map $filter $reduce $let $cond $switch $ifNull $type $isArray $in $eq
+$ne $gt $lte $and $or $size $arrayElemAt $concatArrays $setUnion $objectToArray $concat
+$toLower $trim $split $toString $max $dateFromString (with onError/onNull); the pipelines
+add $dayOfWeek $mod $multiply $subtract $dateToString $expr $regex $elemMatch $unwind
+$group $sort $skip $limit $count $project. The test suite runs them on mongomock (with
+$type, $dateFromString, $trim and $reduce added: tests/docdb_gateway.py); they have not
+been run against a live DocumentDB cluster from here. Two-argument $ifNull and
+`{"$isArray": x}` forms are used on purpose (older servers; mongomock).
 """
 
 from __future__ import annotations
