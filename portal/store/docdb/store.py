@@ -24,9 +24,10 @@ from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
 from portal.metrics_merge import merge_metrics
 from portal.qc import summarise
-from portal.store.docdb import queries
+from portal.store.docdb import cube, queries
 from portal.store.docdb.bookkeeping import Bookkeeping
 from portal.store.docdb.client import DocDbTarget, call, checked
+from portal.store.docdb.cube import Cubes
 from portal.store.docdb.expressions import RANK_NAMES
 from portal.store.docdb.upserts import Upserter
 from portal.store.merge import record_edits
@@ -78,6 +79,7 @@ class DocDbAssetStore:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._facets: tuple[float, dict] | None = None
+        self._cubes = Cubes(lambda q: self._aggregate("counting assets", cube.pipeline(q, queries.now_iso())))
 
     # -- plumbing -------------------------------------------------------------
 
@@ -145,18 +147,17 @@ class DocDbAssetStore:
             offset += batch
 
     def counts(self, query: AssetQuery) -> list[CountRow]:
-        """Assets per project x modality x modality-status (one `$group` pipeline)."""
-        raw = self._aggregate("counting assets", queries.per_modality(
-            query, queries.now_iso(), {"p": "$_project", "m": "$_mods.m", "s": "$_mods.s"}))
-        return [CountRow(r["_id"].get("p") or "(no project)", r["_id"]["m"], r["_id"]["s"], r["n"]) for r in raw]
+        """Assets per project x modality x modality-status (the overview's cube: cube.py)."""
+        return self._cubes.counts(query)
 
     def status_totals(self, query: AssetQuery) -> dict[str, int]:
-        """Assets per overall status."""
-        raw = self._aggregate("counting assets", queries.grouped(query, queries.now_iso(), "$_status"))
-        return {r["_id"]: r["n"] for r in raw}
+        """Assets per overall status (the overview's cube)."""
+        return self._cubes.status_totals(query)
 
     def status_counts(self, query: AssetQuery, by: str) -> list[GroupCount]:
         """Assets per `by` value (project, subject, level or acquisition week) x overall status."""
+        if by == "project":
+            return self._cubes.by_project(query)
         raw = self._aggregate("counting assets", queries.status_by(query, queries.now_iso(), by))
         if by == "week":
             return [GroupCount(_day(r["_id"].get("k")), r["_id"]["s"], r["n"]) for r in raw]
@@ -226,7 +227,10 @@ class DocDbAssetStore:
         """Update the quality_control of existing records (merging portal edits); insert
         new records only when the store allows it (`create`). See upserts.py."""
         self._facets = None
-        return Upserter(self).run(records, actor=actor, strict=strict)
+        try:
+            return Upserter(self).run(records, actor=actor, strict=strict)
+        finally:
+            self._cubes.clear()
 
     def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
         """Re-read, apply with the shared rules, write quality_control only, read back and verify."""
@@ -246,6 +250,7 @@ class DocDbAssetStore:
             if not outcome.changes:
                 return AnnotateResult(True, version)
             self.write_qc(asset_id, outcome.quality_control, what=f"annotating {annotation.asset}")
+            self._cubes.clear()
             self.verify(asset_id, outcome.quality_control, outcome.changes, user=user, now=now)
             edits = record_edits(self.books.edits(str(asset_id)), outcome.changes)
             self.books.written(str(asset_id), version + 1, outcome.quality_control, edits)
