@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from portal.cli_api import export, tokens
 from portal.errors import PortalError
 from portal.settings import Settings, load_settings
 
@@ -61,8 +62,10 @@ def serve(host, port, data_dir) -> None:
 
 
 def _serve(settings: Settings) -> None:
+    from portal.secret import secret_key
     from portal.server import run
 
+    secret_key(settings)  # no key outside demo mode: one clear line now, not a failing worker later
     click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
     run(settings)
 
@@ -78,7 +81,7 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
     """Generate (once) and ingest a realistic demo dataset, then serve it."""
     from portal.demo import write_demo
 
-    settings = _settings(host=host, port=port, data_dir=data_dir)
+    settings = _settings(host=host, port=port, data_dir=data_dir, demo=True)
     store = _store(settings)
     with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
         folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
@@ -199,6 +202,9 @@ def show(name, as_json) -> None:
     else:
         click.echo(summary_text(stored.summary))
 
+
+main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli_api)
+main.add_command(export)  # qc-portal export NAME --dest DIR
 
 if __name__ == "__main__":
     main()

@@ -7,13 +7,28 @@ is checked against this class by a test, so a new setting cannot go undocumented
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portal.errors import ConfigError
+
+ROLES = ("viewer", "annotator", "admin")  # lowest to highest
+# The external viewers the asset page embeds (Neuroglancer, Figurl, sortingview, Rerun).
+IFRAME_HOSTS = (
+    "neuroglancer-demo.appspot.com,neuroglancer.allenneuraldynamics.org,aind-neuroglancer-sauujisjxq-uw.a.run.app,"
+    "neuroglancer.github.io,figurl.org,www.figurl.org,sortingview.vercel.app,app.rerun.io"
+)
+
+
+def split_list(value: str, *, lower: bool = True) -> list[str]:
+    """The items of a comma-separated setting, stripped (lower-cased unless told not to)."""
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return [item.lower() for item in items] if lower else items
 
 
 def default_data_dir() -> Path:
@@ -51,8 +66,13 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default="",
-        description="Key signing session cookies. When empty, a random key is generated once and kept "
-        "in the data dir (file `secret_key`, mode 0600); set it when several instances serve one database.",
+        repr=False,
+        description="Key signing session cookies; required (the portal refuses to start without it) except in "
+        "demo mode, where a random key is generated once and kept in the data dir (file `secret_key`, mode 0600).",
+    )
+    demo: bool = Field(
+        default=False,
+        description="Demo mode (`qc-portal demo` turns it on): a missing secret key is generated. Never in production.",
     )
     host: str = Field(default="127.0.0.1", description="Address `qc-portal serve` listens on.")
     port: int = Field(default=8050, ge=1, le=65535, description="Port `qc-portal serve` listens on.")
@@ -82,6 +102,53 @@ class Settings(BaseSettings):
     status_page: str = Field(
         default="admin", description="Who may open /status: `admin` (signed-in admins) or `anonymous` (anyone)."
     )
+    upload_max_mb: int = Field(
+        default=32, ge=1, le=64,
+        description="Largest reference file (MB) accepted with metrics pushed through the REST API (a request "
+        "carries at most 64 MB in all).",
+    )
+    # -- security (see portal/security and the README's "Security" section) --
+    require_login: bool = Field(
+        default=False, description="Every page and file needs a signed-in user (default: anonymous users may browse)."
+    )
+    https: bool = Field(
+        default=False,
+        description="The portal is served over https: session cookies are Secure, HSTS is sent, SSO redirects use "
+        "https.",
+    )
+    trusted_proxies: int = Field(
+        default=0, ge=0, le=5,
+        description="How many reverse proxies in front of the portal set X-Forwarded-For/-Proto/-Host (trusted for "
+        "the client address, scheme and host; 0: none).",
+    )
+    iframe_hosts: str = Field(
+        default=IFRAME_HOSTS,
+        description="Comma-separated hosts whose pages may be embedded (https only, sandboxed iframe); other URLs "
+        "are shown as links.",
+    )
+    oidc_discovery_url: str = Field(
+        default="",
+        description="Single sign-on: the OpenID Connect discovery URL (`https://idp/.well-known/openid-configuration`);"
+        " empty: no SSO.",
+    )
+    oidc_client_id: str = Field(default="", description="Single sign-on: the portal's client id at the provider.")
+    oidc_client_secret: str = Field(
+        default="", repr=False, description="Single sign-on: the portal's client secret at the provider."
+    )
+    oidc_scopes: str = Field(default="openid profile email", description="Single sign-on: the scopes asked for.")
+    oidc_role_claim: str = Field(
+        default="groups", description="Single sign-on: the ID token claim listing the user's groups."
+    )
+    oidc_role_map: str = Field(
+        default="",
+        description="Single sign-on: `group=role` pairs, comma-separated (`qc-admins=admin,qc-reviewers=annotator`); "
+        "a user in several groups gets the highest role.",
+    )
+    oidc_default_role: str = Field(
+        default="viewer",
+        description="Single sign-on: the role of a user in none of the mapped groups (`none`: such users may not "
+        "sign in).",
+    )
 
     @field_validator("store")
     @classmethod
@@ -96,6 +163,41 @@ class Settings(BaseSettings):
         if value not in ("admin", "anonymous"):
             raise ValueError(f"{value!r} is not one of admin, anonymous")
         return value
+
+    @field_validator("iframe_hosts")
+    @classmethod
+    def _iframe_hosts(cls, value: str) -> str:
+        for host in split_list(value):
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?", host):
+                raise ValueError(f"{host!r} is not a host name (no scheme, no path)")
+        return value
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _role_map(cls, value: str) -> str:
+        for pair in split_list(value, lower=False):
+            group, _, role = pair.partition("=")
+            if not group.strip() or role.strip() not in ROLES:
+                raise ValueError(f"{pair!r} is not group=role with a role of {', '.join(ROLES)}")
+        return value
+
+    @field_validator("oidc_default_role")
+    @classmethod
+    def _default_role(cls, value: str) -> str:
+        if value not in (*ROLES, "none"):
+            raise ValueError(f"{value!r} is not one of {', '.join(ROLES)}, none")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_discovery_url:
+            if not self.oidc_client_id:
+                raise ValueError("QC_PORTAL_OIDC_CLIENT_ID is needed with QC_PORTAL_OIDC_DISCOVERY_URL")
+            parts = urlsplit(self.oidc_discovery_url)
+            loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+                raise ValueError("QC_PORTAL_OIDC_DISCOVERY_URL must be an https URL")
+        return self
 
     @field_validator("database")
     @classmethod
@@ -122,6 +224,17 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the portal's database is a SQLite file."""
         return self.database.startswith("sqlite")
+
+    @property
+    def embeddable_hosts(self) -> frozenset[str]:
+        """The hosts of QC_PORTAL_IFRAME_HOSTS."""
+        return frozenset(split_list(self.iframe_hosts))
+
+    @property
+    def oidc_roles(self) -> dict[str, str]:
+        """QC_PORTAL_OIDC_ROLE_MAP as {group: role}."""
+        pairs = (pair.partition("=") for pair in split_list(self.oidc_role_map, lower=False))
+        return {group.strip(): role.strip() for group, _, role in pairs}
 
 
 # QC_PORTAL_* variables read by other programs than the server (the Python client) or by
@@ -156,8 +269,10 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "QC_PORTAL_" + "_".join(str(p) for p in first["loc"]).upper() if first["loc"] else "settings"
         message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(f"invalid settings: {message}") from None
+        name = "QC_PORTAL_" + "_".join(str(p) for p in first["loc"]).upper()
         raise ConfigError(f"invalid setting {name}: {message}") from None
 
 

@@ -147,7 +147,7 @@ def test_demo_generates_ingests_and_creates_the_annotator_once(tmp_path):
     password = line.split("password ")[1].split()[0]
     again = CliRunner().invoke(main, ["demo", "--assets", "20", "--no-serve", "--data-dir", str(data)])
     assert "20 unchanged" in again.output and password not in again.output
-    app = create_app(load_settings(data_dir=data))
+    app = create_app(load_settings(data_dir=data, demo=True))  # what `qc-portal demo` serves
     client = app.server.test_client()
     response = client.post("/login", data={"username": "demo", "password": password})
     assert response.status_code == 302
