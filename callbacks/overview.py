@@ -61,7 +61,7 @@ _PARTS = [
 
 def layout(**params):
     """The overview for the filters in the URL query, built per request."""
-    parsed = parse_query({k: v for k, v in params.items() if not k.endswith("_")})
+    parsed = parse_query(params)
     search = to_search(parsed.query)
     store = current_portal().store
     try:

@@ -25,21 +25,34 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.export import init_export
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
+    from portal.oidc import init_oidc
     from portal.secret import secret_key
+    from portal.security.csrf import init_csrf
+    from portal.security.headers import init_headers
     from portal.status import init_status
 
     settings = settings or load_settings()
     logging.getLogger("portal").setLevel(settings.log_level)
     server = Flask("portal")
     server.config.update(
-        SECRET_KEY=secret_key(settings),
+        SECRET_KEY=secret_key(settings),  # ConfigError outside demo mode when unset
+        SESSION_COOKIE_NAME="qc_portal_session",  # not Flask's "session": other apps on this host use that
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
     )
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     portal = build_portal(settings)
     server.extensions[EXTENSION] = portal
-    init_auth(server, portal.users)
+    init_csrf(server, settings)  # first: a cross-site POST is refused before anything else runs
+    init_auth(server, portal.users, settings)
+    init_oidc(server, settings, portal.users)  # /login/sso, when QC_PORTAL_OIDC_DISCOVERY_URL is set
     _routes(server)
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
@@ -61,6 +74,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     register_all(app)
     app.layout = app_layout
+    init_headers(server, settings, app)  # CSP (with the hashes of Dash's inline scripts) and friends
     return app
 
 
