@@ -73,6 +73,13 @@ DETAIL_DISCARD = "detail-discard"
 DETAIL_RESULT = "detail-result"  # the outcome of the last submit (saved / conflicts)
 DETAIL_CONFLICTS = "detail-conflicts"  # dcc.Store: the conflicts of the last submit
 
+# --- Accounts and security (issue: auth) ------------------------------------------------
+NAV_SIGN_OUT = "nav-sign-out"  # the navbar's sign-out button (a POST form to /logout)
+NAV_AUDIT = "nav-audit"  # the navbar's link to the audit log (admins only)
+AUDIT_PAGE = "audit-page"  # the audit log page's root
+AUDIT_FILTER = "audit-filter"  # its filter form (a GET form: the filters live in the URL)
+AUDIT_TABLE = "audit-table"  # the entries
+
 
 class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as detail_ids.status(i)
     """Dict ids of the per-metric and per-viewer widgets (matched with MATCH / ALL)."""

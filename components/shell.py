@@ -14,8 +14,11 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
     if user_name:
         account = [
             dbc.NavItem(dbc.NavLink(f"{user_name} ({user_role})", disabled=True, id=ids.NAV_USER)),
-            # A plain link: /logout is a Flask route, not a Dash page.
-            dbc.NavItem(html.A("Sign out", href=dash.get_relative_path("/logout"), className="nav-link")),
+            # A real form: signing out is a POST to the Flask route (a GET only asks).
+            dbc.NavItem(html.Form(
+                html.Button("Sign out", type="submit", className="nav-link btn btn-link", id=ids.NAV_SIGN_OUT),
+                method="post", action=dash.get_relative_path("/logout"), className="d-inline",
+            )),
         ]
     else:
         account = [dbc.NavItem(html.A("Sign in", href=dash.get_relative_path("/login"), className="nav-link",
@@ -25,7 +28,9 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
             [
                 dbc.NavbarBrand("QC Portal", href=dash.get_relative_path("/")),
                 dbc.Nav(
-                    [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/")))],
+                    [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/"))),
+                     *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),
+                                                id=ids.NAV_AUDIT))] if user_role == "admin" else [])],
                     navbar=True,
                     className="me-auto",
                 ),

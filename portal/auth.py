@@ -1,7 +1,10 @@
 """Login (flask-login), the current user, and the one permission check.
 
-Anonymous users may browse; writing needs an authenticated annotator (or admin).
-Every write path calls `require(...)` on the server: hiding a button is not protection.
+Anonymous users may browse (unless QC_PORTAL_REQUIRE_LOGIN); writing needs an
+authenticated annotator (or admin); the audit log needs an admin. Every write path
+checks `require(...)` on the server (portal.security.writes marks them): hiding a
+button is not protection. Password sign-ins are throttled (portal.throttle); single
+sign-on lives in portal.oidc.
 """
 
 from __future__ import annotations
@@ -10,20 +13,35 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, render_template_string, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_app_context,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
 from portal.errors import Forbidden
+from portal.settings import Settings
+from portal.throttle import LoginThrottle
 from portal.users import Account, UserStore
 
 log = logging.getLogger(__name__)
 
 # action -> roles allowed to do it
 _RULES = {
-    "view": None,  # everyone, signed in or not
+    "view": None,  # everyone, signed in or not (signed in only with QC_PORTAL_REQUIRE_LOGIN)
     "annotate": {"annotator", "admin"},
-    "admin": {"admin"},
+    "admin": {"admin"},  # the audit log, the status page
 }
+# Routes a visitor reaches without signing in even when login is required.
+_PUBLIC_ENDPOINTS = frozenset({"login", "logout", "sso_login", "sso_callback", "healthz", "readyz"})
+_PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
 
 
 @dataclass(frozen=True)
@@ -63,13 +81,24 @@ class Anonymous(AnonymousUserMixin):
 
 
 def can(user, action: str, resource: object | None = None) -> bool:
-    """Whether `user` may do `action` (on `resource`; reserved for per-asset rules)."""
+    """Whether `user` may do `action` (on `resource`; reserved for per-asset rules).
+
+    The one permission check: pages, callbacks, routes and the API all ask it.
+    """
     if action not in _RULES:
         raise ValueError(f"unknown action {action!r}")
+    signed_in = bool(getattr(user, "is_authenticated", False))
     allowed = _RULES[action]
     if allowed is None:
-        return True
-    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in allowed
+        return signed_in or not _login_required()
+    return signed_in and getattr(user, "role", None) in allowed
+
+
+def _login_required() -> bool:
+    if not has_app_context():
+        return False
+    portal = current_app.extensions.get("qc_portal")
+    return bool(portal and portal.settings.require_login)
 
 
 def require(action: str, resource: object | None = None, user=None) -> User:
@@ -79,17 +108,25 @@ def require(action: str, resource: object | None = None, user=None) -> User:
         who = getattr(user, "name", "") or "anonymous"
         log.warning("refused %s on %s for %s", action, resource or "-", who)
         if not getattr(user, "is_authenticated", False):
-            raise Forbidden("Sign in as an annotator to make changes.")
+            raise Forbidden(_SIGN_IN.get(action, "Sign in to see this."))
         raise Forbidden(f"Your role ({user.role}) may not {action}.")
     return user
 
 
-_LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · QC Portal</title>
+_SIGN_IN = {"annotate": "Sign in as an annotator to make changes.", "admin": "Sign in as an admin to see this."}
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }} · QC Portal</title>
 <link rel="stylesheet" href="{{ css }}"></head>
 <body class="bg-light"><main class="container" style="max-width: 420px; margin-top: 10vh">
-<h1 class="h3 mb-3">Sign in to the QC Portal</h1>
+<h1 class="h3 mb-3">{{ title }}</h1>
 {% if error %}<div class="alert alert-danger" role="alert">{{ error }}</div>{% endif %}
+{% if logout %}
+<form method="post" action="{{ action }}"><button class="btn btn-primary w-100" type="submit">Sign out</button></form>
+{% else %}
+{% if sso %}<a class="btn btn-outline-primary w-100 mb-3" href="{{ sso }}">Sign in with single sign-on</a>
+<p class="text-muted small text-center">or with a portal account</p>{% endif %}
 <form method="post" action="{{ action }}">
   <div class="mb-3"><label class="form-label" for="username">User name</label>
     <input class="form-control" id="username" name="username" autocomplete="username" required autofocus
@@ -100,26 +137,48 @@ _LOGIN_PAGE = """<!doctype html>
   <input type="hidden" name="next" value="{{ next }}">
   <button class="btn btn-primary w-100" type="submit">Sign in</button>
 </form>
+{% endif %}
 <p class="mt-3"><a href="{{ home }}">Back to the portal</a></p>
 </main></body></html>"""
+FAILED = "Wrong user name or password."
 
 
-def _safe_next(target: str | None) -> str:
+def login_page(error: str | None = None, *, username: str = "", status: int = 200):
+    """The sign-in page (Jinja autoescapes everything echoed), with `error` if any."""
+    sso = url_for("sso_login", next=request.values.get("next", "")) if "sso_login" in current_app.view_functions \
+        else None
+    page = render_template_string(
+        _PAGE, title="Sign in to the QC Portal", error=error, username=username, next=request.values.get("next", ""),
+        action=url_for("login"), home=safe_next(None), css=_css_url(), sso=sso, logout=False,
+    )
+    return page, status
+
+
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login (no open redirect)."""
     home = request.script_root + "/"
     if not target:
         return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)):  # browsers drop tabs: "/\t/x"
         return home
     return target
 
 
-def init_auth(server: Flask, users: UserStore) -> None:
-    """Set up flask-login and the /login and /logout routes on `server`."""
+def sign_in(account: Account) -> None:
+    """Start a fresh session for `account` (nothing from the anonymous session is kept)."""
+    session.clear()
+    login_user(User(account), fresh=True)
+
+
+def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
+    """Set up flask-login, the login gate and the /login and /logout routes on `server`."""
     manager = LoginManager()
     manager.anonymous_user = Anonymous
     manager.init_app(server)
+    throttle = LoginThrottle(users.engine)
+    server.extensions["qc_portal_throttle"] = throttle
 
     @manager.user_loader
     def load_user(user_id: str):
@@ -129,30 +188,54 @@ def init_auth(server: Flask, users: UserStore) -> None:
             return None
         return User(account) if account else None
 
+    @server.before_request
+    def _login_gate():
+        """With QC_PORTAL_REQUIRE_LOGIN, everything but signing in needs a signed-in user."""
+        if not settings.require_login or current_user.is_authenticated:
+            return None
+        if request.endpoint in _PUBLIC_ENDPOINTS or request.path.startswith(_PUBLIC_PREFIXES):
+            return None
+        if request.method in ("GET", "HEAD") and request.accept_mimetypes.accept_html \
+                and not request.path.startswith("/_dash"):
+            target = request.script_root + (request.full_path if request.query_string else request.path)
+            return redirect(url_for("login", next=target))
+        response = jsonify(error="Unauthorized", message="Sign in to use the QC Portal.")
+        response.status_code = 401
+        return response
+
     @server.route("/login", methods=["GET", "POST"])
     def login():
-        error, username = None, ""
-        if request.method == "POST":
-            username = request.form.get("username", "")
-            account = users.verify(username, request.form.get("password", ""))
-            if account is not None:
-                login_user(User(account))
-                log.info("login: %s", account.name)
-                return redirect(_safe_next(request.form.get("next")))
-            # One message whatever was wrong: no hint whether the user exists.
-            error = "Wrong user name or password."
-            log.info("failed login for %r from %s", username, request.remote_addr)
-        page = render_template_string(
-            _LOGIN_PAGE, error=error, username=username, next=request.values.get("next", ""),
-            action=url_for("login"), home=_safe_next(None), css=_css_url(server),
-        )
-        return page, (401 if error else 200)
+        if request.method == "GET":
+            return login_page()
+        username = request.form.get("username", "")
+        address = request.remote_addr or "-"
+        wait = throttle.wait(username, address)
+        if wait:
+            log.warning("sign-in refused (too many failures) from %s", address)
+            page, _ = login_page(f"Too many failed sign-ins. Try again in {wait} s.", username=username)
+            return page, 429, {"Retry-After": str(wait)}
+        account = users.verify(username, request.form.get("password", ""))
+        if account is None:
+            throttle.failed(username, address)
+            # The name only if it is an account's: a password typed into the name field is never logged.
+            known = users.get(username) is not None
+            log.info("failed sign-in for %s from %s", repr(username) if known else "an unknown name", address)
+            return login_page(FAILED, username=username, status=401)  # one message, whatever was wrong
+        throttle.succeeded(username, address)
+        sign_in(account)
+        log.info("login: %s", account.name)
+        return redirect(safe_next(request.form.get("next")))
 
     @server.route("/logout", methods=["POST", "GET"])
     def logout():
+        if request.method == "GET":  # a link or a cross-site image must not sign anyone out: ask
+            page = render_template_string(_PAGE, title="Sign out of the QC Portal", logout=True,
+                                          action=url_for("logout"), home=safe_next(None), css=_css_url())
+            return page
         logout_user()
-        return redirect(_safe_next(None))
+        session.clear()
+        return redirect(safe_next(None))
 
 
-def _css_url(_server: Flask) -> str:
+def _css_url() -> str:
     return f"{request.script_root}/assets/00-bootstrap.min.css"

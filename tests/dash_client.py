@@ -66,7 +66,9 @@ class DashClient:
 
     def post(self, body: bytes):
         """POST a prepared body; (status code, JSON or None)."""
-        response = self.client.post("/_dash-update-component", data=body, content_type="application/json")
+        # A browser marks the portal's own requests (Sec-Fetch-Site); the CSRF rule needs it with a cookie.
+        response = self.client.post("/_dash-update-component", data=body, content_type="application/json",
+                                    headers={"Sec-Fetch-Site": "same-origin"})
         data = response.get_json(silent=True) if response.status_code == 200 else None
         return response.status_code, data
 

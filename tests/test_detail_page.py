@@ -156,7 +156,8 @@ def post_submit(client, edits, asset):
         "changedPropIds": [f"{ids.DETAIL_SUBMIT}.n_clicks"],
         "state": [{"id": s["id"], "property": s["property"], "value": state_values[s["id"]]} for s in dep["state"]],
     }
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
+                       headers={"Sec-Fetch-Site": "same-origin"})
 
 
 def _edits(store, status="Fail"):

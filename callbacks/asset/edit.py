@@ -20,6 +20,7 @@ from components.ids import detail_ids
 from portal import annotation_service
 from portal.context import current_portal
 from portal.detail import edits as edit_state
+from portal.security.writes import writes
 
 log = logging.getLogger(__name__)
 VALUE = detail_ids.value(0)["type"]
@@ -161,6 +162,7 @@ def register(app: dash.Dash) -> None:
         State(ids.DETAIL_REFRESH, "data"),
         prevent_initial_call=True,
     )
+    @writes("annotate")  # refused before anything runs for anonymous users and viewers
     def submit(clicks, edits, asset, refresh):
         if not clicks or not asset:
             raise dash.exceptions.PreventUpdate
