@@ -127,8 +127,10 @@ def test_card_carries_name_and_status_and_renders_markdown_safely():
     card = metric_card(metric, can_edit=True, allow_edits=False, version=4)
     attrs = card.__dict__
     assert attrs["data-metric"] == "Probe drift" and attrs["data-status"] == "Fail"
-    markdown = next(n for n in iter_tree(card) if isinstance(n, dcc.Markdown))
-    assert not getattr(markdown, "dangerously_allow_html", False)
+    # Markdown becomes components: the script tag is literal text, the link a plain <a>.
+    assert not [n for n in iter_tree(card) if isinstance(n, (dcc.Markdown, html.Script))]
+    assert "<script>alert(1)</script>" in texts(card)
+    assert [n.href for n in iter_tree(card) if isinstance(n, html.A)] == ["https://figurl.org/x"]
     base = find_by_id(card, detail_ids.base(3))[0]
     assert base.data["name"] == "Probe drift" and base.data["n"] == 1 and base.data["version"] == 4
     links = [n for n in iter_tree(card) if isinstance(n, dcc.Link)]
@@ -184,10 +186,15 @@ def test_spec_viewers_fetch_their_spec_in_the_browser(kind):
 
 @pytest.mark.parametrize("kind", ["neuroglancer", "figurl", "sortingview"])
 def test_external_viewers_are_sandboxed_iframes_with_full_screen(kind):
-    tree = viewer(v(kind, url="https://neuroglancer-demo.appspot.com/#!{}"))
+    url = "https://neuroglancer-demo.appspot.com/#!{}"
+    tree = viewer(v(kind, url=url, embed=url))
     frame = next(n for n in iter_tree(tree) if isinstance(n, html.Iframe))
     assert frame.sandbox and "allow-top-navigation" not in frame.sandbox
     assert any(isinstance(n, html.Button) and "Full screen" in texts(n) for n in iter_tree(tree))
+    # Without `embed` (a host not allowed in frames) it is a link, never an iframe.
+    plain = viewer(v(kind, url=url))
+    assert not [n for n in iter_tree(plain) if isinstance(n, html.Iframe)]
+    assert [n.href for n in iter_tree(plain) if isinstance(n, html.A)][0] == url
 
 
 def test_rerun_embeds_the_viewer_of_its_version():

@@ -87,7 +87,8 @@ def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict
     location = AssetLocation(detail.name, detail.summary.location)
     host = request.host_url.rstrip("/")
     groups = reference_groups(location, shown, resolvers(), app_url=dash.get_relative_path,
-                              absolute_url=lambda path: host + path)
+                              absolute_url=lambda path: host + path,
+                              frame_hosts=current_portal().settings.embeddable_hosts)
     title = " › ".join(node.path) or "All metrics"
     return node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
                       edits=(edits or {}).get("metrics") or {}, shown=len(shown), total=len(metrics), title=title)

@@ -10,6 +10,7 @@ from components import ids
 from components.asset.values import evaluated_assets, value_widget
 from components.asset.viewers import group_viewers
 from components.ids import detail_ids
+from components.markdown import markdown
 from components.status import status_badge
 from portal.detail.edits import metric_base
 from portal.detail.model import MetricView
@@ -37,8 +38,7 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
     )
     body = [
         _meta(metric),
-        dcc.Markdown(metric.description, link_target="_blank", className="metric-description small")
-        if metric.description else None,
+        markdown(metric.description, className="metric-description small") if metric.description else None,
         _row("Value", value_widget(metric, can_edit=can_edit, allow_edits=allow_edits,
                                    edited=edit.get("value", UNSET))),
         evaluated_assets(metric.evaluated_assets) if metric.evaluated_assets else None,

@@ -28,6 +28,7 @@ from portal.references.parse import (
     VIDEO,
     ZARR,
 )
+from portal.security.urls import safe_url
 
 # External viewer apps run scripts in their own origin; never the portal's.
 _SANDBOX = "allow-scripts allow-same-origin allow-popups allow-forms allow-downloads"
@@ -42,9 +43,17 @@ def group_viewers(group: ReferenceGroup):
 
 
 def viewer(v: Viewer):
-    """The viewer for one reference (or its error)."""
+    """The viewer for one reference (or its error).
+
+    Every URL put into a page goes through `safe_url` (http(s) or relative only: never
+    `javascript:` or `data:`), and only `v.embed` (an allowed host, decided by the portal
+    from QC_PORTAL_IFRAME_HOSTS) ever becomes an iframe.
+    """
     if v.url is None:
         return missing(v)
+    if safe_url(v.url) is None:
+        return missing(Viewer(v.kind, v.key, v.name, v.target, None, f"reference not shown (unsupported URL): "
+                              f"{v.target}"))
     body = _body(v)
     return html.Div([body, _caption(v)], className=f"ref-viewer ref-{v.kind}", **{"data-kind": v.kind})
 
@@ -79,10 +88,16 @@ def _body(v: Viewer):
         )
     if v.kind in SPEC_KINDS:
         return spec_viewer(v)
+    if v.kind in (NEUROGLANCER, FIGURL, SORTINGVIEW, LINK) and v.embed:
+        return iframe_viewer(v.embed, _IFRAME_TITLES.get(v.kind, v.name))
     if v.kind in (NEUROGLANCER, FIGURL, SORTINGVIEW):
-        return iframe_viewer(v.url, _IFRAME_TITLES[v.kind])
+        return html.A(f"Open in {_IFRAME_TITLES[v.kind]}", href=v.url, target="_blank", rel="noopener noreferrer",
+                      className="ref-link", title="this host is not allowed in an embedded frame")
     if v.kind == RERUN:
         if v.embed is None:
+            if v.version:
+                return html.Div("The Rerun web viewer is not allowed in an embedded frame here: download the "
+                                "recording and open it in the Rerun viewer.", className="small")
             return html.Div(["This recording names no viewer version (", html.Code("name_vX.Y.Z.rrd"),
                              "): download it and open it in the Rerun viewer."], className="small")
         return iframe_viewer(v.embed, f"Rerun viewer {v.version}")
@@ -118,7 +133,13 @@ def spec_viewer(v: Viewer) -> html.Div:
 
 
 def iframe_viewer(src: str, title: str) -> html.Div:
-    """A sandboxed iframe with a full-screen button and an "open in a new tab" link."""
+    """A sandboxed iframe with a full-screen button and an "open in a new tab" link.
+
+    Callers pass only URLs the portal allowed (`portal.security.urls.embeddable`); the
+    check is repeated here for https so that no other scheme can reach an iframe.
+    """
+    if not src.startswith("https://") or safe_url(src) is None:
+        return html.Div("This viewer cannot be embedded.", className="small text-muted")
     return html.Div(
         [
             html.Div(

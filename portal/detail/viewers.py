@@ -16,9 +16,12 @@ from urllib.parse import quote
 
 from portal.detail.model import MetricView
 from portal.references import AssetLocation, ReferenceResolvers
-from portal.references.parse import IMAGE, RERUN, SVG
+from portal.references.parse import IFRAME_KINDS, IMAGE, LINK, RERUN, SVG
+from portal.security.urls import embeddable
+from portal.settings import IFRAME_HOSTS, split_list
 
 RERUN_APP = "https://app.rerun.io/version/{version}/"
+DEFAULT_FRAME_HOSTS = frozenset(split_list(IFRAME_HOSTS))
 _SWIPE_KINDS = frozenset({IMAGE, SVG})
 
 
@@ -33,7 +36,7 @@ class Viewer:
     url: str | None
     error: str | None = None
     version: str | None = None  # rerun viewer version
-    embed: str | None = None  # the iframe URL of an external viewer app (rerun)
+    embed: str | None = None  # the iframe URL of an external viewer app, when its host may be embedded
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,13 @@ def reference_groups(
     resolvers: ReferenceResolvers,
     app_url: Callable[[str], str] = _identity,
     absolute_url: Callable[[str], str] = _identity,
+    frame_hosts: frozenset[str] = DEFAULT_FRAME_HOSTS,
 ) -> list[ReferenceGroup]:
     """The shown metrics grouped by reference (first appearance order), viewers resolved.
 
-    Metrics without a reference come last, in one group without viewers.
+    Metrics without a reference come last, in one group without viewers. `frame_hosts`
+    are the hosts whose pages may be embedded (QC_PORTAL_IFRAME_HOSTS): an external
+    viewer elsewhere gets no `embed` and is shown as a link.
     """
     grouped: dict[str, list[MetricView]] = {}
     bare: list[MetricView] = []
@@ -76,7 +82,7 @@ def reference_groups(
     groups = []
     for text, members in grouped.items():
         viewers = tuple(
-            _viewer(asset, ref, resolvers, f"{members[0].index}-{part}", app_url, absolute_url)
+            _viewer(asset, ref, resolvers, f"{members[0].index}-{part}", app_url, absolute_url, frame_hosts)
             for part, ref in enumerate(members[0].references)
         )
         groups.append(ReferenceGroup(text, viewers, tuple(members)))
@@ -85,7 +91,7 @@ def reference_groups(
     return groups
 
 
-def _viewer(asset, ref, resolvers, key, app_url, absolute_url) -> Viewer:
+def _viewer(asset, ref, resolvers, key, app_url, absolute_url, frame_hosts) -> Viewer:
     resolved = resolvers.resolve(asset, ref)
     url = resolved.url
     if url is not None and url.startswith("/"):
@@ -94,4 +100,8 @@ def _viewer(asset, ref, resolvers, key, app_url, absolute_url) -> Viewer:
     if ref.kind == RERUN and url is not None and ref.version:
         source = absolute_url(url) if url.startswith("/") else url
         embed = RERUN_APP.format(version=ref.version) + "?url=" + quote(source, safe="")
+    elif ref.kind in IFRAME_KINDS or ref.kind == LINK:
+        embed = url  # an external viewer app, or a link to a host allowed in iframes
+    if embed is not None and not embeddable(embed, frame_hosts):
+        embed = None
     return Viewer(ref.kind, key, ref.name or ref.target, ref.target, url, resolved.error, ref.version, embed)

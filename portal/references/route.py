@@ -1,7 +1,8 @@
 """The one route serving reference files from a local asset folder.
 
 `GET /references/<asset>/<path>` (asset by name or id) serves `path` from the
-asset's own folder and nothing else: `..`, encoded `%2e%2e`, absolute paths and
+asset's own folder, to users who may see the asset (`can(user, "view", asset)`), and
+nothing else: `..`, encoded `%2e%2e`, absolute paths and
 symlinks that leave the folder are refused (400/404, never the contents). Responses
 carry an exact Content-Type with `nosniff`, answer Range requests (206, for video
 seeking) and conditional requests, and are cacheable for an hour.
@@ -16,7 +17,9 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, send_file
+from flask_login import current_user
 
+from portal.auth import can
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
 from portal.references.kachery import KACHERY_ROUTE, KacheryResolver
@@ -103,6 +106,9 @@ def _asset_location(key: str) -> str | None:
 @blueprint.get(f"{ROUTE}/<asset>/<path:path>")
 def serve(asset: str, path: str):
     """Serve one file of an asset's local folder (see the module docstring)."""
+    if not can(current_user, "view", asset):
+        # Files of assets the user may not see are not found, not forbidden: no hint they exist.
+        abort(404)
     state: ReferenceState = current_app.extensions[EXTENSION]
     try:
         location = state.locations.get(asset, _asset_location)
@@ -118,6 +124,8 @@ def serve(asset: str, path: str):
 @blueprint.get(f"{KACHERY_ROUTE}/<digest>/<name>")
 def serve_kachery(digest: str, name: str):
     """Serve a kachery-cloud file (`sha1://<digest>?label=<name>`); its type comes from `name`."""
+    if not can(current_user, "view"):
+        abort(404)
     state: ReferenceState = current_app.extensions[EXTENSION]
     source = state.resolvers.by_scheme.get("sha1")
     if not isinstance(source, KacheryResolver):
@@ -142,6 +150,9 @@ def _send(full: Path, name: str | None = None):
     suffix = Path(name).suffix.lower() if name else full.suffix.lower()
     mimetype = _TYPES.get(suffix) or mimetypes.guess_type(name or full.name)[0] or "application/octet-stream"
     response = send_file(full, mimetype=mimetype, conditional=True, max_age=_MAX_AGE, etag=True)
+    # The browser may keep it; shared caches may not (who may see an asset is checked per request).
+    response.cache_control.public = False
+    response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     if suffix != ".pdf":
         response.headers["Content-Security-Policy"] = _SANDBOX
