@@ -7,10 +7,11 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import asset, grid, not_found, overview, project
+    from callbacks import asset, audit, grid, not_found, overview, project
 
     overview.register(app)
     grid.register(app)
     project.register(app)
     asset.register(app)
+    audit.register(app)
     not_found.register(app)
