@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from portal.errors import InvalidInput, NotFound
+from portal.metrics_merge import read_payload
 from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort
 from tests.records import metric, record
 
@@ -320,6 +321,77 @@ class StoreContract:
         assert {e.asset_name for e in store.audit_log(user="loader")} == {"a", "b"}
         assert [e.action for e in store.audit_log(asset="b")] == ["annotate", "create"]
         assert [e.user for e in store.audit_log(user="Ada")] == ["Ada"]
+
+
+    # -- add_metrics: pipelines pushing metrics (portal.metrics_merge) --------------------
+
+    def test_add_metrics_to_an_asset_without_qc_creates_the_document(self, store):
+        store.upsert_many([record("bare", qc=False)])
+        result = store.add_metrics("bare", read_payload([metric("drift", "Fail")]), user="pipeline")
+        assert (result.version, result.added, result.replaced) == (2, ("drift",), ())
+        got = store.get("bare")
+        assert got.version == 2 and got.summary.overall_status == "Fail"
+        assert [m["name"] for m in got.record["quality_control"]["metrics"]] == ["drift"]
+        row = store.list_assets(AssetQuery(text="bare")).rows[0]
+        assert (row.status, row.failed, row.total) == ("Fail", 1, 1)
+        assert store.status_totals(AssetQuery()) == {"Fail": 1}
+        entry = store.audit_log(asset="bare")[0]
+        assert (entry.user, entry.action) == ("pipeline", "add_metrics")
+        assert entry.detail["changes"] == [{"metric": "drift", "field": "metric", "old": None, "new": "Fail"}]
+
+    def test_add_metrics_replaces_by_name_and_keeps_every_status_entry(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pending", value=1), metric("m2", "Pass")])])
+        store.annotate(Annotation("a", 1, (MetricEdit("m1", "Fail", seen_history=1),)), user="Ada")
+        newer = metric("m1", "Pass", value=7, evaluator="pipeline v2", timestamp=datetime.now(UTC).isoformat())
+        result = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user="bot")
+        assert (result.version, result.added, result.replaced) == (3, ("m3",), ("m1",))
+        qc = store.get("a").record["quality_control"]
+        assert [m["name"] for m in qc["metrics"]] == ["m1", "m2", "m3"]  # replaced in place, new appended
+        m1 = qc["metrics"][0]
+        assert m1["value"] == 7
+        assert [(h["evaluator"], h["status"]) for h in m1["status_history"]] == [
+            ("Automated", "Pending"), ("Ada", "Fail"), ("pipeline v2", "Pass")]
+        assert store.get("a").summary.overall_status == "Pending"  # m3
+        # The same push again changes nothing (no new version, no audit entry).
+        again = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user="bot")
+        assert (again.version, again.added, again.replaced) == (3, (), ())
+        assert [e.action for e in store.audit_log(asset="a")] == ["add_metrics", "annotate", "create"]
+
+    def test_add_metrics_from_a_1x_evaluation_is_normalised(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pass")])])
+        evaluation = {
+            "modality": {"name": "Behavior", "abbreviation": "behavior"}, "stage": "Processing",
+            "name": "Video QC", "allow_failed_metrics": True,
+            "metrics": [{"name": "dropped frames", "value": 3, "status_history": [
+                {"evaluator": "pipeline", "status": "Fail", "timestamp": "2025-01-05T00:00:00+00:00"}]}],
+        }
+        store.add_metrics("a", read_payload({"evaluation": evaluation}), user="bot")
+        got = store.get("a")
+        added = got.record["quality_control"]["metrics"][1]
+        assert added["modality"]["abbreviation"] == "behavior" and added["stage"] == "Processing"
+        assert added["tags"] == {"evaluation": "Video QC"}
+        assert got.record["quality_control"]["allow_tag_failures"] == ["evaluation:Video QC"]
+        assert got.summary.overall_status == "Pass"  # the tolerated failure counts as Pass
+
+    def test_add_metrics_refusals_write_nothing(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pass")]), record("broken", qc={"metrics": "x"})])
+        with pytest.raises(NotFound):
+            store.add_metrics("missing", read_payload([metric("x")]), user="bot")
+        with pytest.raises(InvalidInput, match="cannot be read"):
+            store.add_metrics("broken", read_payload([metric("x")]), user="bot")
+        multi = metric("cross", stage="Multi-asset")  # Multi-asset needs evaluated_assets: the schema says no
+        with pytest.raises(InvalidInput):
+            store.add_metrics("a", read_payload([multi]), user="bot")
+        assert store.get("a").version == 1 and store.get("broken").record["quality_control"] == {"metrics": "x"}
+        assert [e.action for e in store.audit_log(asset="a")] == ["create"]
+
+    def test_pushed_metrics_survive_a_reingest_of_the_file(self, store):
+        store.upsert_many([record("a", metrics=[metric("m1", "Pass")])])
+        store.add_metrics("a", read_payload([metric("pushed", "Fail")]), user="bot")
+        rewritten = record("a", metrics=[metric("m1", "Fail", timestamp="2031-01-01T00:00:00+00:00")])
+        assert store.upsert_many([rewritten])[0].action == "updated"
+        names = [m["name"] for m in store.get("a").record["quality_control"]["metrics"]]
+        assert sorted(names) == ["m1", "pushed"]
 
 
 class SummaryContract:

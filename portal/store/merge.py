@@ -59,7 +59,7 @@ def merge_quality_control(stored: dict | None, incoming: dict | None, edits: dic
     for metric in new.metrics:
         previous = old_by_name.get(metric.name)
         if previous is not None:
-            metric.status_history = _union(previous.status_history, metric.status_history)
+            metric.status_history = union_history(previous.status_history, metric.status_history)
         if metric.name in edits.get("values", {}):
             metric.value = edits["values"][metric.name]
     for name in edits.get("metrics", []):
@@ -70,8 +70,9 @@ def merge_quality_control(stored: dict | None, incoming: dict | None, edits: dic
     return dump_qc(new)
 
 
-def _union(first: list, second: list) -> list:
-    """Both histories, each entry once, oldest first (stable for equal timestamps)."""
+def union_history(first: list, second: list) -> list:
+    """Both status histories (QCStatus lists), each entry once, oldest first (stable for equal
+    timestamps): how a newer version of a metric keeps every entry reviewers made."""
     seen = set()
     entries = []
     for entry in [*first, *second]:

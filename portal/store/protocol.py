@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from portal.qc.types import AssetSummary
+
+if TYPE_CHECKING:
+    from portal.metrics_merge import MetricsPayload
 
 # Columns the asset listing can be sorted by (the grid's field ids).
 SORTABLE = (
@@ -214,6 +217,16 @@ class AnnotateResult:
 
 
 @dataclass(frozen=True)
+class MetricsResult:
+    """What `add_metrics` did: the asset's version afterwards and the metrics it added or
+    replaced (both empty, version unchanged, when the metrics were already there as sent)."""
+
+    version: int
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One row of the append-only audit log."""
 
@@ -274,6 +287,15 @@ class AssetStore(Protocol):
 
     def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
         """Apply a reviewer's edits atomically with conflict detection, and audit them."""
+
+    def add_metrics(self, asset: str, payload: MetricsPayload, *, user: str) -> MetricsResult:
+        """Add or replace metrics in the asset's quality_control atomically, and audit it.
+
+        The rules are portal.metrics_merge's (a metric replaced keeps every status entry
+        it had); an asset without quality_control gets one. NotFound for an unknown
+        asset, InvalidInput when the stored document cannot be read or the result does
+        not validate (nothing is written then).
+        """
 
     def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit entries, optionally for one asset or user."""

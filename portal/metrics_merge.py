@@ -1,0 +1,165 @@
+"""Adding or replacing metrics in an asset's quality_control (the "alternate workflow").
+
+Pipelines push metrics from code (REST API, Python client) instead of writing
+`quality_control.json`. Backend-independent, like portal.annotate: every store calls
+`merge_metrics` inside its own atomic read-modify-write.
+
+Rules:
+- the payload is a list of 2.x metric dicts (QCMetric / CurationMetric) or one 1.x
+  QCEvaluation, which is normalised exactly as a stored 1.x document is (each metric
+  takes the evaluation's modality and stage and the tag `evaluation: <name>`;
+  `allow_failed_metrics` becomes `evaluation:<name>` in `allow_tag_failures`);
+- an asset without quality_control gets a new document;
+- a metric whose name is already there is replaced in place, but its status history
+  (and curation history) keeps every entry it had: the new entries are merged in by
+  time, so reviewers' entries are never lost;
+- other metrics, notes and `allow_tag_failures` entries are kept (new tolerated tags
+  are added); the result is re-validated with aind-data-schema, statuses recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aind_data_schema.core.quality_control import QualityControl
+
+from portal.errors import InvalidInput
+from portal.qc import QCReadError, dump_qc, load_qc, metric_status, normalise
+from portal.qc.normalize import EVALUATION_GROUPING
+from portal.store.merge import union_history
+
+MAX_METRICS = 5000  # per request: a bigger push is almost certainly a mistake
+
+
+@dataclass(frozen=True)
+class MetricsPayload:
+    """Metrics to add, normalised to 2.x dicts, and the tolerated tags they bring."""
+
+    metrics: list[dict]
+    allow_tag_failures: list[str]
+    default_grouping: list | None = None  # for a new document: how its metrics are grouped
+
+
+@dataclass(frozen=True)
+class MetricsOutcome:
+    """The merged document (dict and validated model), what happened to each metric,
+    and whether anything changed at all."""
+
+    quality_control: dict
+    model: QualityControl
+    added: list[str]
+    replaced: list[str]
+    changes: list[dict]
+    changed: bool
+
+
+def read_payload(payload: Any) -> MetricsPayload:
+    """The metrics of an API payload: a list of metric dicts, `{"metrics": [...]}` or
+    `{"evaluation": {...}}` (a 1.x QCEvaluation). InvalidInput for anything else."""
+    allow: list[str] = []
+    if isinstance(payload, dict) and "evaluation" in payload:
+        return _from_evaluation(payload["evaluation"])
+    if isinstance(payload, dict):
+        allow = payload.get("allow_tag_failures") or []
+        if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
+            raise InvalidInput("allow_tag_failures must be a list of strings")
+        payload = payload.get("metrics")
+    if not isinstance(payload, list) or not payload:
+        raise InvalidInput('send a non-empty list of metrics, {"metrics": [...]} or {"evaluation": {...}}')
+    return MetricsPayload(normalised_metrics(payload), list(allow))
+
+
+def _from_evaluation(evaluation: Any) -> MetricsPayload:
+    if not isinstance(evaluation, dict):
+        raise InvalidInput("evaluation must be a 1.x QCEvaluation object")
+    try:
+        # The evaluation read as a 1.x document of its own: the same rules as a stored one.
+        data = normalise({"schema_version": "1.2.2", "evaluations": [evaluation]})
+    except QCReadError as exc:
+        raise InvalidInput(f"the evaluation cannot be read: {exc}") from None
+    if not data["metrics"]:
+        raise InvalidInput("the evaluation has no metrics")
+    _check(data["metrics"])
+    grouping = [list(group) for group in EVALUATION_GROUPING]
+    return MetricsPayload(data["metrics"], list(data["allow_tag_failures"]), grouping)
+
+
+def normalised_metrics(metrics: list) -> list[dict]:
+    """2.x metric dicts normalised and validated on their own (InvalidInput naming the metric)."""
+    if len(metrics) > MAX_METRICS:
+        raise InvalidInput(f"at most {MAX_METRICS} metrics per request")
+    try:
+        data = normalise({"metrics": metrics, "default_grouping": []})
+    except QCReadError as exc:
+        raise InvalidInput(str(exc)) from None
+    _check(data["metrics"])
+    return data["metrics"]
+
+
+def _check(metrics: list[dict]) -> None:
+    names = [m.get("name") for m in metrics]
+    seen: set = set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput("every metric needs a name")
+        if name in seen:
+            raise InvalidInput(f"metric {name!r} is sent twice")
+        seen.add(name)
+    try:
+        load_qc({"metrics": metrics, "default_grouping": []})
+    except QCReadError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def merge_metrics(stored: dict | None, payload: MetricsPayload) -> MetricsOutcome:
+    """`stored` (an asset's quality_control, or None) with the payload's metrics added or
+    replaced under the rules above. InvalidInput when the stored document cannot be read
+    (it is never overwritten) or the result does not validate."""
+    if stored:
+        try:
+            qc = load_qc(stored)
+        except QCReadError as exc:
+            raise InvalidInput(f"the asset's quality_control cannot be read, so nothing was added: {exc}") from None
+        before = dump_qc(qc)
+    else:
+        grouping = payload.default_grouping if payload.default_grouping is not None else [["modality"]]
+        qc = load_qc({"metrics": [], "default_grouping": grouping, "allow_tag_failures": []})
+        before = None
+    incoming = load_qc({"metrics": payload.metrics, "default_grouping": []}).metrics
+    position = {metric.name: i for i, metric in reversed(list(enumerate(qc.metrics)))}  # first of a name wins
+    added, replaced, changes = [], [], []
+    for metric in incoming:
+        index = position.get(metric.name)
+        if index is None:
+            qc.metrics.append(metric)
+            position[metric.name] = len(qc.metrics) - 1
+            added.append(metric.name)
+            changes.append({"metric": metric.name, "field": "metric", "old": None, "new": metric_status(metric)})
+            continue
+        old = qc.metrics[index]
+        metric.status_history = union_history(old.status_history, metric.status_history)
+        if hasattr(old, "curation_history") and hasattr(metric, "curation_history"):
+            metric.curation_history = _history_union(old.curation_history, metric.curation_history)
+        qc.metrics[index] = metric
+        replaced.append(metric.name)
+        changes.append({"metric": metric.name, "field": "metric", "old": metric_status(old),
+                        "new": metric_status(metric)})
+    qc.allow_tag_failures = list(dict.fromkeys([*qc.allow_tag_failures, *payload.allow_tag_failures]))
+    try:
+        merged = dump_qc(qc)
+        model = load_qc(merged)  # the schema's rules on the whole document, statuses recomputed
+    except QCReadError as exc:
+        raise InvalidInput(f"the quality_control with these metrics is not valid: {exc}") from None
+    return MetricsOutcome(merged, model, added, replaced, changes, changed=merged != before)
+
+
+def _history_union(first: list, second: list) -> list:
+    """Curation entries of both lists, each once, oldest first."""
+    entries, seen = [], set()
+    for entry in [*first, *second]:
+        key = repr(entry.model_dump(mode="json"))
+        if key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return sorted(entries, key=lambda e: e.timestamp)
