@@ -1,0 +1,89 @@
+"""`qc-portal tokens ...` (personal API tokens) and `qc-portal export` (an asset's QC as a folder).
+
+Registered on the main command group by portal.cli; expected errors are PortalErrors,
+which the group turns into one `qc-portal: error: ...` line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from portal.errors import NotFound
+from portal.settings import load_settings
+
+
+def _portal():
+    from portal.context import build_portal
+
+    return build_portal(load_settings())
+
+
+def _tokens(portal):
+    from portal.tokens import TokenStore
+
+    return TokenStore(portal.users.engine)
+
+
+@click.group()
+def tokens() -> None:
+    """Personal API tokens (Authorization: Bearer ...) for the REST API and the Python client."""
+
+
+@tokens.command("create")
+@click.argument("user")
+@click.option("--name", default="", help="What the token is for (shown in lists).")
+def tokens_create(user, name) -> None:
+    """Create a token acting as USER; the token is printed once, alone on the last line."""
+    portal = _portal()
+    account = portal.users.get(user)
+    if account is None:
+        raise NotFound(f"no user named {user!r} (create one with `qc-portal users add`)")
+    token, info = _tokens(portal).create(account, name)
+    click.echo(f"token {info.id} ({info.name}) for {account.name} ({account.role}); it is not shown again:", err=True)
+    click.echo(token)
+
+
+@tokens.command("list")
+@click.argument("user", required=False)
+def tokens_list(user) -> None:
+    """List tokens (of USER) with their last use; never the tokens themselves."""
+    for info in _tokens(_portal()).list(user):
+        used = info.last_used_at.isoformat(timespec="seconds") if info.last_used_at else "never used"
+        state = f"revoked {info.revoked_at.isoformat(timespec='seconds')}" if info.revoked_at else "active"
+        click.echo(f"{info.id}\t{info.user}\t{info.name}\t{info.prefix}…\tcreated "
+                   f"{info.created_at.isoformat(timespec='seconds')}\t{used}\t{state}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id) -> None:
+    """Revoke a token by its id (from `tokens list`); it stops working at once."""
+    info = _tokens(_portal()).revoke(token_id)
+    click.echo(f"revoked token {info.id} ({info.name}) of {info.user}")
+
+
+@click.command("export")
+@click.argument("name")
+@click.option("--dest", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write quality_control.json and the reference files into.")
+def export(name, dest) -> None:
+    """Write an asset's quality_control.json and its reference files (local, S3, kachery) into DEST."""
+    from portal.export_asset import export_asset
+    from portal.ingest.s3 import s3_client
+    from portal.references.kachery import KacheryResolver
+    from portal.store import open_store
+
+    settings = load_settings()
+    report = export_asset(open_store(settings), name, dest, s3_client=lambda: s3_client(settings),
+                          kachery=KacheryResolver(timeout=settings.kachery_timeout))
+    for reference, why in report.skipped:
+        click.echo(f"SKIPPED {reference}: {why}", err=True)
+    for reference, why in report.failed:
+        click.echo(f"FAILED {reference}: {why}", err=True)
+    click.echo(f"exported {name}: quality_control.json and {len(report.written)} reference file(s) into {dest}",
+               err=True)
+    if not report.ok:
+        sys.exit(1)
