@@ -1,4 +1,5 @@
-"""The one write path for reviewers' annotations (Dash callbacks and, later, the API).
+"""The one write path for reviewers' annotations and pushed metrics (Dash callbacks, the
+batch upload and the REST API).
 
 `submit` checks the user's right on the server, then hands the annotation to the
 store, which applies it atomically (portal.annotate): each status change appends
@@ -15,7 +16,8 @@ import logging
 from portal.auth import require
 from portal.context import Portal
 from portal.errors import Forbidden
-from portal.store.protocol import AnnotateResult, Annotation
+from portal.metrics_merge import MetricsPayload
+from portal.store.protocol import AnnotateResult, Annotation, MetricsResult
 
 log = logging.getLogger(__name__)
 
@@ -37,4 +39,18 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
     else:
         log.info("%s's annotation of %s conflicts on %d field(s)", user.name, annotation.asset,
                  len(result.conflicts))
+    return result
+
+
+def add_metrics(portal: Portal, user, asset: str, payload: MetricsPayload) -> MetricsResult:
+    """Add or replace metrics of `asset` as `user` (an authenticated annotator; Forbidden
+    otherwise): the store merges them atomically (portal.metrics_merge) and audits the
+    change under the user's display name. Raises NotFound, InvalidInput or
+    StoreUnavailable as the store does."""
+    if user is None:
+        raise Forbidden("Sign in as an annotator to make changes.")
+    user = require("annotate", asset, user=user)
+    result = portal.store.add_metrics(asset, payload, user=user.display_name)
+    log.info("%s pushed metrics to %s: %d added, %d replaced, version %d", user.name, asset, len(result.added),
+             len(result.replaced), result.version)
     return result

@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks import register_all
     from callbacks.errors import on_callback_error
     from callbacks.shell import layout as app_layout
+    from portal.api.http import init_api
     from portal.auth import init_auth
     from portal.context import build_portal
     from portal.export import init_export
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_oidc(server, settings, portal.users)  # /login/sso, when QC_PORTAL_OIDC_DISCOVERY_URL is set
     _routes(server)
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
+    init_api(server, portal.users.engine)  # /api/v1: REST API with personal tokens (portal.api)
     # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
     init_references(server, build_resolvers(settings))
     init_status(server)  # /status: store, DocDB and S3 reachability (admins, or anyone per setting)
