@@ -150,6 +150,15 @@ class Settings(BaseSettings):
         "sign in).",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_server_keys(cls, data):
+        # A `.env` shared with the Python client holds QC_PORTAL_URL / QC_PORTAL_TOKEN (and tests'
+        # QC_PORTAL_TEST_*): they are not server settings, so they are not "extra" either.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not _not_server_setting(str(k).upper())}
+        return data
+
     @field_validator("store")
     @classmethod
     def _known_store(cls, value: str) -> str:
@@ -241,6 +250,10 @@ class Settings(BaseSettings):
 # the test suite; they are not server settings but must not be reported as unknown.
 _NOT_SERVER_SETTINGS = ("QC_PORTAL_URL", "QC_PORTAL_TOKEN")
 _NOT_SERVER_PREFIXES = ("QC_PORTAL_TEST_",)
+
+
+def _not_server_setting(key: str) -> bool:
+    return key in _NOT_SERVER_SETTINGS or key.startswith(_NOT_SERVER_PREFIXES)
 
 
 def unknown_variables(environ: dict[str, str]) -> list[str]:
