@@ -9,6 +9,7 @@ import dash
 from flask import Flask, jsonify
 
 from portal.context import EXTENSION
+from portal.logs import RequestLog
 from portal.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.auth import init_auth
     from portal.context import build_portal
     from portal.export import init_export
+    from portal.health import init_health
+    from portal.oidc import init_oidc
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
-    from portal.oidc import init_oidc
     from portal.secret import secret_key
     from portal.security.csrf import init_csrf
     from portal.security.headers import init_headers
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_auth(server, portal.users, settings)
     init_oidc(server, settings, portal.users)  # /login/sso, when QC_PORTAL_OIDC_DISCOVERY_URL is set
     _routes(server)
+    init_health(server)  # /healthz and /readyz, for load balancers
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     init_api(server, portal.users.engine)  # /api/v1: REST API with personal tokens (portal.api)
     # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
@@ -77,15 +80,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_all(app)
     app.layout = app_layout
     init_headers(server, settings, app)  # CSP (with the hashes of Dash's inline scripts) and friends
+    # Outermost: the request id covers everything below, and the access line times all of it.
+    server.wsgi_app = RequestLog(server.wsgi_app)
     return app
 
 
 def _routes(server: Flask) -> None:
-    @server.get("/healthz")
-    def healthz():
-        """Process liveness: cheap, unauthenticated, touches nothing."""
-        return jsonify(status="ok")
-
     @server.errorhandler(500)
     def server_error(_exc):
         return jsonify(error="internal error", message="Something went wrong on the server."), 500

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -96,9 +97,26 @@ def migrate(engine: Engine) -> None:
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
-    return current == head
+        return schema_state(connection)[0] == "current"
+
+
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    # (head, every revision) of this release's migrations: the code does not change while
+    # it runs, so they are read once per process rather than at every readiness probe.
+    scripts = ScriptDirectory.from_config(_alembic_config(None))
+    return scripts.get_current_head(), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+def schema_state(connection) -> tuple[str, str | None]:
+    """(state, revision) of the database on `connection`; state is `current` (at this
+    release's newest migration), `behind` (older, or not migrated at all) or `ahead` (a
+    revision this release does not know: a newer release has migrated it)."""
+    revision = MigrationContext.configure(connection).get_current_revision()
+    head, known = _revisions()
+    if revision == head:
+        return "current", revision
+    return ("behind" if revision is None or revision in known else "ahead"), revision
 
 
 def _first_line(exc: Exception) -> str:
