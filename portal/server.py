@@ -1,10 +1,43 @@
-"""`qc-portal serve`: gunicorn in-process, the same server production uses."""
+"""gunicorn, the one server: its settings from the portal's, and `qc-portal serve` in-process.
+
+`gunicorn.conf.py` (the Docker image's command) and `qc-portal serve` both take
+gunicorn's settings from `gunicorn_options`, so a setting means the same everywhere.
+"""
 
 from __future__ import annotations
 
+import os
+
 from gunicorn.app.base import BaseApplication
 
+from portal.logs import logging_config
 from portal.settings import Settings
+
+SHM = "/dev/shm"  # noqa: S108 - see worker_tmp_dir below
+
+
+def gunicorn_options(settings: Settings, bind: str | None = None) -> dict:
+    """gunicorn's settings for `settings` (`bind`: QC_PORTAL_BIND, else HOST:PORT)."""
+    return {
+        "bind": [bind or settings.bind or f"{settings.host}:{settings.port}"],
+        "workers": settings.workers,
+        # Threads let a worker wait on the database for one request while it serves another.
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "timeout": settings.timeout,
+        "graceful_timeout": settings.graceful_timeout,
+        "keepalive": settings.keepalive,
+        # portal.access writes one line per request, with its id; gunicorn's own line would repeat it.
+        "accesslog": None,
+        "logconfig_dict": logging_config(settings.log_format, settings.log_level),
+        "proc_name": "qc-portal",
+        # The worker heartbeat file: in memory, not on a container's (possibly slow) overlay disk
+        # (gunicorn creates it with mkstemp and unlinks it at once).
+        "worker_tmp_dir": SHM if os.path.isdir(SHM) else None,
+        # gunicorn 27's control socket lives in $HOME/.gunicorn by default: two instances on
+        # one host would share it, and the image's user need not have a home. Not used here.
+        "control_socket_disable": True,
+    }
 
 
 class _Gunicorn(BaseApplication):
@@ -13,11 +46,10 @@ class _Gunicorn(BaseApplication):
         super().__init__()
 
     def load_config(self):
-        self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
-        self.cfg.set("workers", 1)
-        self.cfg.set("threads", 8)
-        self.cfg.set("timeout", 60)
-        self.cfg.set("accesslog", "-")
+        options = gunicorn_options(self.settings, bind=f"{self.settings.host}:{self.settings.port}")
+        for key, value in options.items():
+            if key in self.cfg.settings:  # control_socket_disable: gunicorn 27 and later
+                self.cfg.set(key, value)
 
     def load(self):
         from portal.app import create_app, warm_up

@@ -80,6 +80,28 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=120, description="Seconds to wait when connecting to the database."
     )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: str = Field(
+        default="text", description="Log lines as `text` or `json` (one object per line, for log collectors)."
+    )
+    # -- deployment: gunicorn.conf.py reads these (see the README's "Deployment" section) --
+    bind: str = Field(
+        default="",
+        description="`HOST:PORT` gunicorn listens on (the Docker image sets `0.0.0.0:8000`); empty: "
+        "`QC_PORTAL_HOST:QC_PORTAL_PORT`.",
+    )
+    workers: int = Field(default=2, ge=1, le=64, description="gunicorn worker processes (about one per core).")
+    threads: int = Field(default=4, ge=1, le=64, description="Threads per worker process (requests served at once).")
+    timeout: int = Field(
+        default=60, ge=5, le=3600,
+        description="Seconds a request may take before gunicorn kills its worker and starts a new one.",
+    )
+    graceful_timeout: int = Field(
+        default=30, ge=1, le=3600, description="Seconds workers get to finish their requests on a restart or stop."
+    )
+    keepalive: int = Field(
+        default=5, ge=0, le=3600,
+        description="Seconds an idle HTTP connection stays open; behind a load balancer, more than its idle timeout.",
+    )
     aws_region: str = Field(
         default="us-west-2", description="AWS region of DocDB's API gateway (SigV4 signing of writes) and of S3."
     )
@@ -213,6 +235,20 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         if value and not value.startswith(("sqlite://", "postgresql")):
             raise ValueError(f"{value!r} is not a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError(f"{value!r} is not one of text, json")
+        return value.lower()
+
+    @field_validator("bind")
+    @classmethod
+    def _bind(cls, value: str) -> str:
+        if value and not re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}|unix:/.+", value):
+            raise ValueError(f"{value!r} is not HOST:PORT (or unix:/path)")
         return value
 
     @field_validator("log_level")
