@@ -54,26 +54,34 @@ blueprint = Blueprint("references", __name__)
 
 
 class _LocationCache:
-    """Asset key -> location for a minute: a page of figures costs one store lookup."""
+    """Asset key -> location for a minute: a page of figures costs one store lookup.
+
+    Per process, and safe to lose. Several instances each keep their own, so an asset
+    moved through one (re-ingested from another folder) may be looked for at its old
+    location by another: a file missing there is looked up again (`serve`), so a move
+    never shows as a missing figure; the old folder, while it still exists, may be
+    served for up to a minute.
+    """
 
     def __init__(self, ttl: float = _LOCATION_TTL, size: int = 2048):
         self.ttl, self.size = ttl, size
         self._items: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, load) -> str | None:
-        """The cached location of `key`, or `load(key)` (raising NotFound) cached."""
+    def get(self, key: str, load, *, fresh: bool = False) -> tuple[str | None, bool]:
+        """(location of `key`, whether it came from the cache); `load(key)` (raising
+        NotFound) on a miss, an expired entry or when `fresh` is asked for."""
         now = time.monotonic()
         with self._lock:
             hit = self._items.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
+        if hit is not None and now - hit[0] < self.ttl and not fresh:
+            return hit[1], True
         location = load(key)
         with self._lock:
             if len(self._items) >= self.size:
                 self._items.clear()
             self._items[key] = (now, location)
-        return location
+        return location, False
 
 
 class ReferenceState:
@@ -111,8 +119,15 @@ def serve(asset: str, path: str):
         abort(404)
     state: ReferenceState = current_app.extensions[EXTENSION]
     try:
-        location = state.locations.get(asset, _asset_location)
-        full = state.resolvers.local.local_file(location, path)
+        location, cached = state.locations.get(asset, _asset_location)
+        try:
+            full = state.resolvers.local.local_file(location, path)
+        except NotFound:
+            if not cached:
+                raise
+            # A stale location (the asset moved since it was cached): look it up again, once.
+            location, _ = state.locations.get(asset, _asset_location, fresh=True)
+            full = state.resolvers.local.local_file(location, path)
     except InvalidInput as exc:
         log.warning("refused reference %r of %r: %s", path, asset, exc)
         abort(400, description=exc.message)
