@@ -99,12 +99,18 @@ def test_list_pages_and_sorts(client):
     assert row["acquired"].startswith("2025-01-01T00:00:00")
 
 
-@pytest.mark.parametrize("query", ["from=2025-13-01", "to=9999-12-31", "from=2025-02-01&to=2025-01-01",
-                                   "limit=1001", "offset=-1", "limit=ten", "project=a%00b"])
+@pytest.mark.parametrize("query", ["from=2025-13-01", "status=Great", "level=cooked", "limit=1001", "offset=-1",
+                                   "limit=ten", "project=a%00b"])
 def test_list_refuses_what_it_cannot_use(client, query):
     response = client.get(f"/api/v1/assets?{query}")
     assert response.status_code == 422, query
     assert response.get_json()["error"] == "Invalid input"
+
+
+def test_list_answers_odd_but_valid_questions(client):
+    assert _names(client.get("/api/v1/assets?from=2025-02-01&to=2025-01-01")) == []  # from after to: nothing
+    assert _names(client.get("/api/v1/assets?to=9999-12-31&sort=name&q=b")) == ["b", "bare", "broken"]
+    assert _names(client.get("/api/v1/assets?from=0001-01-01&to=0001-01-01")) == []
 
 
 # -- GET /assets/{name} and /qc ---------------------------------------------------------------

@@ -50,18 +50,20 @@ def _param(name: str, schema: dict, description: str, *, where: str = "query", r
     return param
 
 
+# Control characters are refused in filter values (no database stores them in text).
+_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
 _NAME = _param("name", {"type": "string", "minLength": 1}, "Asset name or id.", where="path", required=True)
 _FILTERS = [
-    _param("project", _array({"type": "string"}), "Project name (repeat for several)."),
-    _param("modality", _array({"type": "string"}), "Modality abbreviation, e.g. ecephys."),
-    _param("subject", _array({"type": "string"}), "Subject id."),
+    _param("project", _array(_TEXT), "Project name (repeat for several)."),
+    _param("modality", _array(_TEXT), "Modality abbreviation, e.g. ecephys."),
+    _param("subject", _array(_TEXT), "Subject id."),
     _param("status", _array({"type": "string", "enum": list(ASSET_STATUSES)}), "Overall QC status."),
     _param("level", _array({"type": "string", "enum": list(LEVELS)}), "Data level."),
     _param("from", {"type": "string", "format": "date"}, "Acquired on or after (YYYY-MM-DD, UTC)."),
     _param("to", {"type": "string", "format": "date"}, "Acquired on or before (YYYY-MM-DD, UTC)."),
-    _param("q", {"type": "string", "maxLength": 200}, "Case-insensitive part of the asset name."),
-    _param("source", _array({"type": "string"}), "Derived assets made from this raw asset."),
-    _param("metric", _array({"type": "string"}), "Assets with a metric of this name..."),
+    _param("q", {**_TEXT, "maxLength": 200}, "Case-insensitive part of the asset name."),
+    _param("source", _array(_TEXT), "Derived assets made from this raw asset."),
+    _param("metric", _array(_TEXT), "Assets with a metric of this name..."),
     _param("metric_status", _array({"type": "string", "enum": list(METRIC_STATUSES)}), "...whose status is this."),
     _param("pending", {"type": "boolean"}, "Only assets with Pending metrics."),
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import date
 
 from flask import Response, request
 from flask_login import current_user
@@ -34,6 +35,7 @@ from portal.qc import QCReadError, dump_qc, load_qc
 from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, StoredAsset
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+_LAST_DAY = date(9999, 12, 30)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # no database stores these in text
 
 
@@ -46,12 +48,16 @@ def asset_query(args: MultiDict, extra: tuple[str, ...] = ()) -> AssetQuery:
     if any(_CONTROL.search(value) for value in args.values()):
         raise InvalidInput("query parameters may not contain control characters")
     parsed = parse_query({key: args.getlist(key) for key in args if key in KEYS})
-    if parsed.notes:
-        raise InvalidInput(" ".join(parsed.notes))
-    for day in (parsed.query.acquired_from, parsed.query.acquired_to):
-        if day is not None and not 1900 <= day.year <= 2999:  # the day after 9999-12-31 does not exist
-            raise InvalidInput("from and to must be dates between 1900 and 2999")
-    return parsed.query
+    query = parsed.query
+    notes = list(parsed.notes)
+    if query.acquired_from and query.acquired_to and query.acquired_from > query.acquired_to:
+        notes.pop()  # "from is after to" (noted last): a valid question whose answer is "nothing"
+    if notes:
+        raise InvalidInput(" ".join(notes))
+    if query.acquired_to is not None and query.acquired_to >= _LAST_DAY:
+        # The stores search up to the day after `to`, which does not exist after 9999-12-30.
+        query = replace(query, acquired_to=_LAST_DAY)
+    return query
 
 
 def _int(args: MultiDict, key: str, default: int, low: int, high: int) -> int:
