@@ -183,6 +183,8 @@ def register(app: dash.Dash) -> None:
             raise PreventUpdate
         return matching_subjects(current_portal().store, text, tuple(selected or ()))
 
+    # Runs in the browser (assets/overview.js): purges the grid's row cache so it asks for
+    # rows again. Its output is a placeholder; the function always returns no_update.
     app.clientside_callback(
         ClientsideFunction(namespace="overview", function_name="reloadGrid"),
         Output(ids.OVERVIEW_GRID_REFRESH, "modified_timestamp"),
