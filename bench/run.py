@@ -1,17 +1,30 @@
-"""Store benchmark: build a store of N synthetic assets and time its operations.
+"""The benchmark: N synthetic assets, measured through the running app.
 
-    python bench/run.py --assets 10000 --out bench/results/10k.json [--database URL]
+    python bench/run.py --assets 10000 --out bench/results/10k.json
 
-Writes one JSON object: median milliseconds per operation (`*_ms`), the ingest rate,
-and the peak Python memory each query path allocated (`*_peak_kb`, tracemalloc), which
-must not grow with N. The data comes from the demo generator (portal.demo), so the
-documents have realistic shapes; generation time is excluded from the ingest rate.
+One command builds a scratch store (SQLite, or `--database URL`) of N demo assets plus a
+500-metric asset, starts the Docker image's command (gunicorn with gunicorn.conf.py and
+its default workers and threads) on 127.0.0.1 over it, and writes one JSON object:
+
+- over HTTP (bench/http_bench.py): `overview_ms`, `grid_page_ms`, `grid_deep_page_ms`,
+  `detail_ms` (500 metrics), `submit_ms`, `summary_ms` (REST), each with `*_p99_ms`;
+- the store's floor for the overview (`counts_floor_ms`, `overview_floor_ms`) and the
+  naive load-every-document baseline (`naive_overview_ms`) at the same N (bench/naive.py);
+- `store`: the store's own operations called directly (`*_ms`, `*_p99_ms`, `*_peak_kb`);
+- the gunicorn workers' resident memory after the HTTP run and after the load test;
+- the load test (bench/load.py): wrk, a realistic mix for `--load-seconds`, bounded by
+  `--max-requests`: req/s, p50, p99, errors;
+- `targets`: each target of the issue, met or not; the machine and its load average.
+
+`--docdb` measures the DocDB store on the local gateway instead (bench/docdb_bench.py);
+`--overview` / `--detail` add the older in-process and browser figures under `in_process`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -24,18 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-
 from bench.data import big_asset  # noqa: E402
 from portal.demo import build_records  # noqa: E402
 from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort  # noqa: E402
 from portal.store.sql.engine import make_engine  # noqa: E402
 from portal.store.sql.store import SqlAssetStore  # noqa: E402
 
-FLOOR_SQL = (
-    "SELECT a.project, m.modality, m.status, count(*) FROM assets a "
-    "JOIN asset_modalities m ON m.asset_id = a.id GROUP BY a.project, m.modality, m.status"
-)
+DETAIL_METRICS = 500
+BENCH_USER = ("bench", "bench password 1")  # a scratch account in a scratch database
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
@@ -47,7 +56,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return round(statistics.median(samples), 3), round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3)
 
 
 def peak_kb(fn) -> float:
@@ -78,71 +87,154 @@ def ingest(store, n: int, batch: int = 500) -> tuple[float, float]:
     return n / spent_store, n / max(spent_gen, 1e-9)
 
 
-def run(n: int, database: str | None, repeat: int, extra=None) -> dict:
-    """Build the store and measure every operation; `extra(url, repeat)` adds its figures."""
-    with tempfile.TemporaryDirectory(prefix="qcportal-bench-") as scratch:
-        url = database or f"sqlite:///{Path(scratch) / 'bench.db'}"
+def build(store, n: int, scratch: Path) -> dict:
+    """Fill `store`: n demo assets, a 200-metric asset (store ops) and the 500-metric asset
+    whose reference files exist (the detail page and the load test's images)."""
+    from bench.detail_bench import _reference_files
+
+    ingest_rate, gen_rate = ingest(store, n)
+    detail = big_asset(DETAIL_METRICS)
+    folder = scratch / "assets" / detail["name"]
+    _reference_files(folder, detail)
+    detail["location"] = str(folder)
+    store.upsert_many([big_asset(200), detail], actor="bench")
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")  # what a long-running database has
+    return {"ingest_assets_per_s": round(ingest_rate, 1), "generate_records_per_s": round(gen_rate, 1)}
+
+
+def store_ops(store, repeat: int) -> dict:
+    """The store's operations called directly (no HTTP, no Dash): median, p99, peak memory."""
+    everything = AssetQuery()
+    projects = list(store.facets()["project"])
+    filtered = AssetQuery(project=tuple(projects[:2]), status=("Pending", "Fail"))
+    total = store.list_assets(everything, limit=1).total
+    deep = max(0, total - 100)
+    deep_filtered = max(0, store.list_assets(filtered, limit=1).total - 100)
+    by_acquired, by_pending = Sort("acquired", True), Sort("pending", True)
+    state = {"version": store.get("bench_200_metrics").version, "flip": 0}
+
+    def annotate():
+        state["flip"] ^= 1
+        edit = MetricEdit("metric 007", status="Fail" if state["flip"] else "Pass")
+        state["version"] = store.annotate(Annotation("bench_200_metrics", state["version"], (edit,)),
+                                          user="bench").version
+
+    ops = {
+        "counts": lambda: store.counts(everything),
+        "status_totals": lambda: store.status_totals(everything),
+        "counts_filtered": lambda: store.counts(filtered),
+        "page_first": lambda: store.list_assets(everything, by_acquired, 0, 100),
+        "page_deep": lambda: store.list_assets(everything, by_acquired, deep, 100),
+        "page_filtered_first": lambda: store.list_assets(filtered, by_pending, 0, 100),
+        "page_filtered_deep": lambda: store.list_assets(filtered, by_pending, deep_filtered, 100),
+        "facets": store.facets,
+        "get": lambda: store.get("bench_200_metrics"),
+        "annotate": annotate,
+    }
+    result: dict = {}
+    for name, fn in ops.items():
+        result[f"{name}_ms"], result[f"{name}_p99_ms"] = timed(fn, repeat)
+    for name in ("counts", "page_first", "page_deep", "get", "facets"):
+        result[f"{name}_peak_kb"] = peak_kb(ops[name])
+    return result
+
+
+def machine() -> dict:
+    """What the figures ran on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"uname": " ".join(platform.uname()), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+TARGETS = (  # (key, test, description) at 100k assets on 2 cores
+    ("overview", lambda r: r["overview_ms"] <= 50, "overview <= 50 ms"),
+    ("overview_vs_floor", lambda r: r["overview_ms"] <= 2 * r["counts_floor_ms"], "overview <= 2x counts floor"),
+    ("grid_page", lambda r: max(r["grid_page_ms"], r["grid_deep_page_ms"], r["grid_unfiltered_deep_ms"]) <= 30,
+     "grid page <= 30 ms at any offset"),
+    ("detail", lambda r: r["detail_ms"] <= 300, "detail (500 metrics) <= 300 ms"),
+    ("submit", lambda r: r["submit_ms"] <= 50, "submit <= 50 ms"),
+    ("naive", lambda r: r["naive_overview_ms"] >= 100 * r["overview_ms"], ">= 100x faster than naive"),
+    ("rss", lambda r: r["memory_after_load"]["worker_rss_max_mb"] <= 300, "worker RSS <= 300 MB"),
+    ("load_rate", lambda r: r.get("load_req_per_s", 0) >= 300, "load mix >= 300 req/s"),
+    ("load_p99", lambda r: r.get("load_p99_ms", 1e9) <= 250, "load p99 <= 250 ms"),
+    ("load_errors", lambda r: r.get("load_errors", 1) == 0, "load 0 errors"),
+)
+
+
+def targets(result: dict) -> dict:
+    """{target: {"met": bool, "what": description}} (None when it was not measured)."""
+    out = {}
+    for key, test, what in TARGETS:
+        try:
+            out[key] = {"met": bool(test(result)), "what": what}
+        except (KeyError, TypeError):
+            out[key] = {"met": None, "what": what}
+    return out
+
+
+def run_http(n: int, database: str | None, args) -> dict:
+    """Build the store, measure the floors and the naive baseline, then everything over HTTP."""
+    from bench import http_bench, load, naive, server
+    from portal.users import UserStore
+
+    result: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory(prefix="qcportal-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        url = database or f"sqlite:///{scratch / 'bench.db'}"
         store = SqlAssetStore(make_engine(url))
-        ingest_rate, gen_rate = ingest(store, n)
-        store.upsert_many([big_asset(200)], actor="bench")
-        if store.engine.dialect.name == "sqlite":
-            with store.engine.begin() as connection:
-                connection.exec_driver_sql("ANALYZE")  # what a long-running database has
+        result.update(build(store, n, scratch))
+        result["assets"] = store.list_assets(AssetQuery(), limit=1).total
+        result["database"] = store.engine.dialect.name
+        result.update(naive.floors(store.engine, timed, args.repeat))
+        result.update(naive.naive(store.engine, args.naive_runs or (3 if n <= 10_000 else 1)))
+        if not args.no_store_ops:
+            result["store"] = store_ops(store, args.repeat)
+        UserStore(store.engine).add(BENCH_USER[0], "annotator", BENCH_USER[1], "Bench Reviewer")
 
-        everything = AssetQuery()
-        projects = list(store.facets()["project"])
-        filtered = AssetQuery(project=tuple(projects[:2]), status=("Pending", "Fail"))
-        total = store.list_assets(everything, limit=1).total
-        deep = max(0, total - 100)
-        deep_filtered = max(0, store.list_assets(filtered, limit=1).total - 100)
-        by_acquired = Sort("acquired", True)
-        by_pending = Sort("pending", True)
-
-        def floor():
-            with store.engine.connect() as connection:
-                return connection.execute(text(FLOOR_SQL)).all()
-
-        state = {"version": store.get("bench_200_metrics").version, "flip": 0}
-
-        def annotate():
-            state["flip"] ^= 1
-            status = "Fail" if state["flip"] else "Pass"
-            edit = MetricEdit("metric 007", status=status)
-            result = store.annotate(Annotation("bench_200_metrics", state["version"], (edit,)), user="bench")
-            state["version"] = result.version
-
-        ops = {
-            "counts": lambda: store.counts(everything),
-            "counts_floor": floor,
-            "status_totals": lambda: store.status_totals(everything),
-            "counts_filtered": lambda: store.counts(filtered),
-            "page_first": lambda: store.list_assets(everything, by_acquired, 0, 100),
-            "page_deep": lambda: store.list_assets(everything, by_acquired, deep, 100),
-            "page_filtered_first": lambda: store.list_assets(filtered, by_pending, 0, 100),
-            "page_filtered_deep": lambda: store.list_assets(filtered, by_pending, deep_filtered, 100),
-            "facets": store.facets,
-            "get": lambda: store.get("bench_200_metrics"),
-            "annotate": annotate,
-        }
-        result: dict = {
-            "assets": total,
-            "database": store.engine.dialect.name,
-            "ingest_assets_per_s": round(ingest_rate, 1),
-            "generate_records_per_s": round(gen_rate, 1),
-        }
-        for name, fn in ops.items():
-            median, p99 = timed(fn, repeat)
-            result[f"{name}_ms"] = round(median, 3)
-            result[f"{name}_p99_ms"] = round(p99, 3)
-        for name in ("counts", "page_first", "page_deep", "get", "facets"):
-            result[f"{name}_peak_kb"] = peak_kb(ops[name])
-        result["counts_vs_floor"] = round(result["counts_ms"] / result["counts_floor_ms"], 2)
-        store.engine.dispose()
-        if extra:
-            result.update(extra(url, repeat))
-    result["machine"] = f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}"
+        gunicorn = server.start(url, scratch)
+        try:
+            result["server"] = {"command": " ".join(gunicorn.command), "workers": len(server.worker_pids(gunicorn)),
+                                "threads": gunicorn.env.get("QC_PORTAL_THREADS", "default")}
+            detail = big_asset(DETAIL_METRICS)["name"]
+            result.update(http_bench.measure(gunicorn.base, store, args.repeat, detail, BENCH_USER))
+            result["memory_after_http"] = server.worker_memory(gunicorn)
+            if not args.no_load:
+                images = [f"/references/{detail}/qc/probe{i}/metric_{i:03d}.png" for i in range(8)]
+                mix = load.build_mix(gunicorn.base, store, images, summary=result.get("summary_ms") is not None)
+                result.update(load.run_wrk(gunicorn.base, mix, scratch, seconds=args.load_seconds,
+                                           connections=args.connections, max_requests=args.max_requests))
+            result["memory_after_load"] = server.worker_memory(gunicorn)
+        finally:
+            status = gunicorn.stop()
+            store.engine.dispose()
+        errors = [line for line in gunicorn.output().splitlines() if " ERROR " in line or "Traceback" in line]
+        result["server"].update(exit_status=status, error_lines=len(errors), first_error=errors[0] if errors else None)
+    result["overview_vs_floor"] = round(result["overview_ms"] / result["counts_floor_ms"], 2)
+    result["overview_vs_overview_floor"] = round(result["overview_ms"] / result["overview_floor_ms"], 1)
+    result["naive_vs_overview"] = round(result["naive_overview_ms"] / result["overview_ms"], 1)
+    result["targets"] = targets(result)
+    result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
+
+
+def _in_process(args, result: dict) -> None:
+    """The older in-process figures (Dash test client; Chromium), under `in_process`."""
+    extra: dict = {}
+    if args.overview:
+        from bench.overview_bench import first_paint, measure
+
+        extra.update(measure(args.assets, args.repeat, browser=False, database=args.database))
+        extra.update(first_paint())
+    if args.detail:
+        from bench.detail_bench import measure as measure_detail
+
+        extra["detail"] = measure_detail(DETAIL_METRICS, args.repeat)
+    if extra:
+        result["in_process"] = extra
 
 
 def main() -> None:
@@ -150,35 +242,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assets", type=int, default=1000, help="number of synthetic assets")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
-    parser.add_argument("--database", help="SQLAlchemy URL (default: a scratch SQLite file)")
-    parser.add_argument("--repeat", type=int, default=30, help="timed calls per operation")
-    parser.add_argument("--detail", action="store_true",
-                        help="also time the asset page on a 500-metric asset (bench/detail_bench.py)")
+    parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: a scratch SQLite file)")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure")
+    parser.add_argument("--naive-runs", type=int, help="passes of the naive baseline (default 3; 1 above 10k)")
+    parser.add_argument("--load-seconds", type=int, default=30, help="length of the load test")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections of the load test")
+    parser.add_argument("--max-requests", type=int, default=30_000, help="request budget of the load test")
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument("--no-store-ops", action="store_true", help="skip the direct store operations")
     parser.add_argument("--docdb", action="store_true",
                         help="time the DocDB store's pages on the local DocDB gateway instead (bench/docdb_bench.py)")
     parser.add_argument("--overview", action="store_true",
-                        help="also time the overview and grid callbacks on this store and the first paint of / "
-                             "(bench/overview_bench.py)")
+                        help="also the in-process overview figures and the first paint in Chromium")
+    parser.add_argument("--detail", action="store_true",
+                        help="also the in-process asset page figures and the time to interactive in Chromium")
     args = parser.parse_args()
-    extra = None
-    if args.overview:
-        from bench.overview_bench import measure_url as extra
     if args.docdb:
         from bench.docdb_bench import measure as measure_docdb
 
         result = {"docdb": measure_docdb(args.assets, args.repeat)}
     else:
-        result = run(args.assets, args.database, args.repeat, extra)
-    if args.overview:
-        from bench.overview_bench import first_paint
-
-        result.update(first_paint())
-        if "counts_floor_ms" in result:
-            result["overview_vs_floor"] = round(result["overview_ms"] / result["counts_floor_ms"], 2)
-    if args.detail:
-        from bench.detail_bench import measure
-
-        result["detail"] = measure(500, args.repeat)
+        result = run_http(args.assets, args.database, args)
+        _in_process(args, result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

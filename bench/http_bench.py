@@ -1,0 +1,162 @@
+"""The portal's pages measured through the running app: HTTP against gunicorn on 127.0.0.1.
+
+Each figure is the wall time of one request from a `requests.Session` (keep-alive) to its
+last byte, median and p99 (`*_ms`, `*_p99_ms`) after one warm-up; the payloads are the
+ones the browser sends (the shapes of bench/overview_bench.py and bench/detail_bench.py):
+
+- `overview_ms`: the overview callback for the unfiltered page (counts, charts);
+  `overview_filtered_ms` with two projects x Fail/Pending; `overview_page_ms`: the page
+  callback for `/` (what a first load adds: the filter bar's options, then the same);
+- `grid_page_ms` / `grid_deep_page_ms`: a 100-row block under those filters sorted by
+  pending metrics, first and last block; `grid_unfiltered_deep_ms`: the last block of
+  everything, newest first;
+- `project_page_ms`: the project page of the largest project;
+- `detail_ms`: the asset page of the 500-metric asset, signed in as an annotator;
+- `submit_ms`: one status change through the asset page's Submit (applied and saved);
+- `summary_ms`: `GET /api/v1/summary` (the REST API), when the portal has it;
+- `readyz_ms`: the load balancer's probe.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from components import ids
+from portal.filters_url import to_search
+from portal.grid import filter_model
+from portal.store.protocol import AssetQuery
+from tests.dash_client import DashClient
+from tests.gunicorn_proc import HttpClient, find_props
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """(median, p99) of millisecond samples, rounded."""
+    samples = sorted(samples)
+    return round(statistics.median(samples), 2), round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 2)
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """(median ms, p99 ms) of `repeat` calls after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return stats(samples)
+
+
+def _checked(dash: DashClient, name: str, body: bytes) -> dict:
+    status, data = dash.post(body)
+    if status != 200 or not data:
+        raise RuntimeError(f"{name}: the callback answered {status}")
+    return data
+
+
+def overview_bodies(dash: DashClient, store) -> dict[str, bytes]:
+    """The overview's and the grid's callback bodies, as the browser sends them."""
+    search = f"{ids.OVERVIEW_URL}.search"
+    projects = list(store.facets()["project"])
+    filtered = AssetQuery(project=tuple(projects[:2]), status=("Fail", "Pending"))
+    total = store.list_assets(AssetQuery(), limit=1).total
+    filtered_total = store.list_assets(filtered, limit=1).total
+
+    def overview(query: AssetQuery) -> bytes:
+        return dash.body(search, {search: to_search(query)}, [search])
+
+    def rows(query: AssetQuery, start: int, sort: list) -> bytes:
+        request = {"startRow": start, "endRow": start + 100, "sortModel": sort, "filterModel": filter_model(query)}
+        values = {f"{ids.OVERVIEW_GRID}.getRowsRequest": request, search: to_search(query)}
+        return dash.body(f"{ids.OVERVIEW_GRID}.getRowsResponse", values, [f"{ids.OVERVIEW_GRID}.getRowsRequest"])
+
+    by_pending = [{"colId": "pending", "sort": "desc"}]
+    return {
+        "overview": overview(AssetQuery()),
+        "overview_filtered": overview(filtered),
+        "grid_page": rows(filtered, 0, by_pending),
+        "grid_deep_page": rows(filtered, max(0, filtered_total - 100), by_pending),
+        "grid_unfiltered_deep": rows(AssetQuery(), max(0, total - 100), []),
+    }
+
+
+def page_body(dash: DashClient, path: str) -> bytes:
+    """The pages callback for `path` (what the browser posts on navigation)."""
+    return dash.body("_pages_content.children", {"_pages_location.pathname": path, "_pages_location.search": ""},
+                     ["_pages_location.pathname"])
+
+
+def sign_in(client: HttpClient, name: str, password: str) -> None:
+    """POST the login form as the portal's page does."""
+    response = client.post("/login", data={"username": name, "password": password}, headers=SAME_ORIGIN,
+                           allow_redirects=False)
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in answered {response.status_code}")
+
+
+def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, str]) -> dict:
+    """Every figure of the module docstring against the server at `base`."""
+    anonymous = HttpClient(base)
+    dash = DashClient(anonymous)
+    result: dict = {}
+    for name, body in overview_bodies(dash, store).items():
+        data = _checked(dash, name, body)
+        if name.startswith("grid"):
+            answer = data["response"][ids.OVERVIEW_GRID]["getRowsResponse"]
+            if len(answer["rowData"]) != min(100, answer["rowCount"]):
+                raise RuntimeError(f"{name}: {len(answer['rowData'])} rows of {answer['rowCount']}")
+        result[f"{name}_ms"], result[f"{name}_p99_ms"] = timed(lambda b=body: dash.post(b), repeat)
+
+    home = page_body(dash, "/")
+    _checked(dash, "overview_page", home)
+    result["overview_page_ms"], result["overview_page_p99_ms"] = timed(lambda: dash.post(home), repeat)
+    sizes: dict = {}
+    for group in store.status_counts(AssetQuery(), "project"):
+        sizes[group.key] = sizes.get(group.key, 0) + group.n
+    largest = max(sizes, key=sizes.get)
+    project = page_body(dash, f"/project/{largest}")
+    _checked(dash, "project_page", project)
+    result["project_page_ms"], result["project_page_p99_ms"] = timed(lambda: dash.post(project), max(5, repeat // 3))
+
+    reviewer = HttpClient(base)
+    sign_in(reviewer, *user)
+    review = DashClient(reviewer)
+    page = page_body(review, f"/asset/{detail_asset}")
+    asset = find_props(_checked(review, "detail", page), ids.DETAIL_ASSET)["data"]
+    if asset is None:
+        raise RuntimeError("detail: the page has no asset")
+    result["detail_ms"], result["detail_p99_ms"] = timed(lambda: review.post(page), repeat)
+    result.update(_submits(review, asset, repeat))
+
+    summary = anonymous.get("/api/v1/summary")
+    if summary.status_code == 200 and "total" in (summary.get_json(silent=True) or {}):
+        result["summary_ms"], result["summary_p99_ms"] = timed(lambda: anonymous.get("/api/v1/summary"), repeat)
+    else:
+        result["summary_ms"] = None
+        result["summary_note"] = f"not available: GET /api/v1/summary answered {summary.status_code}"
+    result["readyz_ms"], result["readyz_p99_ms"] = timed(lambda: anonymous.get("/readyz"), repeat)
+    return result
+
+
+def _submits(review: DashClient, asset: dict, repeat: int) -> dict:
+    """Flip one metric's status Pass <-> Fail through Submit, `repeat` times (plus a warm-up)."""
+    seen = {"n": 1, "status": None}
+
+    def submit() -> None:
+        status = "Fail" if seen["status"] != "Fail" else "Pass"
+        edit = {"status": status, "seen_history": seen["n"], "seen_status": seen["status"] or "Pass",
+                "version": asset["version"]}
+        values = {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_ASSET}.data": asset,
+                  f"{ids.DETAIL_REFRESH}.data": 0,
+                  f"{ids.DETAIL_EDITS}.data": {asset["id"]: {"metrics": {"metric 000": edit}}}}
+        code, data = review.call(f"{ids.DETAIL_ASSET}.data", values, [f"{ids.DETAIL_SUBMIT}.n_clicks"])
+        saved = (data or {}).get("response", {}).get(ids.DETAIL_ASSET)
+        if code != 200 or not saved:
+            raise RuntimeError(f"submit: answered {code} without saving: {str(data)[:300]}")
+        asset["version"] = saved["data"]["version"]
+        seen.update(n=seen["n"] + 1, status=status)
+
+    median, p99 = timed(submit, repeat)
+    return {"submit_ms": median, "submit_p99_ms": p99}
