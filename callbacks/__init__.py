@@ -7,8 +7,9 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import asset, audit, grid, not_found, overview, project
+    from callbacks import asset, audit, grid, not_found, overview, project, shell
 
+    shell.register(app)  # first: layouts must know when they are built for a user
     overview.register(app)
     grid.register(app)
     project.register(app)

@@ -7,6 +7,7 @@ import logging
 import dash
 from flask_login import current_user
 
+from callbacks.shell import for_user
 from components.audit import LIMITS, AuditView, audit_page
 from components.shell import error_panel
 from portal.auth import can
@@ -24,8 +25,9 @@ def _one(value) -> str:
 
 
 def layout(user=None, asset=None, limit=None, **_query):
-    """The audit log for admins; everyone else is told they may not read it."""
-    if not can(current_user, "admin"):
+    """The audit log for admins; everyone else is told they may not read it (and so is
+    Dash's validation layout, which every visitor receives: see callbacks.shell)."""
+    if not for_user() or not can(current_user, "admin"):
         signed_in = getattr(current_user, "is_authenticated", False)
         message = ("Only admins can read the audit log." if signed_in
                    else "Only admins can read the audit log: sign in with an admin account.")

@@ -1,14 +1,40 @@
-"""The frame around every page, built per request (the navbar shows who is signed in)."""
+"""The frame around every page, built per request (the navbar shows who is signed in).
+
+Dash also calls every layout once on its own, at the first request, to build its
+*validation layout*, which it then sends to every visitor inside each page's config.
+Whoever made that first request must leave no trace there: layouts ask `for_user()`
+and show nobody's name and no data when it is False.
+"""
 
 from __future__ import annotations
 
+import dash
+from flask import g, has_request_context
 from flask_login import current_user
 
 from components.shell import app_layout
+
+_READY = "qc_portal_user_request"
+
+
+def for_user() -> bool:
+    """True while a layout is built for the current request's user; False while Dash
+    builds its shared validation layout (in its own first-request hooks)."""
+    return has_request_context() and bool(g.get(_READY))
 
 
 def layout():
     """The app layout for the current request's user."""
     user = current_user
-    name = user.display_name if getattr(user, "is_authenticated", False) else None
-    return app_layout(user_name=name, user_role=getattr(user, "role", None))
+    if not for_user() or not getattr(user, "is_authenticated", False):
+        return app_layout()
+    return app_layout(user_name=user.display_name, user_role=getattr(user, "role", None))
+
+
+def register(app: dash.Dash) -> None:
+    """Mark requests as ready for user layouts, after Dash's own first-request hooks
+    (registered when the Dash app was made, so they run before this one)."""
+
+    @app.server.before_request
+    def _user_request():
+        g.setdefault(_READY, True)

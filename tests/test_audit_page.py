@@ -80,3 +80,24 @@ def test_the_filter_form_keeps_the_filters_in_the_url(app):
     assert ids.AUDIT_FILTER in page and "'method': 'get'" in page
     assert "'name': 'user'" in page and "'value': 'Ann Reviewer'" in page
     assert "'value': '100'" in page  # an unknown limit falls back to the smallest
+
+
+def test_the_first_request_leaves_no_trace_in_what_everyone_receives(app, tmp_path):
+    """Dash builds its validation layout (sent to every visitor in the page config) during
+    the app's first request: an admin's first request must not put their name or the
+    audit log into it."""
+    from portal.settings import load_settings
+
+    settings = app.server.extensions["qc_portal"].settings
+    signer = app.server.test_client()
+    login(signer, "root")
+    cookie = signer.get_cookie("qc_portal_session").value
+    fresh = create_app(load_settings(data_dir=settings.data_dir, database=settings.database,
+                                     secret_key="audit-tests"))
+    admin = fresh.server.test_client()
+    admin.set_cookie("qc_portal_session", cookie, domain="localhost")
+    assert "Root Admin" in admin.get("/_dash-layout").get_data(as_text=True)  # the very first request
+    for client in (fresh.server.test_client(), admin):
+        index = client.get("/").get_data(as_text=True)
+        assert "Root Admin" not in index and "Ann Reviewer" not in index and "drift · status" not in index
+        assert "Only admins can read the audit log" in index  # the audit page's harmless stand-in

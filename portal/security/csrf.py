@@ -11,8 +11,9 @@ whose method is not GET, HEAD, OPTIONS or TRACE:
 2. **Without the session cookie, with `Authorization: Bearer ...`** (the REST API's
    tokens): exempt. A cross-site page cannot make a browser add a token.
 3. **Neither**: the request is anonymous and anonymous users write nothing; a browser
-   that says it is cross-site (`Sec-Fetch-Site: cross-site` / `same-site`) is refused all
-   the same, so no other site can sign a visitor in to an account of its choosing.
+   that says it comes from elsewhere (`Sec-Fetch-Site` other than `same-origin`/`none`, or
+   a foreign `Origin`) is refused all the same, so no other site can sign a visitor in
+   to an account of its choosing. Clients that send neither header (scripts) pass.
 
 Dash's `/_dash-update-component` is a POST like any other: callbacks that write are
 covered by rule 1 and by their own permission check (portal.security.writes).
@@ -66,7 +67,8 @@ def refusal(req: Request, cookie_name: str, https: bool) -> str | None:
         return "a request with the portal's session cookie must come from the portal's own pages"
     if has_bearer_token(req):
         return None
-    if req.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+    site, origin = req.headers.get("Sec-Fetch-Site"), req.headers.get("Origin")
+    if (site is not None or origin is not None) and not same_origin(req, https):
         return "cross-site requests are refused"
     return None
 
