@@ -7,7 +7,7 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import asset, audit, grid, not_found, overview, project, shell
+    from callbacks import asset, audit, grid, not_found, overview, project, shell, tokens, upload
 
     shell.register(app)  # first: layouts must know when they are built for a user
     overview.register(app)
@@ -15,4 +15,6 @@ def register_all(app: dash.Dash) -> None:
     project.register(app)
     asset.register(app)
     audit.register(app)
+    upload.register(app)
+    tokens.register(app)
     not_found.register(app)

@@ -80,6 +80,29 @@ AUDIT_PAGE = "audit-page"  # the audit log page's root
 AUDIT_FILTER = "audit-filter"  # its filter form (a GET form: the filters live in the URL)
 AUDIT_TABLE = "audit-table"  # the entries
 
+# --- API tokens, batch annotation upload (issue: api) -----------------------------------
+NAV_UPLOAD = "nav-upload"  # the navbar's link to /upload (annotators)
+NAV_TOKENS = "nav-tokens"  # the navbar's link to /tokens (signed-in users)
+TOKENS_PAGE = "tokens-page"  # the API tokens page's root
+TOKENS_NAME = "tokens-name"  # what a new token is for
+TOKENS_CREATE = "tokens-create"  # "Create token"
+TOKENS_NEW = "tokens-new"  # the token just made, shown once
+TOKENS_TABLE = "tokens-table"  # the user's tokens with last use and a revoke button each
+UPLOAD_PAGE = "upload-page"  # the batch upload page's root
+UPLOAD_FILE = "upload-file"  # dcc.Upload: the CSV / XLSX file
+UPLOAD_PREVIEW = "upload-preview"  # the rows with their verdicts and the summary
+UPLOAD_SUBMIT = "upload-submit"  # applies the valid rows
+UPLOAD_JOB = "upload-job"  # dcc.Store: {"id": upload id} being applied
+UPLOAD_TICK = "upload-tick"  # dcc.Interval: applies the next assets while an upload runs
+UPLOAD_PROGRESS = "upload-progress"  # dbc.Progress of the running upload
+UPLOAD_RESULT = "upload-result"  # what was applied and what was not
+UPLOAD_RECENT = "upload-recent"  # recent uploads: who, when, counts
+
+
+def token_revoke(token_id: int) -> dict:
+    """The revoke button of one API token."""
+    return {"type": "token-revoke", "token": token_id}
+
 
 class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as detail_ids.status(i)
     """Dict ids of the per-metric and per-viewer widgets (matched with MATCH / ALL)."""

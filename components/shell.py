@@ -14,6 +14,7 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
     if user_name:
         account = [
             dbc.NavItem(dbc.NavLink(f"{user_name} ({user_role})", disabled=True, id=ids.NAV_USER)),
+            dbc.NavItem(dbc.NavLink("API tokens", href=dash.get_relative_path("/tokens"), id=ids.NAV_TOKENS)),
             # A real form: signing out is a POST to the Flask route (a GET only asks).
             dbc.NavItem(html.Form(
                 html.Button("Sign out", type="submit", className="nav-link btn btn-link", id=ids.NAV_SIGN_OUT),
@@ -29,8 +30,11 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
                 dbc.NavbarBrand("QC Portal", href=dash.get_relative_path("/")),
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/"))),
+                     *([dbc.NavItem(dbc.NavLink("Upload", href=dash.get_relative_path("/upload"),
+                                                id=ids.NAV_UPLOAD))] if user_role in ("annotator", "admin") else []),
                      *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),
-                                                id=ids.NAV_AUDIT))] if user_role == "admin" else [])],
+                                                id=ids.NAV_AUDIT))] if user_role == "admin" else []),
+                     dbc.NavItem(dbc.NavLink("API", href=dash.get_relative_path("/api/v1/docs"), external_link=True))],
                     navbar=True,
                     className="me-auto",
                 ),

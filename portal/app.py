@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks.shell import layout as app_layout
     from portal.api.http import init_api
     from portal.auth import init_auth
+    from portal.batch.routes import init_batch
     from portal.context import build_portal
     from portal.export import init_export
     from portal.health import init_health
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_health(server)  # /healthz and /readyz, for load balancers
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     init_api(server, portal.users.engine)  # /api/v1: REST API with personal tokens (portal.api)
+    init_batch(server)  # /upload/template.csv|.xlsx: the batch upload's templates
     # /references/<asset>/<path>: files of local asset folders (S3 and kachery resolvers too)
     init_references(server, build_resolvers(settings))
     init_status(server)  # /status: store, DocDB and S3 reachability (admins, or anyone per setting)

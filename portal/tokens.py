@@ -125,3 +125,26 @@ def bearer_token(header: str | None) -> str | None:
     if not value:
         raise InvalidInput("the Authorization header has no token")
     return value
+
+
+def create_token(portal, user, name: str = "") -> tuple[str, TokenInfo]:
+    """A new token for `user` made in the UI (annotators and admins; Forbidden otherwise).
+    Viewers get theirs from an operator: `qc-portal tokens create USER`."""
+    from portal.auth import require
+    from portal.errors import Forbidden
+
+    if user is None:
+        raise Forbidden("Sign in as an annotator to make changes.")
+    user = require("annotate", "tokens", user=user)
+    return TokenStore(portal.users.engine).create(user.account, name)
+
+
+def revoke_token(portal, user, token_id: int) -> TokenInfo:
+    """Revoke one of `user`'s own tokens (annotators and admins; Forbidden otherwise)."""
+    from portal.auth import require
+    from portal.errors import Forbidden
+
+    if user is None:
+        raise Forbidden("Sign in as an annotator to make changes.")
+    user = require("annotate", "tokens", user=user)
+    return TokenStore(portal.users.engine).revoke(token_id, user=user.name)

@@ -1,4 +1,4 @@
-"""Tables of the REST API and the batch upload (migration 0007), on the shared metadata.
+"""Tables of the REST API and the batch upload (migrations 0007, 0008), on the shared metadata.
 
 Both live in the portal's own database, never in DocDB: tokens belong to portal
 accounts, uploads are the portal's own record of what it applied.
@@ -54,7 +54,7 @@ upload_rows = Table(
     metadata,
     Column("upload_id", Integer, ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True),
     Column("row_no", Integer, primary_key=True, autoincrement=False),
-    Column("asset", Text, nullable=False),
+    Column("asset", Text, nullable=False),  # as written in the file (a name or an id)
     Column("metric", Text, nullable=False),
     Column("status", String(20)),
     Column("value", JSONType),  # {"v": <the value to set>} or None (no value in the row)
@@ -63,7 +63,9 @@ upload_rows = Table(
     Column("error", Text),
     Column("outcome", String(20)),
     Column("message", Text),
+    Column("asset_id", String(200)),  # the asset the row was checked against (migration 0008)
 )
 
 Index("ix_api_tokens_user", api_tokens.c.user_id)
 Index("ix_uploads_created", uploads.c.created_at)
+Index("ix_upload_rows_asset", upload_rows.c.upload_id, upload_rows.c.asset_id)
