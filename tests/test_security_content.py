@@ -197,3 +197,16 @@ def test_no_eval_exec_or_raw_html_in_the_code():
             if patterns.search(stripped) and not stripped.strip().startswith(("*", "/*")):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_ruff_security_rules_are_clean_in_the_code():
+    """flake8-bandit (S) over the code, whatever the project's lint selection says."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is not installed (it is in the `test` extra)"
+    result = subprocess.run([ruff, "check", "--no-cache", "--select", "S", *map(str, CODE)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

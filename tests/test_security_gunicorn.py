@@ -23,6 +23,7 @@ from tests.records import metric, record
 
 SECRET = "gunicorn-security-signing-key"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _free_port() -> int:
@@ -33,7 +34,8 @@ def _free_port() -> int:
 
 def _env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QC_PORTAL_")}
-    return {**env, "QC_PORTAL_DATA_DIR": str(data), **extra}
+    # This checkout's code (not whatever an editable install points at), from its folder.
+    return {**env, "PYTHONPATH": str(ROOT), "QC_PORTAL_DATA_DIR": str(data), **extra}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,7 @@ def server(tmp_path_factory):
             [GUNICORN, "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
              "portal.wsgi:server"],
             env=_env(data, QC_PORTAL_SECRET_KEY=SECRET, QC_PORTAL_LOG_LEVEL="DEBUG"),
-            stdout=out, stderr=subprocess.STDOUT)
+            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -152,7 +154,7 @@ def test_brute_force_is_slowed_across_workers_and_passwords_are_not_logged(serve
 def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
     result = subprocess.run(
         [GUNICORN, "--workers", "1", "--bind", f"127.0.0.1:{_free_port()}", "portal.wsgi:server"],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+        env=_env(tmp_path), capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("qc-portal:")]
     assert lines == [f"qc-portal: error: {MISSING}"]

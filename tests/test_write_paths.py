@@ -96,6 +96,7 @@ def app(tmp_path_factory):
                        record("ecephys_2", _id="id-2", metrics=[metric("noise", "Fail")])])
     add_user(app, "ann", "annotator", display_name="Ann Reviewer")
     add_user(app, "vic", "viewer", display_name="Vic Viewer")
+    add_user(app, "root", "admin", display_name="Root Admin")
     app.server.test_client().get("/")  # Dash registers its own callbacks at the first request
     return app
 
@@ -236,7 +237,7 @@ def test_no_callback_writes_for_anonymous_users_or_viewers(app, who):
         assert snapshot(app) == before, f"{dep['output']} wrote as {who or 'anonymous'}"
         if is_writer:
             text = response.get_data(as_text=True)
-            assert "Sign in as an annotator" in text or "may not annotate" in text, text[:300]
+            assert re.search(r"Sign in as an? \w+|Your role \(viewer\) may not", text), text[:300]
             refused += 1
     assert called >= 10 and refused == len(marked) >= 1
 
@@ -264,8 +265,9 @@ def test_no_route_writes_for_anonymous_users_or_viewers(app, who):
     assert checked >= 2  # /login and /logout at least
 
 
-def test_the_same_request_from_an_annotator_writes(app):
-    client = client_as(app, "ann")
+@pytest.mark.parametrize("who", ["ann", "root"])
+def test_the_same_request_from_an_annotator_or_admin_writes(app, who):
+    client = client_as(app, who)
     dash = DashClient(client)
     marked = _marked_outputs(app)
     dep = next(d for d in dash.dependencies if d["output"] in marked)
