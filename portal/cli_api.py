@@ -51,7 +51,7 @@ def tokens_create(user, name) -> None:
 def tokens_list(user) -> None:
     """List tokens (of USER) with their last use; never the tokens themselves."""
     for info in _tokens(_portal()).list(user):
-        used = info.last_used_at.isoformat(timespec="seconds") if info.last_used_at else "never used"
+        used = f"last used {info.last_used_at.isoformat(timespec='seconds')}" if info.last_used_at else "never used"
         state = f"revoked {info.revoked_at.isoformat(timespec='seconds')}" if info.revoked_at else "active"
         click.echo(f"{info.id}\t{info.user}\t{info.name}\t{info.prefix}…\tcreated "
                    f"{info.created_at.isoformat(timespec='seconds')}\t{used}\t{state}")
