@@ -97,6 +97,7 @@ UPLOAD_TICK = "upload-tick"  # dcc.Interval: applies the next assets while an up
 UPLOAD_PROGRESS = "upload-progress"  # dbc.Progress of the running upload
 UPLOAD_RESULT = "upload-result"  # what was applied and what was not
 UPLOAD_RECENT = "upload-recent"  # recent uploads: who, when, counts
+DETAIL_QC_JSON = "detail-qc-json"  # the asset page's "Download QC (JSON)" link
 
 
 def token_revoke(token_id: int) -> dict:

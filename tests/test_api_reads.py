@@ -144,6 +144,18 @@ def test_qc_download_is_a_json_file(client):
     assert response.get_json()["quality_control"]["metrics"]
 
 
+def test_the_asset_page_links_its_qc_json_download(app, client):
+    from components import ids
+    from components.asset.header import header
+    from portal.detail.model import load_detail
+    from tests.walk import find_by_id
+
+    with app.server.test_request_context("/"):
+        (link,) = find_by_id(header(load_detail(app.server.extensions["qc_portal"].store, "a")), ids.DETAIL_QC_JSON)
+    assert link.href == "/api/v1/assets/a/qc?download=1"
+    assert client.get(link.href).headers["Content-Disposition"].startswith("attachment")
+
+
 # -- GET /summary --------------------------------------------------------------------
 
 

@@ -18,6 +18,11 @@ def asset_href(name: str) -> str:
     return dash.get_relative_path(f"/asset/{quote(name, safe='')}")
 
 
+def qc_json_href(name: str) -> str:
+    """The asset's quality_control as a JSON download."""
+    return dash.get_relative_path(f"/api/v1/assets/{quote(name, safe='')}/qc?download=1")
+
+
 def project_href(project: str) -> str:
     """The page of a project."""
     return dash.get_relative_path(f"/project/{quote(project, safe='')}")
@@ -47,7 +52,10 @@ def header(detail: AssetDetail) -> html.Div:
     )
     title = html.Div(
         [html.H2(detail.name, className="h4 mb-0 me-2 text-break asset-name"),
-         status_badge(s.overall_status)],
+         status_badge(s.overall_status),
+         # The normalised document as a file (the REST API's GET .../qc; also `qc-portal export`).
+         html.A("Download QC (JSON)", href=qc_json_href(detail.name), id=ids.DETAIL_QC_JSON, download="",
+                className="btn btn-sm btn-outline-secondary ms-auto")],
         className="d-flex align-items-center flex-wrap mb-2",
     )
     return html.Div(
