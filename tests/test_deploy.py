@@ -90,7 +90,8 @@ def test_the_image_command_serves_health_readiness_and_pages_with_json_logs(tmp_
     finally:
         assert server.stop() == 0
     lines = [line for line in server.output().splitlines() if line.strip()]
-    records = [json.loads(line) for line in lines]  # every line is JSON: gunicorn's own too
+    assert [line for line in lines if not line.startswith("{")] == []  # every line is JSON: gunicorn's own too
+    records = [json.loads(line) for line in lines]
     access = [r for r in records if r["logger"] == "portal.access"]
     readyz = next(r for r in access if r["path"] == "/readyz")
     assert readyz["request_id"] == "lb-probe-1" and readyz["status"] == 200 and readyz["duration_ms"] >= 0
@@ -101,11 +102,17 @@ def test_the_image_command_serves_health_readiness_and_pages_with_json_logs(tmp_
 
 def test_the_image_command_refuses_to_start_without_a_secret_key(tmp_path):
     port = free_port()
-    env = _image_env(tmp_path, port)
+    env = _image_env(tmp_path, port, log_format="json")
     del env["QC_PORTAL_SECRET_KEY"]
     result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert "QC_PORTAL_SECRET_KEY is not set" in result.stdout + result.stderr
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    # The refusal is a bare line (one per worker), like the command line's; the rest is JSON.
+    refusals = [line for line in lines if line.startswith("qc-portal: error: QC_PORTAL_SECRET_KEY is not set")]
+    records = [json.loads(line) for line in lines if line not in refusals]
+    assert refusals and not any("Traceback" in line for line in lines)
+    assert records[-1]["message"] == "Reason: App failed to load."  # gunicorn stops: no restart loop
+    assert not any("Traceback" in r["message"] or "exception" in r for r in records)
 
 
 @pytest.mark.parametrize("variable, value", [("QC_PORTAL_WORKERS", "0"), ("QC_PORTAL_BIND", "8000"),
@@ -117,3 +124,27 @@ def test_gunicorn_conf_stops_on_a_bad_setting_with_one_line(tmp_path, variable, 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("qc-portal: error:")
     assert variable in result.stderr
+
+
+def test_workers_starting_together_migrate_a_new_sqlite_file_in_turn(tmp_path):
+    # gunicorn's workers each build the app, and so migrate, at the same moment: on a new
+    # SQLite file they must wait for each other, never fail with "database is locked".
+    code = ("import sys; from portal.store.sql.engine import make_engine, migrate, schema_is_current; "
+            "e = make_engine(sys.argv[1]); migrate(e); assert schema_is_current(e)")
+    for attempt in range(2):
+        url = f"sqlite:///{tmp_path / f'new{attempt}.db'}"
+        workers = [subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                   for _ in range(4)]
+        failures = [(w.wait(timeout=120), w.stderr.read()) for w in workers]
+        assert all(status == 0 for status, _ in failures), [err for status, err in failures if status]
+
+
+def test_a_database_that_does_not_answer_at_start_is_one_line_and_a_stop(tmp_path):
+    port = free_port()
+    env = _image_env(tmp_path, port, database=f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/qc",
+                     db_timeout="2", workers="1")
+    result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "qc-portal: error: cannot use the database postgresql+psycopg://nobody@127.0.0.1" in output
+    assert "Traceback" not in output and "App failed to load" in output

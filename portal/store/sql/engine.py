@@ -84,7 +84,11 @@ def _alembic_config(connection) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; several instances may call it at once."""
     try:
-        with engine.begin() as connection:
+        # SQLite: a write transaction from the start (BEGIN IMMEDIATE), so gunicorn workers
+        # starting together over a new file wait for each other (busy timeout) instead of
+        # both reading, then failing to upgrade to the write lock ("database is locked").
+        with engine.connect() as plain, plain.execution_options(**{WRITE_OPTION: True}).begin() as transaction:
+            connection = transaction.connection
             if engine.dialect.name == "postgresql":
                 # Two instances starting together must not both run a migration.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
