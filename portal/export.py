@@ -94,9 +94,9 @@ def init_export(server: Flask) -> None:
 
     @server.get(ROUTE)
     def export_assets():
-        require("view")
         parsed = parse_query({key: request.args.getlist(key) for key in request.args})
         try:
+            require("view")
             return export_response(current_portal().store, parsed.query)
         except PortalError as exc:
             return jsonify(error=exc.title, message=exc.message), exc.status

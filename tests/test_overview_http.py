@@ -226,3 +226,11 @@ def test_store_down_is_a_message_everywhere(tmp_path):
     assert rows == {"rowData": [], "rowCount": 0}
     export = client.get("/export/assets.csv")
     assert export.status_code == 503 and "did not answer" in export.get_json()["message"]
+
+
+def test_csv_export_needs_a_signed_in_user_when_login_is_required(tmp_path):
+    from portal.settings import load_settings
+
+    app = create_app(load_settings(data_dir=tmp_path, secret_key="x", require_login=True))
+    response = app.server.test_client().get("/export/assets.csv")
+    assert response.status_code in (401, 403) and not response.get_data(as_text=True).startswith("name,")
