@@ -220,17 +220,19 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = gateway.dispatch(method, action, parse_qs(parts.query), body)
         except (mongomock.OperationFailure, ValueError, KeyError, TypeError) as exc:
             status, payload = 400, {"message": f"{type(exc).__name__}: {exc}"}
-        size = self._answer(status, payload)
-        gateway.timed(action, (time.perf_counter() - started) * 1000, size)
+        self._answer(status, payload, lambda size: gateway.timed(action, (time.perf_counter() - started) * 1000, size))
 
-    def _answer(self, status: int, payload) -> int:
+    def _answer(self, status: int, payload, before_sending=None) -> None:
         data = json.dumps(_jsonable(payload)).encode()
+        if before_sending is not None:
+            # Logged before the client can have the answer, so a client that counts
+            # requests right after its call sees this one.
+            before_sending(len(data))
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        return len(data)
 
 
 class _Server(ThreadingHTTPServer):
