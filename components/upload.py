@@ -44,7 +44,8 @@ def _intro() -> html.Div:
             "all of them or none.",
         ], className="small"),
         html.P(["Templates: ", html.A("CSV", href=f"{template}.csv", id="upload-template-csv", download=""), " · ",
-                html.A("XLSX", href=f"{template}.xlsx", id="upload-template-xlsx", download="")], className="small"),
+                html.A("XLSX", href=f"{template}.xlsx", id="upload-template-xlsx", download=""), ". ",
+                max_rows_note()], className="small"),
     ])
 
 
