@@ -120,6 +120,7 @@ class StoreContract:
         assert listed(level=("derived",)) == {"behavior_3_2025-03-01_processed"}
         assert listed(acquired_from=date(2025, 2, 1), acquired_to=date(2025, 3, 1)) == {
             "ecephys_2_2025-02-01", "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(acquired_to=date.max) == names  # the last representable day is no error
         assert listed(text="PROCESSED") == {"behavior_3_2025-03-01_processed"}
         # LIKE wildcards in the search text are literal.
         assert listed(text="100%") == {"pophys_4_100%_done"}

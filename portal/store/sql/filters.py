@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -47,7 +47,7 @@ def where(query: AssetQuery):
         clauses.append(_metric_clause(query))
     if query.acquired_from:
         clauses.append(assets.c.acquired >= datetime.combine(query.acquired_from, time.min, UTC))
-    if query.acquired_to:
+    if query.acquired_to and query.acquired_to < date.max:  # date.max: no upper bound (and no overflow)
         clauses.append(assets.c.acquired < datetime.combine(query.acquired_to + timedelta(days=1), time.min, UTC))
     if query.text:
         clauses.append(func.lower(assets.c.name).like(f"%{_literal(query.text.lower())}%", escape="\\"))
