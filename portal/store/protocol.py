@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from portal.qc.types import AssetSummary
@@ -47,6 +47,19 @@ class AssetQuery:
     metric: tuple[str, ...] = ()  # metric: assets with a metric of one of these names...
     metric_status: tuple[str, ...] = ()  # metric_status: ...whose own status is one of these
     pending: bool = False  # pending=1: assets with at least one Pending metric
+
+
+def acquired_range(query: AssetQuery) -> tuple[datetime | None, datetime | None]:
+    """The query's acquisition dates as UTC [start, end) datetimes; None where unbounded.
+
+    `to` is inclusive, so the end is the next midnight; the last representable day
+    means no upper bound (its next day would overflow).
+    """
+    start = datetime.combine(query.acquired_from, time.min, UTC) if query.acquired_from else None
+    end = None
+    if query.acquired_to and query.acquired_to < date.max:
+        end = datetime.combine(query.acquired_to + timedelta(days=1), time.min, UTC)
+    return start, end
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ the heavy fields are computed, so DocDB evaluates the QC of that page's rows onl
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from portal.errors import InvalidInput
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.docdb.expressions import date_literal
 from portal.store.docdb.summary import heavy_stages, light_stages
-from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort
+from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, acquired_range
 
 _SORT_FIELDS = {
     "name": "_name",
@@ -66,11 +66,10 @@ def _light_match(query: AssetQuery) -> list[dict]:
     if query.text:
         clauses["_name"] = {"$regex": re.escape(query.text), "$options": "i"}
     dates = []
-    if query.acquired_from:
-        start = datetime.combine(query.acquired_from, time.min, UTC)
+    start, end = acquired_range(query)
+    if start:
         dates.append({"$gte": ["$_acquired", date_literal(start.isoformat())]})
-    if query.acquired_to:
-        end = datetime.combine(query.acquired_to + timedelta(days=1), time.min, UTC)
+    if end:
         dates.append({"$lt": ["$_acquired", date_literal(end.isoformat())]})
     if dates:
         # A missing date sorts below every date: exclude it explicitly.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Alias
 from sqlalchemy.sql.util import ClauseAdapter
 
 from portal.errors import InvalidInput
-from portal.store.protocol import SORTABLE, AssetQuery, Sort
+from portal.store.protocol import SORTABLE, AssetQuery, Sort, acquired_range
 from portal.store.sql.tables import SCAN_INDEX, asset_metrics, assets
 
 _SORT_COLUMNS = {
@@ -45,10 +43,11 @@ def where(query: AssetQuery):
         clauses.append(assets.c.n_pending > 0)
     if query.metric or query.metric_status:
         clauses.append(_metric_clause(query))
-    if query.acquired_from:
-        clauses.append(assets.c.acquired >= datetime.combine(query.acquired_from, time.min, UTC))
-    if query.acquired_to and query.acquired_to < date.max:  # date.max: no upper bound (and no overflow)
-        clauses.append(assets.c.acquired < datetime.combine(query.acquired_to + timedelta(days=1), time.min, UTC))
+    start, end = acquired_range(query)
+    if start:
+        clauses.append(assets.c.acquired >= start)
+    if end:
+        clauses.append(assets.c.acquired < end)
     if query.text:
         clauses.append(func.lower(assets.c.name).like(f"%{_literal(query.text.lower())}%", escape="\\"))
     return and_(True, *clauses)
