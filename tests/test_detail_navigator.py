@@ -158,3 +158,17 @@ def test_load_detail_marks_duplicate_names(store):
     store.upsert_many([record("dup", metrics=[metric("same", "Pass"), metric("same", "Fail")])])
     detail = load_detail(store, "dup")
     assert [m.duplicate for m in detail.metrics] == [False, True]
+
+
+def test_load_detail_lists_the_assets_derived_from_it(store):
+    # By their source data (an index lookup), not by a name search: a name containing the
+    # raw asset's name is not a derived asset unless its source says so.
+    raw = "ecephys_700001_2025-03-04_10-00-00"
+    store.upsert_many([
+        record(raw),
+        record(f"{raw}_sorted_2025-03-05", level="derived", source=[raw]),
+        record(f"{raw}_copy", level="derived", source=["ecephys_999999_2025-01-01_00-00-00"]),
+        record("behavior_1", level="derived", source=[raw]),
+    ])
+    assert set(load_detail(store, raw).derived) == {f"{raw}_sorted_2025-03-05", "behavior_1"}
+    assert load_detail(store, raw, with_derived=False).derived == ()

@@ -187,7 +187,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _derived(store: AssetStore, name: str) -> tuple[str, ...]:
-    """Assets whose source data is this asset (AIND names derived assets after their source,
-    so a name search narrows it; the source column decides)."""
-    page = store.list_assets(AssetQuery(text=name), limit=100)
-    return tuple(row.name for row in page.rows if row.name != name and row.source == name)
+    """Assets whose source data is this asset: the `source` filter, an index lookup (a
+    name search would read every asset's name: ~100 ms of each asset page at 100k assets)."""
+    page = store.list_assets(AssetQuery(source=(name,)), limit=100)
+    return tuple(row.name for row in page.rows if row.name != name)
