@@ -25,8 +25,9 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
-from bench.http_bench import overview_bodies, page_body
+from bench.http_bench import overview_bodies, page_body, projects
 from components import ids
 from portal.filters_url import to_search
 from portal.grid import filter_model
@@ -88,7 +89,7 @@ def build_mix(base: str, store, detail_images: list[str], summary: bool) -> list
     """[(kind, method, path, body)] in the proportions of the module docstring."""
     dash = DashClient(HttpClient(base))
     search = f"{ids.OVERVIEW_URL}.search"
-    projects = list(store.facets()["project"])
+    project = projects(store)[0]
     total = store.list_assets(AssetQuery(), limit=1).total
     names = [row.name for row in store.list_assets(AssetQuery(), limit=40).rows if not row.name.startswith("bench_")]
 
@@ -103,7 +104,7 @@ def build_mix(base: str, store, detail_images: list[str], summary: bool) -> list
 
     post = "/_dash-update-component"
     bodies = overview_bodies(dash, store)
-    one = AssetQuery(project=(projects[0],))
+    one = AssetQuery(project=(project,))
     failing = AssetQuery(status=("Fail",))
     newest, by_pending, by_status = ([{"colId": "acquired", "sort": "desc"}], [{"colId": "pending", "sort": "desc"}],
                                      [{"colId": "status", "sort": "asc"}])
@@ -117,7 +118,7 @@ def build_mix(base: str, store, detail_images: list[str], summary: bool) -> list
                  overview(failing)]
     overviews += [page_body(dash, "/").decode()] * 2
     pages = [page_body(dash, f"/asset/{name}").decode() for name in names[:4]]
-    pages.append(page_body(dash, f"/project/{projects[0]}").decode())
+    pages.append(page_body(dash, f"/project/{quote(project)}").decode())
     mix = [("grid", "POST", post, body) for body in grids]
     mix += [("overview", "POST", post, body) for body in overviews]
     mix += [("page", "POST", post, body) for body in pages]
@@ -126,8 +127,8 @@ def build_mix(base: str, store, detail_images: list[str], summary: bool) -> list
     mix += [("dependencies", "GET", "/_dash-dependencies", "")] * 2
     mix += [("static", "GET", "/assets/overview.css", ""), ("static", "GET", "/assets/00-bootstrap.min.css", "")]
     if summary:
-        mix += [("summary", "GET", "/api/v1/summary", ""), ("summary", "GET", f"/api/v1/summary?project={projects[0]}",
-                                                            "")]
+        mix += [("summary", "GET", "/api/v1/summary", ""),
+                ("summary", "GET", f"/api/v1/summary?project={quote(project)}", "")]
     else:
         mix += [("grid", "POST", post, grid(AssetQuery(), 300, newest)), ("grid", "POST", post, grid(one, 100, newest))]
     mix.append(("readyz", "GET", "/readyz", ""))
