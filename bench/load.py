@@ -7,7 +7,8 @@ through the grid more than they reload the overview; images follow asset pages):
   pending metrics or status; with and without filters),
 - 2 overview pages (the page callback for `/`: filter options, counts, charts) and 4
   overview recomputations (a project, a status, two projects x Fail/Pending, none),
-- 4 asset pages (ordinary assets, anonymous: read-only) and 1 project page,
+- 4 asset pages (ordinary assets, anonymous: read-only) and 1 project page (the first
+  project by name),
 - 8 reference images of an asset page,
 - 3 page shells (`GET /`), 2 `/_dash-layout`, 2 `/_dash-dependencies`, 2 static files,
 - 2 REST summaries (`/api/v1/summary`, when the portal has it; else grid blocks),
@@ -118,10 +119,10 @@ def build_mix(base: str, store, detail_images: list[str], summary: bool) -> list
                  overview(failing)]
     overviews += [page_body(dash, "/").decode()] * 2
     pages = [page_body(dash, f"/asset/{name}").decode() for name in names[:4]]
-    pages.append(page_body(dash, f"/project/{quote(project)}").decode())
     mix = [("grid", "POST", post, body) for body in grids]
     mix += [("overview", "POST", post, body) for body in overviews]
-    mix += [("page", "POST", post, body) for body in pages]
+    mix += [("asset", "POST", post, body) for body in pages]
+    mix.append(("project", "POST", post, page_body(dash, f"/project/{quote(project)}").decode()))
     mix += [("image", "GET", path, "") for path in detail_images[:8]]
     mix += [("shell", "GET", "/", "")] * 3 + [("layout", "GET", "/_dash-layout", "")] * 2
     mix += [("dependencies", "GET", "/_dash-dependencies", "")] * 2
@@ -147,8 +148,8 @@ def _interleave(mix: list) -> None:
 
 
 def run_wrk(base: str, mix: list, scratch: Path, *, seconds: int = 30, connections: int = 16, threads: int = 1,
-            max_requests: int = 30_000) -> dict:
-    """Run wrk over `mix`; req/s, latency percentiles (ms) and errors."""
+            max_requests: int = 30_000, prefix: str = "load") -> dict:
+    """Run wrk over `mix`; req/s, latency percentiles (ms) and errors, keys starting with `prefix`."""
     if not base.startswith("http://127.0.0.1:"):
         raise ValueError("the load test runs against 127.0.0.1 only")
     exe = shutil.which("wrk")
@@ -170,18 +171,19 @@ def run_wrk(base: str, mix: list, scratch: Path, *, seconds: int = 30, connectio
     kinds: dict[str, int] = {}
     for kind, *_ in mix:
         kinds[kind] = kinds.get(kind, 0) + 1
-    return {
-        "load_command": " ".join(command[:-3] + ["-s", "mix.lua", base.rsplit(":", 1)[0] + ":PORT"]),
-        "load_seconds": round(seconds_run, 1),
-        "load_requests": raw["requests"],
-        "load_max_requests": max_requests,
-        "load_connections": connections,
-        "load_req_per_s": round(raw["requests"] / seconds_run, 1),
-        "load_p50_ms": round(latency["p50"] / 1000, 1),
-        "load_p90_ms": round(latency["p90"] / 1000, 1),
-        "load_p99_ms": round(latency["p99"] / 1000, 1),
-        "load_max_ms": round(latency["max"] / 1000, 1),
-        "load_errors": sum(raw["errors"].values()),
-        "load_error_kinds": raw["errors"],
-        "load_mix": kinds,
+    figures = {
+        "command": " ".join(command[:-3] + ["-s", "mix.lua", base.rsplit(":", 1)[0] + ":PORT"]),
+        "seconds": round(seconds_run, 1),
+        "requests": raw["requests"],
+        "max_requests": max_requests,
+        "connections": connections,
+        "req_per_s": round(raw["requests"] / seconds_run, 1),
+        "p50_ms": round(latency["p50"] / 1000, 1),
+        "p90_ms": round(latency["p90"] / 1000, 1),
+        "p99_ms": round(latency["p99"] / 1000, 1),
+        "max_ms": round(latency["max"] / 1000, 1),
+        "errors": sum(raw["errors"].values()),
+        "error_kinds": raw["errors"],
+        "mix": kinds,
     }
+    return {f"{prefix}_{key}": value for key, value in figures.items()}

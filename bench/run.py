@@ -13,7 +13,8 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
 - `store`: the store's own operations called directly (`*_ms`, `*_p99_ms`, `*_peak_kb`);
 - the gunicorn workers' resident memory after the HTTP run and after the load test;
 - the load test (bench/load.py): wrk, a realistic mix for `--load-seconds`, bounded by
-  `--max-requests`: req/s, p50, p99, errors;
+  `--max-requests`: req/s, p50, p99, errors; then, as a diagnosis, the same mix without
+  its project page (`load_without_project_page_*`);
 - `targets`: each target of the issue, met or not; the machine and its load average.
 
 `--docdb` measures the DocDB store on the local gateway instead (bench/docdb_bench.py);
@@ -206,7 +207,14 @@ def run_http(n: int, database: str | None, args) -> dict:
                 mix = load.build_mix(gunicorn.base, store, images, summary=result.get("summary_ms") is not None)
                 result.update(load.run_wrk(gunicorn.base, mix, scratch, seconds=args.load_seconds,
                                            connections=args.connections, max_requests=args.max_requests))
-            result["memory_after_load"] = server.worker_memory(gunicorn)
+                result["memory_after_load"] = server.worker_memory(gunicorn)
+                # A diagnosis, not the result: the same mix without its one project page
+                # (the one page whose cost grows with the project's size).
+                result.update(load.run_wrk(gunicorn.base, [m for m in mix if m[0] != "project"], scratch,
+                                           seconds=args.load_seconds, connections=args.connections,
+                                           max_requests=args.max_requests, prefix="load_without_project_page"))
+            else:
+                result["memory_after_load"] = server.worker_memory(gunicorn)
         finally:
             status = gunicorn.stop()
             store.engine.dispose()

@@ -50,6 +50,9 @@ def table(results: list[dict]) -> str:
                                ("load: p99 ms", "load_p99_ms", "<= 250"), ("load: errors", "load_errors", "0"),
                                ("load: requests in the run", "load_requests", "")):
         lines.append(f"| {label} | " + " | ".join(f"{r.get(key, 'n/a')}" for r in results) + f" | {target} |")
+    lines.append("| diagnosis, the mix without its project page: req/s, p99 ms | " + " | ".join(
+        f"{r.get('load_without_project_page_req_per_s', 'n/a')}, {r.get('load_without_project_page_p99_ms', 'n/a')}"
+        for r in results) + " | |")
     lines.append("| load average (1 min) before / after | " + " | ".join(
         f"{r['machine']['load_average'][0]} / {r['machine']['load_average_after'][0]}" for r in results) + " | |")
     return "\n".join(lines)
