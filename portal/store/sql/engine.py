@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -81,8 +83,33 @@ def _alembic_config(connection) -> Config:
     return config
 
 
+@contextmanager
+def _sqlite_migration_lock(engine: Engine):
+    """Processes migrating one SQLite file take turns through a lock file beside it.
+
+    Gunicorn workers start together over a new file: without this, one of them can get
+    "database is locked" from SQLite (switching to WAL and upgrading a read transaction
+    to a write one do not wait for the busy timeout), and that worker stops.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; several instances may call it at once."""
+    with _sqlite_migration_lock(engine):
+        _migrate(engine)
+
+
+def _migrate(engine: Engine) -> None:
     try:
         # SQLite: a write transaction from the start (BEGIN IMMEDIATE), so gunicorn workers
         # starting together over a new file wait for each other (busy timeout) instead of
