@@ -3,7 +3,7 @@
     gunicorn --config gunicorn.conf.py portal.wsgi:server
 
 QC_PORTAL_BIND, _WORKERS, _THREADS, _TIMEOUT, _GRACEFUL_TIMEOUT, _KEEPALIVE,
-_LOG_FORMAT and _LOG_LEVEL (see the README's settings table), read by the same settings
+_REUSE_PORT, _LOG_FORMAT and _LOG_LEVEL (see the README's settings table), read by the same settings
 class as the app, so an unknown or invalid value stops the server with one line.
 Nothing secret is set here: QC_PORTAL_SECRET_KEY comes from the environment.
 """
@@ -29,6 +29,7 @@ threads = _options["threads"]
 timeout = _options["timeout"]
 graceful_timeout = _options["graceful_timeout"]
 keepalive = _options["keepalive"]
+reuse_port = _options["reuse_port"]
 accesslog = _options["accesslog"]
 logconfig_dict = _options["logconfig_dict"]
 proc_name = _options["proc_name"]

@@ -27,6 +27,11 @@ def gunicorn_options(settings: Settings, bind: str | None = None) -> dict:
         "timeout": settings.timeout,
         "graceful_timeout": settings.graceful_timeout,
         "keepalive": settings.keepalive,
+        # With one shared socket, whichever worker wakes first accepts: a load balancer's few
+        # long-lived keep-alive connections can all land on one worker while the others idle
+        # (measured: half the throughput with 2 workers). SO_REUSEPORT sockets, one per
+        # worker, let the kernel spread the connections.
+        "reuse_port": settings.reuse_port,
         # portal.access writes one line per request, with its id; gunicorn's own line would repeat it.
         "accesslog": None,
         "logconfig_dict": logging_config(settings.log_format, settings.log_level),

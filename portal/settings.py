@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         default=5, ge=0, le=3600,
         description="Seconds an idle HTTP connection stays open; behind a load balancer, more than its idle timeout.",
     )
+    reuse_port: bool = Field(
+        default=True,
+        description="Each gunicorn worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new "
+        "connections over them; off: one shared socket (a second server on the same port then fails to start).",
+    )
     aws_region: str = Field(
         default="us-west-2", description="AWS region of DocDB's API gateway (SigV4 signing of writes) and of S3."
     )

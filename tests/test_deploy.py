@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -84,6 +85,10 @@ def test_the_image_command_serves_health_readiness_and_pages_with_json_logs(tmp_
         status, headers, body = get(server.base + "/")
         assert status == 200 and b"<html" in body.lower() and headers["Content-Type"].startswith("text/html")
         assert get(server.base + "/_dash-layout")[0] == 200
+        # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over them.
+        if shutil.which("ss"):
+            sockets = subprocess.run(["ss", "-Htln", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
+            assert len(sockets.stdout.strip().splitlines()) == int(env["QC_PORTAL_WORKERS"])
         # The image's HEALTHCHECK command, run against it.
         probe = subprocess.run([sys.executable, *IMAGE.healthcheck[1:]], env=env, cwd=ROOT, timeout=30)
         assert probe.returncode == 0
