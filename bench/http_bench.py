@@ -1,8 +1,9 @@
 """The portal's pages measured through the running app: HTTP against gunicorn on 127.0.0.1.
 
 Each figure is the wall time of one request from a `requests.Session` (keep-alive) to its
-last byte, median and p99 (`*_ms`, `*_p99_ms`) after one warm-up; the payloads are the
-ones the browser sends (the shapes of bench/overview_bench.py and bench/detail_bench.py):
+last byte, median and p99 (`*_ms`, `*_p99_ms`) after one warm-up, and the workers' mean
+CPU time per request (`*_cpu_ms`); the payloads are the ones the browser sends (the
+shapes of bench/overview_bench.py and bench/detail_bench.py):
 
 - `overview_ms`: the overview callback for the unfiltered page (counts, charts);
   `overview_filtered_ms` with two projects x Fail/Pending; `overview_page_ms`: the page
@@ -38,17 +39,6 @@ def stats(samples: list[float]) -> tuple[float, float]:
     """(median, p99) of millisecond samples, rounded."""
     samples = sorted(samples)
     return round(statistics.median(samples), 2), round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 2)
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    """(median ms, p99 ms) of `repeat` calls after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return stats(samples)
 
 
 def _checked(dash: DashClient, name: str, body: bytes) -> dict:
@@ -103,29 +93,52 @@ def sign_in(client: HttpClient, name: str, password: str) -> None:
         raise RuntimeError(f"sign-in answered {response.status_code}")
 
 
-def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, str]) -> dict:
-    """Every figure of the module docstring against the server at `base`."""
+class Recorder:
+    """Times a figure into `result`: `<name>_ms` and `<name>_p99_ms` (wall time of the
+    request) and, given `cpu` (the server's CPU seconds so far), `<name>_cpu_ms`: the
+    server's CPU time per request, which other work on the machine barely changes."""
+
+    def __init__(self, result: dict, cpu=None):
+        self.result, self.cpu = result, cpu
+
+    def __call__(self, name: str, fn, repeat: int) -> None:
+        """Time `repeat` calls of `fn` after one warm-up."""
+        fn()
+        before = self.cpu() if self.cpu else 0.0
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - start) * 1000)
+        self.result[f"{name}_ms"], self.result[f"{name}_p99_ms"] = stats(samples)
+        if self.cpu:
+            self.result[f"{name}_cpu_ms"] = round((self.cpu() - before) * 1000 / repeat, 2)
+
+
+def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, str], cpu=None) -> dict:
+    """Every figure of the module docstring against the server at `base` (`cpu`: see Recorder)."""
     anonymous = HttpClient(base)
     dash = DashClient(anonymous)
     result: dict = {}
+    record = Recorder(result, cpu)
     for name, body in overview_bodies(dash, store).items():
         data = _checked(dash, name, body)
         if name.startswith("grid"):
             answer = data["response"][ids.OVERVIEW_GRID]["getRowsResponse"]
             if len(answer["rowData"]) != min(100, answer["rowCount"]):
                 raise RuntimeError(f"{name}: {len(answer['rowData'])} rows of {answer['rowCount']}")
-        result[f"{name}_ms"], result[f"{name}_p99_ms"] = timed(lambda b=body: dash.post(b), repeat)
+        record(name, lambda b=body: dash.post(b), repeat)
 
     home = page_body(dash, "/")
     _checked(dash, "overview_page", home)
-    result["overview_page_ms"], result["overview_page_p99_ms"] = timed(lambda: dash.post(home), repeat)
+    record("overview_page", lambda: dash.post(home), repeat)
     sizes: dict = {}
     for group in store.status_counts(AssetQuery(), "project"):
         sizes[group.key] = sizes.get(group.key, 0) + group.n
     largest = max((name for name in sizes if name and name != BENCH_PROJECT), key=sizes.get)
     project = page_body(dash, f"/project/{quote(largest)}")
     _checked(dash, "project_page", project)
-    result["project_page_ms"], result["project_page_p99_ms"] = timed(lambda: dash.post(project), max(5, repeat // 3))
+    record("project_page", lambda: dash.post(project), max(5, repeat // 3))
 
     reviewer = HttpClient(base)
     sign_in(reviewer, *user)
@@ -134,21 +147,21 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     asset = find_props(_checked(review, "detail", page), ids.DETAIL_ASSET)["data"]
     if asset is None:
         raise RuntimeError("detail: the page has no asset")
-    result["detail_ms"], result["detail_p99_ms"] = timed(lambda: review.post(page), repeat)
-    result.update(_submits(review, asset, repeat))
+    record("detail", lambda: review.post(page), repeat)
+    record("submit", _submitter(review, asset), repeat)
 
     summary = anonymous.get("/api/v1/summary")
     if summary.status_code == 200 and "total" in (summary.get_json(silent=True) or {}):
-        result["summary_ms"], result["summary_p99_ms"] = timed(lambda: anonymous.get("/api/v1/summary"), repeat)
+        record("summary", lambda: anonymous.get("/api/v1/summary"), repeat)
     else:
         result["summary_ms"] = None
         result["summary_note"] = f"not available: GET /api/v1/summary answered {summary.status_code}"
-    result["readyz_ms"], result["readyz_p99_ms"] = timed(lambda: anonymous.get("/readyz"), repeat)
+    record("readyz", lambda: anonymous.get("/readyz"), repeat)
     return result
 
 
-def _submits(review: DashClient, asset: dict, repeat: int) -> dict:
-    """Flip one metric's status Pass <-> Fail through Submit, `repeat` times (plus a warm-up)."""
+def _submitter(review: DashClient, asset: dict):
+    """A call that flips one metric's status Pass <-> Fail through Submit (applied and saved)."""
     seen = {"n": 1, "status": None}
 
     def submit() -> None:
@@ -165,5 +178,4 @@ def _submits(review: DashClient, asset: dict, repeat: int) -> dict:
         asset["version"] = saved["data"]["version"]
         seen.update(n=seen["n"] + 1, status=status)
 
-    median, p99 = timed(submit, repeat)
-    return {"submit_ms": median, "submit_p99_ms": p99}
+    return submit

@@ -13,8 +13,10 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
 - `store`: the store's own operations called directly (`*_ms`, `*_p99_ms`, `*_peak_kb`);
 - the gunicorn workers' resident memory after the HTTP run and after the load test;
 - the load test (bench/load.py): wrk, a realistic mix for `--load-seconds`, bounded by
-  `--max-requests`: req/s, p50, p99, errors; then, as a diagnosis, the same mix without
-  its project page (`load_without_project_page_*`);
+  `--max-requests`: req/s, p50, p99, errors, and the workers' CPU time per request
+  (`*_cpu_ms_per_request`; cores x 1000 / it = `*_cpu_bound_req_per_s`, the rate with
+  the machine to themselves); then, as a diagnosis, the same mix without its project
+  page (`load_without_project_page_*`);
 - `targets`: each target of the issue, met or not; the machine and its load average.
 
 `--docdb` measures the DocDB store on the local gateway instead (bench/docdb_bench.py);
@@ -200,19 +202,18 @@ def run_http(n: int, database: str | None, args) -> dict:
             result["server"] = {"command": " ".join(gunicorn.command), "workers": len(server.worker_pids(gunicorn)),
                                 "threads": gunicorn.env.get("QC_PORTAL_THREADS", "default")}
             detail = big_asset(DETAIL_METRICS)["name"]
-            result.update(http_bench.measure(gunicorn.base, store, args.repeat, detail, BENCH_USER))
+            result.update(http_bench.measure(gunicorn.base, store, args.repeat, detail, BENCH_USER,
+                                             cpu=lambda: server.worker_cpu_seconds(gunicorn)))
             result["memory_after_http"] = server.worker_memory(gunicorn)
             if not args.no_load:
                 images = [f"/references/{detail}/qc/probe{i}/metric_{i:03d}.png" for i in range(8)]
                 mix = load.build_mix(gunicorn.base, store, images, summary=result.get("summary_ms") is not None)
-                result.update(load.run_wrk(gunicorn.base, mix, scratch, seconds=args.load_seconds,
-                                           connections=args.connections, max_requests=args.max_requests))
+                result.update(_load(server, load, gunicorn, mix, scratch, args, "load"))
                 result["memory_after_load"] = server.worker_memory(gunicorn)
                 # A diagnosis, not the result: the same mix without its one project page
                 # (the one page whose cost grows with the project's size).
-                result.update(load.run_wrk(gunicorn.base, [m for m in mix if m[0] != "project"], scratch,
-                                           seconds=args.load_seconds, connections=args.connections,
-                                           max_requests=args.max_requests, prefix="load_without_project_page"))
+                result.update(_load(server, load, gunicorn, [m for m in mix if m[0] != "project"], scratch, args,
+                                    "load_without_project_page"))
             else:
                 result["memory_after_load"] = server.worker_memory(gunicorn)
         finally:
@@ -227,6 +228,21 @@ def run_http(n: int, database: str | None, args) -> dict:
     result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
+
+
+def _load(server, load, gunicorn, mix: list, scratch: Path, args, prefix: str) -> dict:
+    """One wrk run, with the workers' CPU time per request: on a shared machine the rate
+    depends on what else runs, the CPU a request costs much less; cores x 1000 / that is
+    the rate the workers could serve with the machine to themselves."""
+    cpu = server.worker_cpu_seconds(gunicorn)
+    figures = load.run_wrk(gunicorn.base, mix, scratch, seconds=args.load_seconds, connections=args.connections,
+                           max_requests=args.max_requests, prefix=prefix)
+    requests = figures.get(f"{prefix}_requests")
+    if requests:
+        per_request = (server.worker_cpu_seconds(gunicorn) - cpu) * 1000 / requests
+        figures[f"{prefix}_cpu_ms_per_request"] = round(per_request, 2)
+        figures[f"{prefix}_cpu_bound_req_per_s"] = round((os.cpu_count() or 1) * 1000 / per_request, 1)
+    return figures
 
 
 def _in_process(args, result: dict) -> None:

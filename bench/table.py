@@ -31,7 +31,8 @@ def _ms(result: dict, key: str) -> str:
     if value is None:
         return result.get(key.replace("_ms", "_note"), "n/a")
     p99 = result.get(key.replace("_ms", "_p99_ms"))
-    return f"{value:g}" + (f" / {p99:g}" if p99 is not None else "")
+    cpu = result.get(key.replace("_ms", "_cpu_ms"))
+    return f"{value:g}" + (f" / {p99:g}" if p99 is not None else "") + (f" ({cpu:g})" if cpu is not None else "")
 
 
 def table(results: list[dict]) -> str:
@@ -39,7 +40,8 @@ def table(results: list[dict]) -> str:
     head = "| | " + " | ".join(f"{r['assets']:,} assets" for r in results) + " | target (100k) |"
     lines = [head, "| --- |" + " --- |" * (len(results) + 1)]
     for label, key, target in ROWS:
-        lines.append(f"| {label}, ms (median / p99) | " + " | ".join(_ms(r, key) for r in results) + f" | {target} |")
+        cells = " | ".join(_ms(r, key) for r in results)
+        lines.append(f"| {label}, ms: median / p99 (server CPU) | {cells} | {target} |")
     lines.append("| overview / join floor | " + " | ".join(f"{r['overview_vs_floor']:g}x" for r in results)
                  + " | <= 2x |")
     lines.append("| naive / overview | " + " | ".join(f"{r['naive_vs_overview']:g}x" for r in results) + " | >= 100x |")
@@ -50,9 +52,12 @@ def table(results: list[dict]) -> str:
                                ("load: p99 ms", "load_p99_ms", "<= 250"), ("load: errors", "load_errors", "0"),
                                ("load: requests in the run", "load_requests", "")):
         lines.append(f"| {label} | " + " | ".join(f"{r.get(key, 'n/a')}" for r in results) + f" | {target} |")
-    lines.append("| diagnosis, the mix without its project page: req/s, p99 ms | " + " | ".join(
-        f"{r.get('load_without_project_page_req_per_s', 'n/a')}, {r.get('load_without_project_page_p99_ms', 'n/a')}"
+    lines.append("| load: workers' CPU ms per request (-> req/s the 2 cores allow) | " + " | ".join(
+        f"{r.get('load_cpu_ms_per_request', 'n/a')} (-> {r.get('load_cpu_bound_req_per_s', 'n/a')})"
         for r in results) + " | |")
+    lines.append("| diagnosis, the mix without its project page: req/s, p99 ms, CPU ms per request | " + " | ".join(
+        f"{r.get('load_without_project_page_req_per_s', 'n/a')}, {r.get('load_without_project_page_p99_ms', 'n/a')}, "
+        f"{r.get('load_without_project_page_cpu_ms_per_request', 'n/a')}" for r in results) + " | |")
     lines.append("| load average (1 min) before / after | " + " | ".join(
         f"{r['machine']['load_average'][0]} / {r['machine']['load_average_after'][0]}" for r in results) + " | |")
     return "\n".join(lines)
