@@ -47,3 +47,15 @@ def worker_memory(server: Gunicorn) -> dict:
     peak = [round(_status_kb(pid, "VmHWM") / 1024, 1) for pid in pids]
     return {"workers": len(pids), "worker_rss_mb": rss, "worker_rss_max_mb": max(rss, default=0),
             "worker_peak_rss_mb": max(peak, default=0)}
+
+
+def worker_cpu_seconds(server: Gunicorn) -> float:
+    """CPU time (user + system) the workers have used so far, in seconds."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in worker_pids(server):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks

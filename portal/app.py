@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.https,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
     )
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

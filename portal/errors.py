@@ -57,3 +57,10 @@ class ConfigError(PortalError):
     """A setting is missing or invalid; raised at start."""
 
     title = "Configuration error"
+
+
+class TooLarge(PortalError):
+    """The request or document exceeds a configured bound (size, count)."""
+
+    status = 413
+    title = "Too large"

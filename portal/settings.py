@@ -134,6 +134,37 @@ class Settings(BaseSettings):
         description="Largest reference file (MB) accepted with metrics pushed through the REST API (a request "
         "carries at most 64 MB in all).",
     )
+    asset_roots: str = Field(
+        default="",
+        description="Comma-separated folders a local asset location must lie under (ingest refuses others, nothing "
+        "outside them is served or written); the data dir and every folder given to `qc-portal ingest` always count.",
+    )
+    # -- bounds on what one request or document may hold (portal.qc.bounds) --
+    max_request_mb: int = Field(
+        default=64, ge=1, le=1024, description="Largest request body (MB); a larger one is answered 413."
+    )
+    max_document_mb: int = Field(
+        default=32, ge=1, le=1024,
+        description="Largest metadata file or record (MB) that ingest reads; a larger one is one FAILED line.",
+    )
+    max_json_depth: int = Field(
+        default=64, ge=8, le=500,
+        description="How deep JSON in a request or an ingested file may nest; deeper is refused (400/422, or one "
+        "FAILED line at ingest). A metric value may nest at most 32 levels whatever this says.",
+    )
+    max_metrics: int = Field(
+        default=10_000, ge=1, le=1_000_000,
+        description="Most metrics one quality_control document may hold (ingest, pushed metrics); more is refused.",
+    )
+    max_changes: int = Field(
+        default=5_000, ge=1, le=100_000,
+        description="Most changes one annotation request may carry (asset page, REST API); more is answered 413.",
+    )
+    clock_skew_seconds: int = Field(
+        default=60, ge=0, le=3600,
+        description="How far in the future a pushed status entry may be dated (clock skew between a pipeline "
+        "and the portal); a later one is refused.",
+    )
     # -- security (see portal/security and the README's "Security" section) --
     require_login: bool = Field(
         default=False, description="Every page and file needs a signed-in user (default: anonymous users may browse)."
@@ -152,6 +183,11 @@ class Settings(BaseSettings):
         default=IFRAME_HOSTS,
         description="Comma-separated hosts whose pages may be embedded (https only, sandboxed iframe); other URLs "
         "are shown as links.",
+    )
+    curation_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts of embedded curation GUIs (also in QC_PORTAL_IFRAME_HOSTS) that receive a "
+        "curation metric's data by postMessage and may send a new curation back; empty: none.",
     )
     oidc_discovery_url: str = Field(
         default="",
@@ -200,7 +236,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not one of admin, anonymous")
         return value
 
-    @field_validator("iframe_hosts")
+    @field_validator("iframe_hosts", "curation_hosts")
     @classmethod
     def _iframe_hosts(cls, value: str) -> str:
         for host in split_list(value):
@@ -279,6 +315,26 @@ class Settings(BaseSettings):
     def embeddable_hosts(self) -> frozenset[str]:
         """The hosts of QC_PORTAL_IFRAME_HOSTS."""
         return frozenset(split_list(self.iframe_hosts))
+
+    @property
+    def curation_host_set(self) -> frozenset[str]:
+        """The hosts of QC_PORTAL_CURATION_HOSTS."""
+        return frozenset(split_list(self.curation_hosts))
+
+    @property
+    def asset_root_paths(self) -> tuple[Path, ...]:
+        """The data dir and QC_PORTAL_ASSET_ROOTS, resolved (folders given to ingest are added by the store)."""
+        roots = [self.data_dir, *(Path(item) for item in split_list(self.asset_roots, lower=False))]
+        return tuple(dict.fromkeys(root.expanduser().resolve() for root in roots))
+
+    @property
+    def limits(self):
+        """The request and document bounds as a portal.qc.bounds.Limits."""
+        from portal.qc.bounds import Limits
+
+        return Limits(max_json_depth=self.max_json_depth, max_metrics=self.max_metrics,
+                      max_changes=self.max_changes, max_request_mb=self.max_request_mb,
+                      max_document_mb=self.max_document_mb)
 
     @property
     def oidc_roles(self) -> dict[str, str]:
