@@ -84,7 +84,10 @@ def _row(entry: AuditEntry) -> html.Tr:
     return html.Tr(
         [
             html.Td(entry.at.strftime("%Y-%m-%d %H:%M:%S"), className="text-nowrap"),
-            html.Td(dcc.Link(entry.user, href=audit_href(user=entry.user), title="only this user's changes")),
+            html.Td([dcc.Link(entry.user, href=audit_href(user=entry.user), title="only this account's changes"),
+                     # The account writes status entries under its display name: both are shown.
+                     html.Span(f" ({entry.detail['evaluator']})", className="small text-muted")
+                     if entry.detail.get("evaluator") not in (None, "", entry.user) else None]),
             html.Td([asset_link, " ", dcc.Link("(filter)", href=audit_href(asset=entry.asset_id),
                                                className="small text-muted", title="only this asset's changes")]),
             html.Td(entry.action),

@@ -10,7 +10,13 @@ Rules:
   also appends the status the choice implies (unless the edit sets one itself);
 - when the asset changed since the reviewer loaded it, an edit conflicts only if the
   same metric's history grew or its value changed meanwhile (or the notes changed);
-  then nothing is applied and the conflicts are returned, unless `force` is set.
+  then nothing is applied and the conflicts are returned, unless `force` is set;
+- each edit names exactly one metric (portal.qc.identity: by key, or by name with
+  modality, stage, tags and occurrence); an edit matching several metrics is refused
+  with the candidates named, and nothing of the annotation is applied.
+
+The cost is linear in the document and the edits: the document is read and re-validated
+once, each edit is resolved through one index.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from aind_data_schema.core.quality_control import QCStatus, QualityControl
 
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, status_from_choice, value_kind
+from portal.qc.identity import MetricIndex, MetricLookupError
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 
@@ -55,30 +62,28 @@ def apply_annotation(
         qc = load_qc(quality_control)
     except QCReadError as exc:
         raise InvalidInput(f"the asset's quality_control cannot be read: {exc}") from None
-    metrics = _metrics_by_name(qc)
+    index = MetricIndex(qc.metrics)
+    targets = resolve_edits(index, annotation)
     stale = annotation.base_version != current_version and not annotation.force
 
     conflicts: list[Conflict] = []
-    for edit in annotation.edits:
-        metric = metrics.get(edit.metric)
-        if metric is None:
-            raise InvalidInput(f"metric {edit.metric!r} does not exist in asset {annotation.asset!r}")
-        if edit.status is not None and edit.status not in STATUSES:
-            raise InvalidInput(f"metric {edit.metric!r}: status must be one of Pass, Fail, Pending")
-        if stale:
-            conflicts.extend(_edit_conflicts(metric, edit))
+    if stale:
+        for position, edit in zip(targets, annotation.edits, strict=True):
+            conflicts.extend(_edit_conflicts(qc.metrics[position], index.key(position), edit))
     if stale and annotation.notes is not UNSET and annotation.seen_notes is not UNSET:
         if (qc.notes or "") != (annotation.seen_notes or ""):
-            conflicts.append(Conflict("", "notes", qc.notes, annotation.notes))
+            conflicts.append(Conflict("", "notes", qc.notes, annotation.notes, current={"notes": qc.notes}))
     if conflicts:
         return Outcome(None, None, conflicts, [])
 
     changes: list[dict] = []
-    for edit in annotation.edits:
-        changes.extend(_apply_edit(metrics[edit.metric], edit, user=user, now=now))
+    for position, edit in zip(targets, annotation.edits, strict=True):
+        changes.extend(_apply_edit(qc.metrics[position], index.key(position), edit, user=user, now=now))
     if annotation.notes is not UNSET and (annotation.notes or None) != (qc.notes or None):
-        changes.append({"metric": "", "field": "notes", "old": qc.notes, "new": annotation.notes})
+        changes.append({"metric": "", "key": "", "field": "notes", "old": qc.notes, "new": annotation.notes})
         qc.notes = annotation.notes or None
+    if not changes:
+        return Outcome(None, None, [], [])
     try:
         # Re-validate the edited document with the schema: a value the model refuses
         # (e.g. a curation value that is not a list) must fail here, not in the store.
@@ -89,32 +94,50 @@ def apply_annotation(
     return Outcome(new_qc, validated, [], changes)
 
 
-def _metrics_by_name(qc) -> dict[str, Any]:
-    by_name: dict[str, Any] = {}
-    for metric in qc.metrics:
-        # Names identify metrics in edits; the first of duplicate names wins, as in the UI.
-        by_name.setdefault(metric.name, metric)
-    return by_name
+def resolve_edits(index: MetricIndex, annotation: Annotation) -> list[int]:
+    """The position of the one metric each edit names; InvalidInput (nothing applied) when an
+    edit names none or several, has an invalid status, or when two edits name one metric."""
+    targets: list[int] = []
+    first_edit: dict[int, int] = {}
+    for number, edit in enumerate(annotation.edits, start=1):
+        try:
+            position = index.resolve(edit.selector())
+        except MetricLookupError as exc:
+            raise InvalidInput(f"change #{number}: {exc}") from None
+        if edit.status is not None and edit.status not in STATUSES:
+            raise InvalidInput(f"metric {index.key(position)!r}: status must be one of Pass, Fail, Pending")
+        if position in first_edit:
+            raise InvalidInput(f"changes #{first_edit[position]} and #{number} both change metric "
+                               f"{index.key(position)!r}: send one change per metric")
+        first_edit[position] = number
+        targets.append(position)
+    return targets
 
 
-def _edit_conflicts(metric, edit: MetricEdit) -> list[Conflict]:
+def current_state(metric) -> dict:
+    """What a client needs to resubmit over a conflict: history length, status and value now."""
+    return {"seen_history": len(metric.status_history), "status": metric_status(metric), "value": metric.value}
+
+
+def _edit_conflicts(metric, key: str, edit: MetricEdit) -> list[Conflict]:
     found = []
     history = metric.status_history
     if edit.status is not None and edit.seen_history is not None and len(history) > edit.seen_history:
         theirs = [entry.model_dump(mode="json") for entry in history[edit.seen_history :]]
-        found.append(Conflict(metric.name, "status", theirs, edit.status))
+        found.append(Conflict(metric.name, "status", theirs, edit.status, key=key, current=current_state(metric)))
     if edit.value is not UNSET and edit.seen_value is not UNSET and metric.value != edit.seen_value:
-        found.append(Conflict(metric.name, "value", metric.value, edit.value))
+        found.append(Conflict(metric.name, "value", metric.value, edit.value, key=key, current=current_state(metric)))
     return found
 
 
-def _apply_edit(metric, edit: MetricEdit, *, user: str, now: datetime) -> list[dict]:
+def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime) -> list[dict]:
     changes = []
     status = edit.status
     if edit.value is not UNSET:
-        new_value = coerce_value(metric.name, metric.value, edit.value)
+        new_value = coerce_value(key, metric.value, edit.value)
         if new_value != metric.value:
-            changes.append({"metric": metric.name, "field": "value", "old": metric.value, "new": new_value})
+            changes.append({"metric": metric.name, "key": key, "field": "value", "old": metric.value,
+                            "new": new_value})
             metric.value = new_value
             implied = status_from_choice(new_value)
             if status is None and implied is not None:
@@ -122,9 +145,9 @@ def _apply_edit(metric, edit: MetricEdit, *, user: str, now: datetime) -> list[d
     if status is not None:
         old = metric_status(metric)
         metric.status_history.append(QCStatus(evaluator=user, status=status, timestamp=now))
-        changes.append({"metric": metric.name, "field": "status", "old": old, "new": status})
+        changes.append({"metric": metric.name, "key": key, "field": "status", "old": old, "new": status})
     if edit.comment:
-        changes.append({"metric": metric.name, "field": "comment", "old": None, "new": edit.comment})
+        changes.append({"metric": metric.name, "key": key, "field": "comment", "old": None, "new": edit.comment})
     return changes
 
 

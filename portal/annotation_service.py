@@ -6,18 +6,30 @@ store, which applies it atomically (portal.annotate): each status change appends
 `QCStatus(evaluator=<the server-side user's display name>, status, <UTC now>)`,
 values are set, the document is re-validated with aind-data-schema, statuses are
 recomputed, and the write happens only on the version the reviewer loaded (or
-reports conflicts). Nothing the browser says about who the user is is trusted.
+reports conflicts). Nothing the browser says about who the user is is trusted: the
+store gets an `Actor` built here from the server-side account (status entries under its
+display name, the audit row under its account name; only service accounts — the
+pipeline role, admins — may push entries under other evaluator names).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from portal.auth import require
 from portal.context import Portal
-from portal.errors import Forbidden
+from portal.errors import Forbidden, TooLarge
 from portal.metrics_merge import MetricsPayload
-from portal.store.protocol import AnnotateResult, Annotation, MetricsResult
+from portal.store.protocol import Actor, AnnotateResult, Annotation, MetricsResult
+
+# Roles that may push status entries under evaluator names other than their own (service accounts).
+SERVICE_ROLES = frozenset({"pipeline", "admin"})
+
+
+def actor(user) -> Actor:
+    """The store's view of a signed-in user: account name, display name, service or not."""
+    return Actor(account=user.name, display_name=user.display_name, service=user.role in SERVICE_ROLES)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +44,11 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
     if user is None:  # require() would fall back to the request's user: be explicit
         raise Forbidden("Sign in as an annotator to make changes.")
     user = require("annotate", annotation.asset, user=user)
-    result = portal.store.annotate(annotation, user=user.display_name)
+    limit = portal.settings.max_changes
+    if len(annotation.edits) > limit:
+        raise TooLarge(f"{len(annotation.edits)} changes in one request; at most {limit} "
+                       "(QC_PORTAL_MAX_CHANGES): send them in several requests")
+    result = portal.store.annotate(annotation, user=actor(user))
     if result.applied:
         log.info("%s annotated %s: %d change(s), version %d", user.name, annotation.asset, len(result.changes),
                  result.version)
@@ -44,13 +60,15 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
 
 def add_metrics(portal: Portal, user, asset: str, payload: MetricsPayload) -> MetricsResult:
     """Add or replace metrics of `asset` as `user` (an authenticated annotator; Forbidden
-    otherwise): the store merges them atomically (portal.metrics_merge) and audits the
-    change under the user's display name. Raises NotFound, InvalidInput or
+    otherwise): the store merges them atomically (portal.metrics_merge), checks that every
+    new status entry is attributable to the user and not dated in the future, and audits
+    the change under the user's account. Raises NotFound, InvalidInput, Forbidden or
     StoreUnavailable as the store does."""
     if user is None:
         raise Forbidden("Sign in as an annotator to make changes.")
     user = require("annotate", asset, user=user)
-    result = portal.store.add_metrics(asset, payload, user=user.display_name)
+    payload = replace(payload, clock_skew_seconds=portal.settings.clock_skew_seconds)
+    result = portal.store.add_metrics(asset, payload, user=actor(user))
     log.info("%s pushed metrics to %s: %d added, %d replaced, version %d", user.name, asset, len(result.added),
              len(result.replaced), result.version)
     return result

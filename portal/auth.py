@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # action -> roles allowed to do it
 _RULES = {
     "view": None,  # everyone, signed in or not (signed in only with QC_PORTAL_REQUIRE_LOGIN)
-    "annotate": {"annotator", "admin"},
+    "annotate": {"annotator", "pipeline", "admin"},
     "admin": {"admin"},  # the audit log, the status page
 }
 # Routes a visitor reaches without signing in even when login is required.

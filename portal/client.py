@@ -261,10 +261,15 @@ class QCPortalClient:
 
 
 def _with_seen(change: ChangeIn, base: QualityControlOut) -> ChangeIn:
-    metrics = {m.get("name"): m for m in (base.quality_control or {}).get("metrics") or []}
-    seen = metrics.get(change.metric)
-    if seen is None:
-        return change
+    from portal.qc.identity import MetricIndex, MetricLookupError, MetricSelector
+
+    metrics = (base.quality_control or {}).get("metrics") or []
+    selector = MetricSelector(name=change.metric, key=change.key, modality=change.modality, stage=change.stage,
+                              tags=change.tags, occurrence=change.occurrence)
+    try:
+        seen = metrics[MetricIndex(metrics).resolve(selector)]
+    except MetricLookupError:
+        return change  # the server says what is wrong with it
     extra: dict[str, Any] = {}
     if change.seen_history is None:
         extra["seen_history"] = len(seen.get("status_history") or [])

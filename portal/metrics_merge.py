@@ -10,9 +10,16 @@ Rules:
   takes the evaluation's modality and stage and the tag `evaluation: <name>`;
   `allow_failed_metrics` becomes `evaluation:<name>` in `allow_tag_failures`);
 - an asset without quality_control gets a new document;
-- a metric whose name is already there is replaced in place, but its status history
+- a metric that is already there is replaced in place, but its status history
   (and curation history) keeps every entry it had: the new entries are merged in by
-  time, so reviewers' entries are never lost;
+  time, so reviewers' entries are never lost. "Already there" is by identity
+  (portal.qc.identity: name, modality, stage, tags; exact twins pair up in order), so
+  same-named metrics of other probes or planes are never replaced;
+- pushed status entries must be attributable (`check_entries`): an entry the asset
+  does not hold yet may not be dated in the future (beyond the clock skew allowed),
+  and only service accounts (the pipeline role, admins) may write entries under an
+  evaluator other than their own display name; the audit log lists every new entry
+  with the account that pushed it;
 - other metrics, notes and `allow_tag_failures` entries are kept (new tolerated tags
   are added); the result is re-validated with aind-data-schema, statuses recomputed.
 """
@@ -20,14 +27,17 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aind_data_schema.core.quality_control import QualityControl
 
-from portal.errors import InvalidInput
+from portal.errors import Forbidden, InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, normalise
+from portal.qc.identity import MetricIndex
 from portal.qc.normalize import EVALUATION_GROUPING
-from portal.store.merge import union_history
+from portal.store.merge import history_key, union_history
+from portal.store.protocol import Actor
 
 MAX_METRICS = 5000  # per request: a bigger push is almost certainly a mistake
 
@@ -39,6 +49,7 @@ class MetricsPayload:
     metrics: list[dict]
     allow_tag_failures: list[str]
     default_grouping: list | None = None  # for a new document: how its metrics are grouped
+    clock_skew_seconds: int = 60  # how far in the future a new status entry may be dated
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class MetricsOutcome:
     replaced: list[str]
     changes: list[dict]
     changed: bool
+    entries: list[dict]  # the status entries new to the asset: {key, evaluator, status, timestamp}
 
 
 def read_payload(payload: Any) -> MetricsPayload:
@@ -98,24 +110,25 @@ def normalised_metrics(metrics: list) -> list[dict]:
 
 
 def _check(metrics: list[dict]) -> None:
-    names = [m.get("name") for m in metrics]
-    seen: set = set()
-    for name in names:
+    for metric in metrics:
+        name = metric.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InvalidInput("every metric needs a name")
-        if name in seen:
-            raise InvalidInput(f"metric {name!r} is sent twice")
-        seen.add(name)
     try:
         load_qc({"metrics": metrics, "default_grouping": []})
     except QCReadError as exc:
         raise InvalidInput(str(exc)) from None
 
 
-def merge_metrics(stored: dict | None, payload: MetricsPayload) -> MetricsOutcome:
+def merge_metrics(
+    stored: dict | None, payload: MetricsPayload, *, actor: Actor | str = "", now: datetime | None = None
+) -> MetricsOutcome:
     """`stored` (an asset's quality_control, or None) with the payload's metrics added or
     replaced under the rules above. InvalidInput when the stored document cannot be read
-    (it is never overwritten) or the result does not validate."""
+    (it is never overwritten), when the result does not validate or a new entry is dated in
+    the future; Forbidden when `actor` may not write a new entry's evaluator."""
+    actor = Actor.of(actor)
+    now = now or datetime.now(UTC)
     if stored:
         try:
             qc = load_qc(stored)
@@ -127,31 +140,65 @@ def merge_metrics(stored: dict | None, payload: MetricsPayload) -> MetricsOutcom
         qc = load_qc({"metrics": [], "default_grouping": grouping, "allow_tag_failures": []})
         before = None
     incoming = load_qc({"metrics": payload.metrics, "default_grouping": []}).metrics
-    position = {metric.name: i for i, metric in reversed(list(enumerate(qc.metrics)))}  # first of a name wins
-    added, replaced, changes = [], [], []
-    for metric in incoming:
-        index = position.get(metric.name)
+    stored_index, incoming_index = MetricIndex(qc.metrics), MetricIndex(incoming)
+    added, replaced, changes, entries = [], [], [], []
+    appended: list = []
+    for position, metric in enumerate(incoming):
+        slot = incoming_index.slot(position)
+        index = stored_index.find_slot(slot)
+        key = incoming_index.key(position)
         if index is None:
-            qc.metrics.append(metric)
-            position[metric.name] = len(qc.metrics) - 1
+            new_entries = list(metric.status_history)
+            appended.append(metric)
             added.append(metric.name)
-            changes.append({"metric": metric.name, "field": "metric", "old": None, "new": metric_status(metric)})
-            continue
-        old = qc.metrics[index]
-        metric.status_history = union_history(old.status_history, metric.status_history)
-        if hasattr(old, "curation_history") and hasattr(metric, "curation_history"):
-            metric.curation_history = _history_union(old.curation_history, metric.curation_history)
-        qc.metrics[index] = metric
-        replaced.append(metric.name)
-        changes.append({"metric": metric.name, "field": "metric", "old": metric_status(old),
-                        "new": metric_status(metric)})
+            changes.append({"metric": metric.name, "key": key, "field": "metric", "old": None,
+                            "new": metric_status(metric)})
+        else:
+            old = qc.metrics[index]
+            held = {history_key(entry) for entry in old.status_history}
+            new_entries = [entry for entry in metric.status_history if history_key(entry) not in held]
+            metric.status_history = union_history(old.status_history, metric.status_history)
+            if hasattr(old, "curation_history") and hasattr(metric, "curation_history"):
+                metric.curation_history = _history_union(old.curation_history, metric.curation_history)
+            qc.metrics[index] = metric
+            replaced.append(metric.name)
+            changes.append({"metric": metric.name, "key": key, "field": "metric", "old": metric_status(old),
+                            "new": metric_status(metric)})
+        entries.extend(check_entries(key, new_entries, actor=actor, now=now, skew=payload.clock_skew_seconds))
+    qc.metrics.extend(appended)
     qc.allow_tag_failures = list(dict.fromkeys([*qc.allow_tag_failures, *payload.allow_tag_failures]))
     try:
         merged = dump_qc(qc)
         model = load_qc(merged)  # the schema's rules on the whole document, statuses recomputed
     except QCReadError as exc:
         raise InvalidInput(f"the quality_control with these metrics is not valid: {exc}") from None
-    return MetricsOutcome(merged, model, added, replaced, changes, changed=merged != before)
+    return MetricsOutcome(merged, model, added, replaced, changes, changed=merged != before, entries=entries)
+
+
+def check_entries(key: str, new_entries: list, *, actor: Actor, now: datetime, skew: int) -> list[dict]:
+    """The audit form of a metric's status entries new to the asset, once each is allowed.
+
+    InvalidInput for an entry dated more than `skew` seconds after `now` (it would take
+    effect later and override decisions made meanwhile); Forbidden for an entry under
+    another evaluator than the actor's display name, unless the actor is a service account.
+    """
+    latest = now + timedelta(seconds=skew)
+    out = []
+    for entry in new_entries:
+        stamp = entry.timestamp if entry.timestamp.tzinfo else entry.timestamp.replace(tzinfo=UTC)
+        if stamp > latest:
+            raise InvalidInput(
+                f"metric {key!r}: a status entry is dated {stamp.astimezone(UTC).isoformat()}, in the future "
+                f"(the server's time is {now.isoformat()}; at most {skew} s ahead is accepted)")
+        evaluator = entry.evaluator or ""
+        if evaluator != actor.display_name and not actor.service:
+            raise Forbidden(
+                f"metric {key!r}: a status entry names the evaluator {evaluator!r}, but this account "
+                f"({actor.account}) may only write entries as {actor.display_name!r}; pipelines push with an "
+                "account of the pipeline role")
+        out.append({"key": key, "evaluator": evaluator, "status": getattr(entry.status, "value", entry.status),
+                    "timestamp": stamp.astimezone(UTC).isoformat()})
+    return out
 
 
 def _history_union(first: list, second: list) -> list:

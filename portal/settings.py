@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portal.errors import ConfigError
 
-ROLES = ("viewer", "annotator", "admin")  # lowest to highest
+ROLES = ("viewer", "annotator", "pipeline", "admin")  # lowest to highest
 # The external viewers the asset page embeds (Neuroglancer, Figurl, sortingview, Rerun).
 IFRAME_HOSTS = (
     "neuroglancer-demo.appspot.com,neuroglancer.allenneuraldynamics.org,aind-neuroglancer-sauujisjxq-uw.a.run.app,"

@@ -13,8 +13,13 @@ import pytest
 
 from portal.errors import InvalidInput, NotFound
 from portal.metrics_merge import read_payload
-from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort
+from portal.store.protocol import Actor, Annotation, AssetQuery, MetricEdit, Sort
+from tests.identity_contract import IdentityContract
 from tests.records import metric, record
+
+# Service accounts (the pipeline role): they may push entries under evaluators other than their own name.
+PIPELINE = Actor("pipeline", "pipeline", service=True)
+BOT = Actor("bot", "Bot", service=True)
 
 
 def _seed(store):
@@ -51,7 +56,7 @@ def _recount(store, recs) -> tuple[Counter, Counter]:
     return per_modality, totals
 
 
-class StoreContract:
+class StoreContract(IdentityContract):
     """Behaviour every AssetStore must have."""
 
     def test_upsert_then_get_by_name_and_id(self, store):
@@ -231,7 +236,8 @@ class StoreContract:
         assert store.status_totals(AssetQuery()) == {"Fail": 1}
         audit = store.audit_log(asset="a")
         assert audit[0].user == "Ada" and audit[0].action == "annotate"
-        assert audit[0].detail["changes"][0] == {"metric": "m1", "field": "status", "old": "Pending", "new": "Fail"}
+        assert audit[0].detail["changes"][0] == {"metric": "m1", "key": "m1 [ecephys, Raw data]", "field": "status",
+                                                 "old": "Pending", "new": "Fail"}
 
     def test_concurrent_edits_of_different_metrics_both_land(self, store):
         store.upsert_many([record("a", metrics=[metric("m1", "Pending"), metric("m2", "Pending")])])
@@ -328,7 +334,7 @@ class StoreContract:
 
     def test_add_metrics_to_an_asset_without_qc_creates_the_document(self, store):
         store.upsert_many([record("bare", qc=False)])
-        result = store.add_metrics("bare", read_payload([metric("drift", "Fail")]), user="pipeline")
+        result = store.add_metrics("bare", read_payload([metric("drift", "Fail")]), user=PIPELINE)
         assert (result.version, result.added, result.replaced) == (2, ("drift",), ())
         got = store.get("bare")
         assert got.version == 2 and got.summary.overall_status == "Fail"
@@ -338,13 +344,17 @@ class StoreContract:
         assert store.status_totals(AssetQuery()) == {"Fail": 1}
         entry = store.audit_log(asset="bare")[0]
         assert (entry.user, entry.action) == ("pipeline", "add_metrics")
-        assert entry.detail["changes"] == [{"metric": "drift", "field": "metric", "old": None, "new": "Fail"}]
+        assert entry.detail["changes"] == [{"metric": "drift", "key": "drift [ecephys, Raw data]", "field": "metric",
+                                            "old": None, "new": "Fail"}]
+        # Every entry new to the asset is listed with the account that pushed it.
+        assert entry.detail["entries"] == [{"key": "drift [ecephys, Raw data]", "evaluator": "Automated",
+                                            "status": "Fail", "timestamp": "2025-01-02T00:00:00+00:00"}]
 
     def test_add_metrics_replaces_by_name_and_keeps_every_status_entry(self, store):
         store.upsert_many([record("a", metrics=[metric("m1", "Pending", value=1), metric("m2", "Pass")])])
         store.annotate(Annotation("a", 1, (MetricEdit("m1", "Fail", seen_history=1),)), user="Ada")
         newer = metric("m1", "Pass", value=7, evaluator="pipeline v2", timestamp=datetime.now(UTC).isoformat())
-        result = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user="bot")
+        result = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user=BOT)
         assert (result.version, result.added, result.replaced) == (3, ("m3",), ("m1",))
         qc = store.get("a").record["quality_control"]
         assert [m["name"] for m in qc["metrics"]] == ["m1", "m2", "m3"]  # replaced in place, new appended
@@ -354,7 +364,7 @@ class StoreContract:
             ("Automated", "Pending"), ("Ada", "Fail"), ("pipeline v2", "Pass")]
         assert store.get("a").summary.overall_status == "Pending"  # m3
         # The same push again changes nothing (no new version, no audit entry).
-        again = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user="bot")
+        again = store.add_metrics("a", read_payload({"metrics": [newer, metric("m3", "Pending")]}), user=BOT)
         assert (again.version, again.added, again.replaced) == (3, (), ())
         assert [e.action for e in store.audit_log(asset="a")] == ["add_metrics", "annotate", "create"]
 
@@ -366,7 +376,7 @@ class StoreContract:
             "metrics": [{"name": "dropped frames", "value": 3, "status_history": [
                 {"evaluator": "pipeline", "status": "Fail", "timestamp": "2025-01-05T00:00:00+00:00"}]}],
         }
-        store.add_metrics("a", read_payload({"evaluation": evaluation}), user="bot")
+        store.add_metrics("a", read_payload({"evaluation": evaluation}), user=BOT)
         got = store.get("a")
         added = got.record["quality_control"]["metrics"][1]
         assert added["modality"]["abbreviation"] == "behavior" and added["stage"] == "Processing"
@@ -377,18 +387,18 @@ class StoreContract:
     def test_add_metrics_refusals_write_nothing(self, store):
         store.upsert_many([record("a", metrics=[metric("m1", "Pass")]), record("broken", qc={"metrics": "x"})])
         with pytest.raises(NotFound):
-            store.add_metrics("missing", read_payload([metric("x")]), user="bot")
+            store.add_metrics("missing", read_payload([metric("x")]), user=BOT)
         with pytest.raises(InvalidInput, match="cannot be read"):
-            store.add_metrics("broken", read_payload([metric("x")]), user="bot")
+            store.add_metrics("broken", read_payload([metric("x")]), user=BOT)
         multi = metric("cross", stage="Multi-asset")  # Multi-asset needs evaluated_assets: the schema says no
         with pytest.raises(InvalidInput):
-            store.add_metrics("a", read_payload([multi]), user="bot")
+            store.add_metrics("a", read_payload([multi]), user=BOT)
         assert store.get("a").version == 1 and store.get("broken").record["quality_control"] == {"metrics": "x"}
         assert [e.action for e in store.audit_log(asset="a")] == ["create"]
 
     def test_pushed_metrics_survive_a_reingest_of_the_file(self, store):
         store.upsert_many([record("a", metrics=[metric("m1", "Pass")])])
-        store.add_metrics("a", read_payload([metric("pushed", "Fail")]), user="bot")
+        store.add_metrics("a", read_payload([metric("pushed", "Fail")]), user=BOT)
         rewritten = record("a", metrics=[metric("m1", "Fail", timestamp="2031-01-01T00:00:00+00:00")])
         assert store.upsert_many([rewritten])[0].action == "updated"
         names = [m["name"] for m in store.get("a").record["quality_control"]["metrics"]]

@@ -133,7 +133,7 @@ def test_qc_is_normalised_with_its_version(client):
     assert "evaluations" not in legacy
     assert legacy["metrics"][0]["tags"] == {"evaluation": "Video"}
     assert legacy["metrics"][0]["stage"] == "Raw data"
-    assert client.get("/api/v1/assets/bare/qc").get_json() == {"version": 1, "quality_control": None}
+    assert client.get("/api/v1/assets/bare/qc").get_json() == {"version": 1, "quality_control": None, "metrics": []}
     broken = client.get("/api/v1/assets/broken/qc")
     assert broken.status_code == 422 and "cannot be read" in broken.get_json()["message"]
 

@@ -33,6 +33,12 @@ def annotator(app):
     return bearer(make_token(app, "ada", "annotator", "Ada Lovelace"))
 
 
+@pytest.fixture
+def pipeline(app):
+    """A service account: it may push status entries under evaluators other than its own name."""
+    return bearer(make_token(app, "capsule", "pipeline", "Capsule"))
+
+
 def _store(app):
     return app.server.extensions["qc_portal"].store
 
@@ -72,13 +78,13 @@ def test_a_token_call_is_exempt_from_the_origin_check_but_a_cookie_is_not(app, c
 # -- POST /qc/metrics ----------------------------------------------------------------------
 
 
-def test_push_adds_and_replaces_keeping_reviewers_entries(app, client, annotator):
+def test_push_adds_and_replaces_keeping_reviewers_entries(app, client, annotator, pipeline):
     reviewed = client.post("/api/v1/assets/a/annotations", headers=annotator,
                            json={"version": 1, "changes": [{"metric": "drift", "status": "Fail"}]})
     assert reviewed.status_code == 200
     now = datetime.now(UTC).isoformat()
     newer = metric("drift", "Pass", value=0.2, evaluator="pipeline", timestamp=now)
-    response = client.post("/api/v1/assets/a/qc/metrics", headers=annotator,
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=pipeline,
                            json={"metrics": [newer, metric("new one", "Pending")]})
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"version": 3, "added": ["new one"], "replaced": ["drift"], "files": []}
@@ -87,22 +93,25 @@ def test_push_adds_and_replaces_keeping_reviewers_entries(app, client, annotator
     assert [(h["evaluator"], h["status"]) for h in drift["status_history"]] == [
         ("Automated", "Pending"), ("Ada Lovelace", "Fail"), ("pipeline", "Pass")]
     entry = _store(app).audit_log(asset="a")[0]
-    assert (entry.user, entry.action) == ("Ada Lovelace", "add_metrics")
+    # The audit log names the account that pushed, and each entry new to the asset.
+    assert (entry.user, entry.action) == ("capsule", "add_metrics")
+    assert [(e["key"], e["evaluator"]) for e in entry.detail["entries"]] == [
+        ("drift [ecephys, Raw data]", "pipeline"), ("new one [ecephys, Raw data]", "Automated")]
 
 
-def test_push_takes_a_bare_list_and_creates_missing_qc(app, client, annotator):
-    response = client.post("/api/v1/assets/bare/qc/metrics", headers=annotator, json=[metric("first", "Fail")])
+def test_push_takes_a_bare_list_and_creates_missing_qc(app, client, pipeline):
+    response = client.post("/api/v1/assets/bare/qc/metrics", headers=pipeline, json=[metric("first", "Fail")])
     assert response.status_code == 200 and response.get_json()["added"] == ["first"]
     asset = client.get("/api/v1/assets/bare").get_json()
     assert asset["status"]["overall"] == "Fail" and asset["qc_state"] == "ok"
 
 
-def test_push_of_a_1x_evaluation_is_normalised(app, client, annotator):
+def test_push_of_a_1x_evaluation_is_normalised(app, client, pipeline):
     evaluation = {"evaluation_modality": {"name": "Extracellular electrophysiology", "abbreviation": "ecephys"},
                   "evaluation_stage": "Processing", "evaluation_name": "Sorting", "allow_failed_metrics": True,
                   "qc_metrics": [{"name": "units", "value": 120, "metric_status_history": [
                       {"evaluator": "sorter", "status": "Fail", "timestamp": "2025-01-03T00:00:00Z"}]}]}
-    response = client.post("/api/v1/assets/a/qc/metrics", headers=annotator, json={"evaluation": evaluation})
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, json={"evaluation": evaluation})
     assert response.status_code == 200, response.get_json()
     units = _metric(app, "units")
     assert units["tags"] == {"evaluation": "Sorting"} and units["stage"] == "Processing"
@@ -111,7 +120,6 @@ def test_push_of_a_1x_evaluation_is_normalised(app, client, annotator):
 
 @pytest.mark.parametrize(("body", "message"), [
     ({"metrics": [{"name": "x", "value": 1}]}, "modality"),
-    ({"metrics": [metric("x"), metric("x")]}, "sent twice"),
     ({"metrics": [metric("x", status="Great")]}, "status"),
     ({"metrics": [metric("x", history=[])]}, "status_history is empty"),
     ({"metrics": []}, "non-empty"),
@@ -121,9 +129,9 @@ def test_push_of_a_1x_evaluation_is_normalised(app, client, annotator):
      "no metrics"),
     ("not json at all", "not valid JSON"),
 ])
-def test_push_refuses_invalid_metrics_and_writes_nothing(app, client, annotator, body, message):
+def test_push_refuses_invalid_metrics_and_writes_nothing(app, client, pipeline, body, message):
     kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
-    response = client.post("/api/v1/assets/a/qc/metrics", headers=annotator, **kwargs)
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, **kwargs)
     assert response.status_code == 422, response.get_json()
     assert message in response.get_json()["message"]
     assert _store(app).get("a").version == 1
@@ -141,12 +149,12 @@ def _multipart(metrics: list[dict], files: dict[str, bytes]) -> dict:
     return data
 
 
-def test_push_with_files_stores_them_in_the_asset_folder_and_references_them(app, client, annotator, tmp_path):
+def test_push_with_files_stores_them_in_the_asset_folder_and_references_them(app, client, pipeline, tmp_path):
     png = b"\x89PNG\r\n\x1a\n fake image"
     metrics = [metric("drift map", "Pending", reference="drift map.png"),
                metric("pair", "Pass", reference="left.png;right.png")]
     files = {"drift map.png": png, "../../../evil/left.png": b"L", "right.png": b"R"}
-    response = client.post("/api/v1/assets/a/qc/metrics", headers=annotator, data=_multipart(metrics, files),
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, data=_multipart(metrics, files),
                            content_type="multipart/form-data")
     assert response.status_code == 200, response.get_json()
     stored = {f["name"]: f for f in response.get_json()["files"]}
@@ -192,7 +200,7 @@ def test_push_with_files_to_an_s3_asset_puts_objects_next_to_it(tmp_path, moto_s
     rec["location"] = f"s3://{bucket}/s3-asset"
     app.server.extensions["qc_portal"].store.upsert_many([rec])
     client = app.server.test_client()
-    response = client.post("/api/v1/assets/s3-asset/qc/metrics", headers=bearer(make_token(app, "ada", "annotator")),
+    response = client.post("/api/v1/assets/s3-asset/qc/metrics", headers=bearer(make_token(app, "cap", "pipeline")),
                            data=_multipart([metric("fig", reference="fig.png")], {"fig.png": b"\x89PNG s3"}),
                            content_type="multipart/form-data")
     assert response.status_code == 200, response.get_json()
@@ -220,8 +228,9 @@ def test_annotate_writes_the_tokens_account_as_evaluator(app, client, annotator)
     assert drift["status_history"][-1]["evaluator"] == "Ada Lovelace" and drift["value"] == 2.5
     assert _qc(app)["notes"] == "checked"
     audit = _store(app).audit_log(asset="a")[0]
-    assert audit.user == "Ada Lovelace"
-    assert {"metric": "drift", "field": "comment", "old": None, "new": "drifts after 10 min"} in audit.detail["changes"]
+    assert audit.user == "ada" and audit.detail["evaluator"] == "Ada Lovelace"  # the account, and who it writes as
+    assert {"metric": "drift", "key": "drift [ecephys, Raw data]", "field": "comment", "old": None,
+            "new": "drifts after 10 min"} in audit.detail["changes"]
 
 
 def test_a_stale_version_conflicts_with_the_entries_made_since(app, client, annotator):
@@ -278,3 +287,93 @@ def test_annotate_refusals(app, client, annotator, body, status, message):
 def test_annotate_unknown_asset_is_404(client, annotator):
     response = _annotate(client, annotator, {"version": 1, "changes": [{"metric": "m", "status": "Pass"}]}, "nope")
     assert response.status_code == 404
+
+
+# -- same-named metrics, attribution, conflicts, bounds -----------------------------------------
+
+
+def _probes_asset(app):
+    rec = record("probes", metrics=[metric("Drift", "Pending", tags={"probe": "ProbeA"}),
+                                    metric("Drift", "Pending", tags={"probe": "ProbeB"})])
+    _store(app).upsert_many([rec])
+
+
+def test_qc_lists_every_metric_with_its_key(app, client, annotator):
+    _probes_asset(app)
+    body = client.get("/api/v1/assets/probes/qc").get_json()
+    assert [m["key"] for m in body["metrics"]] == ["Drift [ecephys, Raw data, probe=ProbeA]",
+                                                    "Drift [ecephys, Raw data, probe=ProbeB]"]
+    assert body["metrics"][1] == {"key": "Drift [ecephys, Raw data, probe=ProbeB]", "name": "Drift",
+                                  "modality": "ecephys", "stage": "Raw data", "tags": {"probe": "ProbeB"},
+                                  "occurrence": 1, "status": "Pending", "history": 1}
+    # A change may send the key instead of the name.
+    by_key = _annotate(client, annotator, {"version": 1, "changes": [
+        {"key": body["metrics"][1]["key"], "status": "Fail"}]}, "probes")
+    assert by_key.status_code == 200, by_key.get_json()
+    assert by_key.get_json()["changes"][0]["key"] == "Drift [ecephys, Raw data, probe=ProbeB]"
+    metrics = _qc(app, "probes")["metrics"]
+    assert [len(m["status_history"]) for m in metrics] == [1, 2]
+
+
+def test_an_ambiguous_change_is_422_naming_the_candidates(app, client, annotator):
+    _probes_asset(app)
+    response = _annotate(client, annotator, {"version": 1, "changes": [
+        {"metric": "Drift", "status": "Fail"}]}, "probes")
+    assert response.status_code == 422
+    assert "matches 2 metrics" in response.get_json()["message"] and "probe=ProbeA" in response.get_json()["message"]
+    by_tags = _annotate(client, annotator, {"version": 1, "changes": [
+        {"metric": "Drift", "tags": {"probe": "ProbeA"}, "status": "Fail"}]}, "probes")
+    assert by_tags.status_code == 200
+    assert [len(m["status_history"]) for m in _qc(app, "probes")["metrics"]] == [2, 1]
+
+
+def test_an_annotator_cannot_push_entries_as_someone_else(app, client, annotator, pipeline):
+    forged = metric("drift", "Pass", evaluator="Bob", timestamp=datetime.now(UTC).isoformat())
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=annotator, json=[forged])
+    assert response.status_code == 403 and "Bob" in response.get_json()["message"]
+    own = metric("drift", "Pass", evaluator="Ada Lovelace", timestamp=datetime.now(UTC).isoformat())
+    assert client.post("/api/v1/assets/a/qc/metrics", headers=annotator, json=[own]).status_code == 200
+    # The pipeline role may name its own evaluators ("Automated"), listed with the account in the audit log.
+    automated = metric("noise", "Fail", evaluator="Automated", timestamp=datetime.now(UTC).isoformat())
+    assert client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, json=[automated]).status_code == 200
+    assert _store(app).audit_log(asset="a")[0].user == "capsule"
+
+
+def test_a_push_dated_in_the_future_is_refused(app, client, pipeline):
+    from datetime import timedelta
+
+    ahead = metric("drift", "Pass", timestamp=(datetime.now(UTC) + timedelta(seconds=75)).isoformat())
+    response = client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, json=[ahead])
+    assert response.status_code == 422 and "in the future" in response.get_json()["message"]
+    assert _store(app).get("a").version == 1
+    skewed = metric("drift", "Pass", timestamp=(datetime.now(UTC) + timedelta(seconds=20)).isoformat())
+    assert client.post("/api/v1/assets/a/qc/metrics", headers=pipeline, json=[skewed]).status_code == 200
+
+
+def test_a_conflict_answer_holds_what_a_one_step_resubmit_needs(app, client, annotator):
+    bob = bearer(make_token(app, "bob", "annotator", "Bob"))
+    assert _annotate(client, bob, {"version": 1, "changes": [
+        {"metric": "drift", "status": "Pass", "seen_history": 1}]}).status_code == 200
+    stale = _annotate(client, annotator, {"version": 1, "changes": [
+        {"metric": "drift", "status": "Fail", "seen_history": 1}]})
+    assert stale.status_code == 409
+    body = stale.get_json()
+    (conflict,) = body["conflicts"]
+    assert conflict["key"] == "drift [ecephys, Raw data]"
+    assert conflict["current"] == {"seen_history": 2, "status": "Pass", "value": 1.5}
+    # Having seen Bob's Pass, the reviewer decides again with what the answer gave: it goes through.
+    again = _annotate(client, annotator, {"version": body["version"], "changes": [
+        {"key": conflict["key"], "status": "Fail", "seen_history": conflict["current"]["seen_history"]}]})
+    assert again.status_code == 200 and again.get_json()["version"] == 3
+
+
+def test_too_many_changes_in_one_request_is_413(tmp_path):
+    settings = load_settings(data_dir=tmp_path / "data", secret_key="test-secret", max_changes=2)
+    app = create_app(settings)
+    seed(app, tmp_path / "assets")
+    headers = bearer(make_token(app, "ada", "annotator", "Ada Lovelace"))
+    changes = [{"metric": name, "status": "Fail"} for name in ("drift", "noise", "label")]
+    response = app.server.test_client().post("/api/v1/assets/a/annotations", headers=headers,
+                                             json={"version": 1, "changes": changes})
+    assert response.status_code == 413 and "QC_PORTAL_MAX_CHANGES" in response.get_json()["message"]
+    assert _store(app).get("a").version == 1

@@ -55,7 +55,10 @@ def test_templates_read_back_as_their_example_rows():
         [(r.row_no, r.asset, r.metric, r.status) for r in xlsx_rows]
     assert csv_rows[0].value == "12.5" and csv_rows[0].comment == "drifts after 10 minutes"
     sheet = openpyxl.load_workbook(io.BytesIO(template_xlsx())).active
-    assert [c.value for c in sheet[1]] == ["asset", "metric", "status", "value", "comment"]
+    assert [c.value for c in sheet[1]] == ["asset", "metric", "status", "value", "comment", "modality", "stage",
+                                           "tags", "occurrence"]
+    # The template shows how to name one of several same-named metrics.
+    assert (csv_rows[2].metric, csv_rows[2].tags) == ("Drift", "probe=ProbeB")
 
 
 def test_columns_in_any_order_and_case_semicolons_bom_and_blank_rows():
@@ -162,7 +165,8 @@ def test_exactly_the_valid_rows_are_applied_as_the_uploader(app, portal, ada):
     assert outcomes[2] == ("applied", "saved as version 2") and outcomes[5][0] == "applied"
     assert outcomes[4] == ("not applied", "invalid status 'Wrong': use Pass, Fail or Pending")
     comment = [e for e in portal.store.audit_log(asset="b") if e.action == "annotate"][0]
-    assert {"metric": "m", "field": "comment", "old": None, "new": "fine now"} in comment.detail["changes"]
+    assert {"metric": "m", "key": "m [ecephys, Raw data]", "field": "comment", "old": None,
+            "new": "fine now"} in comment.detail["changes"]
 
 
 def test_an_asset_whose_rows_fail_at_apply_time_is_left_untouched(app, portal, ada):
@@ -218,3 +222,25 @@ def test_stored_values_keep_unset_apart_from_null(portal, ada):
     upload = apply.records(portal).save(ada, "x.csv", checked)
     edits = apply.records(portal).edits(upload.id, checked.plan[0])
     assert edits[0]["value"] is None and edits[1]["value"] == {"v": '"null"'}
+
+
+def test_rows_name_one_of_several_same_named_metrics(app, portal, ada):
+    twin = metric("N002 Sample coordinates", "Pending", mod="SPIM", stage="Processing", value=1)
+    portal.store.upsert_many([record("probes", modalities=("ecephys", "SPIM"), metrics=[
+        metric("Drift", "Pending", tags={"probe": "ProbeA"}), metric("Drift", "Pending", tags={"probe": "ProbeB"}),
+        twin, dict(twin)])])
+    content = (b"asset,metric,status,modality,stage,tags,occurrence\n"
+               b"probes,Drift,Fail,,,,\n"  # two match: not applied
+               b"probes,Drift,Fail,ecephys,Raw data,probe=ProbeB,\n"
+               b"probes,N002 Sample coordinates,Pass,,,,2\n"
+               b"probes,Drift,Pass,,,probe=ProbeB,\n"  # the same metric as row 3: a duplicate
+               b"probes,Drift,Pass,,,probe,\n")
+    verdicts = [row.error for row in check_rows(portal.store, read_upload("rows.csv", content)).rows]
+    assert verdicts[0].startswith("ambiguous metric: 2 match")
+    assert verdicts[1] is None and verdicts[2] is None
+    assert verdicts[3].startswith("duplicate row: row 3")
+    assert "key=value" in verdicts[4]
+    upload = apply.submit(portal, ada, "rows.csv", content)
+    assert (upload.n_applied, upload.n_failed) == (2, 3)
+    metrics = portal.store.get("probes").record["quality_control"]["metrics"]
+    assert [m["status_history"][-1]["status"] for m in metrics] == ["Pending", "Fail", "Pending", "Pass"]

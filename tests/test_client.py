@@ -42,8 +42,9 @@ def live(tmp_path_factory):
     seed(_App, data / "assets")
     portal.users.add("ada", "annotator", "correct horse battery", "Ada Lovelace")
     portal.users.add("vic", "viewer", "correct horse battery")
+    portal.users.add("capsule", "pipeline", "correct horse battery", "Capsule")
     tokens = {}
-    for user in ("ada", "vic"):
+    for user in ("ada", "vic", "capsule"):
         made = cli(data, "tokens", "create", user, "--name", "client tests")
         assert made.returncode == 0, made.stderr
         tokens[user] = made.stdout.strip().splitlines()[-1]
@@ -113,8 +114,17 @@ def test_errors_are_named_exceptions(live, client):
         client.assets(colour="red")
 
 
-def test_add_metrics_with_schema_objects_and_files(live, client, tmp_path):
+@pytest.fixture
+def pipeline_client(live):
+    """A client acting as a pipeline account (it may push entries under evaluators such as "pipeline")."""
+    server, tokens = live
+    with QCPortalClient(server.url, tokens["capsule"], timeout=20) as client:
+        yield client
+
+
+def test_add_metrics_with_schema_objects_and_files(live, pipeline_client, tmp_path):
     server, _ = live
+    client = pipeline_client
     figure = tmp_path / "fig.png"
     figure.write_bytes(b"\x89PNG\r\n\x1a\n client")
     pushed = QCMetric(name="client metric", modality={"name": "Extracellular electrophysiology",

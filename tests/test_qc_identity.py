@@ -68,7 +68,7 @@ def test_unknown_metric_and_unknown_qualifiers():
         index.resolve(MetricSelector(name="Nope"))
     with pytest.raises(UnknownMetric, match="probe=ProbeA"):
         index.resolve(MetricSelector(name="Drift", tags={"probe": "ProbeZ"}))
-    with pytest.raises(UnknownMetric, match="key"):
+    with pytest.raises(UnknownMetric, match="key .* does not exist"):
         index.resolve(MetricSelector(key="Drift [ecephys]"))
     with pytest.raises(UnknownMetric):
         index.resolve(MetricSelector())

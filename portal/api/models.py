@@ -26,13 +26,25 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class CurrentOut(_Out):
+    """A conflicting metric as it is now: send `seen_history` (and the value as `seen_value`)
+    with the error's `version` to resubmit over the conflict in one step."""
+
+    seen_history: int | None = Field(default=None, description="How many status entries the metric has now.")
+    status: str | None = Field(default=None, description="Its latest status now.")
+    value: Any = Field(default=None, description="Its value now.")
+    notes: str | None = Field(default=None, description="The asset's notes now (notes conflicts).")
+
+
 class ConflictOut(_Out):
     """Someone else changed what this change changes since the version sent."""
 
     metric: str = Field(description='Metric name ("" for the asset notes).')
+    key: str = Field(default="", description="The metric's key (unique in the document).")
     field: Literal["status", "value", "notes"]
     theirs: Any = Field(description="Their status entries, value or notes.")
     yours: Any = Field(description="What this request wanted to set.")
+    current: CurrentOut | None = Field(default=None, description="What the metric (or the notes) holds now.")
 
 
 class ErrorOut(_Out):
@@ -122,11 +134,26 @@ class AssetOut(_Out):
     version: int | None
 
 
+class MetricKeyOut(_Out):
+    """One metric of the document, in document order, with the key a change may send."""
+
+    key: str = Field(description="Unique in the document and stable: send it as a change's `key`.")
+    name: str
+    modality: str = Field(description="The modality's abbreviation.")
+    stage: str
+    tags: dict[str, str]
+    occurrence: int = Field(description="1 unless metrics equal in name, modality, stage and tags precede it.")
+    status: str = Field(description="The metric's own latest status.")
+    history: int = Field(description="How many status entries it has (send as `seen_history`).")
+
+
 class QualityControlOut(_Out):
     """An asset's quality_control, normalised to aind-data-schema 2.x, and its version."""
 
     version: int = Field(description="Send it back with annotations: a stale version is a 409.")
     quality_control: dict[str, Any] | None = Field(description="null when the asset has no QC yet.")
+    metrics: list[MetricKeyOut] = Field(
+        default_factory=list, description="Each metric of quality_control.metrics (same order) with its key.")
 
 
 class MetricsIn(_In):
@@ -162,9 +189,21 @@ class MetricsOut(_Out):
 
 
 class ChangeIn(_In):
-    """One change to one metric: a new status (appended to its history), a value, a comment."""
+    """One change to one metric: a new status (appended to its history), a value, a comment.
 
-    metric: str = Field(min_length=1, max_length=1000)
+    Name the metric by `key` (from GET .../qc), or by `metric` (its name) plus, where names
+    repeat, `modality`, `stage`, `tags` and `occurrence`. A change that matches several
+    metrics is a 422 naming the candidates, and nothing of the request is written.
+    """
+
+    metric: str | None = Field(default=None, min_length=1, max_length=1000, description="The metric's name.")
+    key: str | None = Field(default=None, min_length=1, max_length=5000, description="The metric's key.")
+    modality: str | None = Field(default=None, max_length=200, description="Modality abbreviation or name.")
+    stage: str | None = Field(default=None, max_length=100, description='"Raw data", "Processing", ...')
+    tags: dict[str, str] | None = Field(default=None, description="Tag pairs the metric holds (all of them).")
+    occurrence: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="The n-th (1-based, document order) of the metrics the other fields match.")
     status: Status | None = None
     value: Any = Field(default=None, description="Set the value (omit the key to leave it; null clears it).")
     comment: str | None = Field(default=None, max_length=10_000, description="Written to the audit log.")
@@ -193,6 +232,7 @@ class ChangeOut(_Out):
     """One change made."""
 
     metric: str
+    key: str = ""
     field: str
     old: Any = None
     new: Any = None

@@ -21,6 +21,7 @@ from portal.api.models import (
     AssetPageOut,
     AssetRowOut,
     GroupCountOut,
+    MetricKeyOut,
     ModalityCountOut,
     QualityControlOut,
     SummaryOut,
@@ -31,7 +32,8 @@ from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
 from portal.filters_url import KEYS, parse_query
 from portal.present import summary_json
-from portal.qc import QCReadError, dump_qc, load_qc
+from portal.qc import QCReadError, dump_qc, load_qc, metric_status
+from portal.qc.identity import MetricIndex
 from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, StoredAsset
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -113,13 +115,30 @@ def get_asset(name: str):
 
 def normalised_qc(stored: StoredAsset) -> dict | None:
     """The asset's quality_control normalised to 2.x (None without one); InvalidInput if unreadable."""
+    model = _model(stored)
+    return dump_qc(model) if model is not None else None
+
+
+def _model(stored: StoredAsset):
     raw = stored.record.get("quality_control")
     if not raw:
         return None
     try:
-        return dump_qc(load_qc(raw))
+        return load_qc(raw)
     except QCReadError as exc:
         raise InvalidInput(f"the quality_control of {stored.name} cannot be read: {exc}") from None
+
+
+def metric_keys(model) -> list[MetricKeyOut]:
+    """Each metric of a document with its key, qualifiers, latest status and history length."""
+    index = MetricIndex(model.metrics)
+    out = []
+    for position, metric in enumerate(model.metrics):
+        name, modality, stage, tags = index.identities[position]
+        out.append(MetricKeyOut(key=index.key(position), name=name, modality=modality, stage=stage,
+                                tags=dict(tags), occurrence=index.occurrences[position],
+                                status=metric_status(metric), history=len(metric.status_history)))
+    return out
 
 
 @api.get("/assets/<name>/qc")
@@ -132,7 +151,9 @@ def get_qc(name: str):
     if unknown:
         raise InvalidInput(f"unknown query parameter: {', '.join(unknown)}")
     stored = stored_asset(name)
-    body = QualityControlOut(version=stored.version, quality_control=normalised_qc(stored))
+    model = _model(stored)
+    body = QualityControlOut(version=stored.version, quality_control=dump_qc(model) if model else None,
+                             metrics=metric_keys(model) if model else [])
     headers = None
     if args.get("download", "").lower() in ("1", "true", "yes"):
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", stored.name)[:150]

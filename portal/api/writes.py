@@ -95,10 +95,18 @@ def _s3(settings):
     return s3_client(settings)
 
 
-def _edit(change) -> MetricEdit:
+def _edit(change, number: int) -> MetricEdit:
     given = change.model_fields_set
+    if not change.metric and not change.key:
+        raise InvalidInput(f"change #{number}: name its metric (`metric`, with qualifiers where names repeat) "
+                           "or send its `key`")
     return MetricEdit(
         metric=change.metric,
+        key=change.key,
+        modality=change.modality,
+        stage=change.stage,
+        tags=change.tags,
+        occurrence=change.occurrence,
         status=change.status,
         value=change.value if "value" in given else UNSET,
         seen_history=change.seen_history if change.seen_history is not None else 0,
@@ -123,17 +131,19 @@ def annotate(name: str):
     annotation = Annotation(
         asset=stored.id,
         base_version=body.version,
-        edits=tuple(_edit(change) for change in body.changes),
+        edits=tuple(_edit(change, number) for number, change in enumerate(body.changes, start=1)),
         notes=body.notes if "notes" in given else UNSET,
         seen_notes=body.seen_notes if "seen_notes" in given else _UNSEEN,
         force=body.force,
     )
     result = annotation_service.submit(current_portal(), current_user, annotation)
     if not result.applied:
-        conflicts = [{**asdict(c), "yours": _plain(c.yours), "theirs": _plain(c.theirs)} for c in result.conflicts]
+        conflicts = [{**asdict(c), "yours": _plain(c.yours), "theirs": _plain(c.theirs),
+                      "current": _plain(c.current)} for c in result.conflicts]
         raise ApiConflict(
             f"{stored.name} changed since version {body.version} (now {result.version}): {len(conflicts)} of your "
-            "changes conflict. Re-read it, or send force=true to append yours anyway.",
+            "changes conflict. Decide with each conflict's `current`, then resubmit with this `version` and "
+            "`seen_history`/`seen_value` from `current` (or send force=true to append yours anyway).",
             version=result.version, conflicts=conflicts)
     changes = [ChangeOut(**{k: _plain(v) for k, v in change.items()}) for change in result.changes]
     return json_response(AnnotationOut(applied=True, version=result.version, changes=changes))

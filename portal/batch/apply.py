@@ -55,7 +55,8 @@ def apply_more(portal: Portal, user, upload_id: int, *, budget: float = BUDGET) 
 
 def _apply_asset(portal: Portal, user, store: UploadStore, upload_id: int, asset_id: str) -> None:
     rows = store.edits(upload_id, asset_id)
-    edits = tuple(MetricEdit(row["metric"], status=row["status"], comment=row["comment"],
+    # By the key found at check time (rows saved before keys existed have none: by name).
+    edits = tuple(MetricEdit(row["metric"], status=row["status"], comment=row["comment"], key=row["key"],
                              value=row["value"]["v"] if row["value"] is not None else UNSET) for row in rows)
     try:
         stored = portal.store.get(asset_id)

@@ -1,11 +1,14 @@
 """Each upload row's verdict, against the store and the annotation rules.
 
-A row is valid when its asset exists and its QC can be read, the metric is one of the
-asset's, the status (if any) is Pass, Fail or Pending (any case), the value (if any)
+A row is valid when its asset exists and its QC can be read, the row names exactly one
+of the asset's metrics (by name, and where names repeat by modality, stage, tags and
+occurrence: portal.qc.identity; a row that matches several is "ambiguous metric: N
+match"), the status (if any) is Pass, Fail or Pending (any case), the value (if any)
 has the metric's type (portal.annotate.coerce_value: numbers stay numbers, a dropdown
 takes one of its options, ...), something is changed at all, and no earlier row
 names the same asset and metric. Nothing is written here: the verdicts are shown,
-then checked again at submit.
+then checked again at submit. A valid row keeps the key of its metric, so it is
+applied to exactly that metric.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from portal.annotate import coerce_value
 from portal.batch.sheets import SheetRow
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, load_qc, value_kind
+from portal.qc.identity import AmbiguousMetric, MetricIndex, MetricLookupError, MetricSelector
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, AssetStore, MetricEdit
 
@@ -41,6 +45,7 @@ class CheckedRow:
     comment: str | None
     error: str | None = None
     asset_id: str | None = None
+    metric_key: str | None = None  # the one metric the row names (valid rows)
 
     @property
     def valid(self) -> bool:
@@ -49,7 +54,7 @@ class CheckedRow:
 
     def edit(self) -> MetricEdit:
         """The change this row makes (no seen state: batch rows append, they never conflict)."""
-        return MetricEdit(self.metric, status=self.status, value=self.value, comment=self.comment)
+        return MetricEdit(self.metric, status=self.status, value=self.value, comment=self.comment, key=self.metric_key)
 
 
 @dataclass(frozen=True)
@@ -119,32 +124,29 @@ def _json(text: str) -> Any:
 
 
 class _Assets:
-    """Each asset read once: (id, metrics by name) or the reason it cannot be used."""
+    """Each asset read once: (id, its metrics' index) or the reason it cannot be used."""
 
     def __init__(self, store: AssetStore):
         self.store = store
-        self._seen: dict[str, tuple[str | None, dict, str | None]] = {}
+        self._seen: dict[str, tuple[str | None, MetricIndex | None, str | None]] = {}
 
-    def get(self, name: str) -> tuple[str | None, dict, str | None]:
+    def get(self, name: str) -> tuple[str | None, MetricIndex | None, str | None]:
         if name not in self._seen:
             self._seen[name] = self._read(name)
         return self._seen[name]
 
-    def _read(self, name: str) -> tuple[str | None, dict, str | None]:
+    def _read(self, name: str) -> tuple[str | None, MetricIndex | None, str | None]:
         stored = self.store.get(name)
         if stored is None:
-            return None, {}, f"unknown asset {name!r}"
+            return None, None, f"unknown asset {name!r}"
         raw = stored.record.get("quality_control")
         if not raw:
-            return stored.id, {}, f"asset {name!r} has no QC metrics"
+            return stored.id, None, f"asset {name!r} has no QC metrics"
         try:
             metrics = load_qc(raw).metrics
         except QCReadError as exc:
-            return stored.id, {}, f"the QC of asset {name!r} cannot be read: {exc}"
-        by_name: dict = {}
-        for metric in metrics:
-            by_name.setdefault(metric.name, metric)
-        return stored.id, by_name, None
+            return stored.id, None, f"the QC of asset {name!r} cannot be read: {exc}"
+        return stored.id, MetricIndex(metrics), None
 
 
 def check_rows(store: AssetStore, rows: list[SheetRow]) -> Checked:
@@ -160,22 +162,53 @@ def check_rows(store: AssetStore, rows: list[SheetRow]) -> Checked:
     return Checked(checked, plan)
 
 
+def _selector(row: SheetRow) -> MetricSelector:
+    """Which metric a row names; InvalidInput for a malformed `tags` or `occurrence` cell."""
+    tags = None
+    if row.tags:
+        tags = {}
+        for pair in row.tags.split(";"):
+            key, equals, value = pair.partition("=")
+            if not pair.strip():
+                continue
+            if not equals or not key.strip():
+                raise InvalidInput(f"tags {row.tags!r}: write them as key=value;key=value")
+            tags[key.strip()] = value.strip()
+    occurrence = None
+    if row.occurrence:
+        text = row.occurrence.removesuffix(".0")  # Excel writes 2 as 2.0
+        if not text.isdigit() or int(text) < 1:
+            raise InvalidInput(f"occurrence {row.occurrence!r} is not a whole number from 1")
+        occurrence = int(text)
+    return MetricSelector(name=row.metric, modality=row.modality or None, stage=row.stage or None, tags=tags,
+                          occurrence=occurrence)
+
+
 def _check(row: SheetRow, assets: _Assets, seen: dict) -> CheckedRow:
     value_text = row.value if isinstance(row.value, str) else json.dumps(row.value, default=str)
     base = {"row_no": row.row_no, "asset": row.asset, "metric": row.metric, "value_text": value_text,
             "status_text": row.status, "comment": row.comment or None, "status": None, "value": UNSET}
     if not row.asset or not row.metric:
         return CheckedRow(**base, error="asset and metric are required")
-    asset_id, metrics, problem = assets.get(row.asset)
+    asset_id, index, problem = assets.get(row.asset)
     base["asset_id"] = asset_id
     if problem:
         return CheckedRow(**base, error=problem)
-    metric = metrics.get(row.metric)
-    if metric is None:
-        return CheckedRow(**base, error=f"asset {row.asset!r} has no metric {row.metric!r}")
-    key = (asset_id, row.metric)
-    if key in seen:
-        return CheckedRow(**base, error=f"duplicate row: row {seen[key]} already changes this metric")
+    try:
+        position = index.resolve(_selector(row))
+    except AmbiguousMetric as exc:
+        return CheckedRow(**base, error=f"ambiguous metric: {len(exc.candidates)} match (say which with the "
+                                        "modality, stage, tags or occurrence column)")
+    except MetricLookupError as exc:
+        if not index.positions_named(row.metric):
+            return CheckedRow(**base, error=f"asset {row.asset!r} has no metric {row.metric!r}")
+        return CheckedRow(**base, error=f"asset {row.asset!r}: {exc}")
+    except InvalidInput as exc:
+        return CheckedRow(**base, error=exc.message)
+    metric, key = index.metrics[position], index.key(position)
+    base["metric_key"] = key
+    if (asset_id, key) in seen:
+        return CheckedRow(**base, error=f"duplicate row: row {seen[(asset_id, key)]} already changes this metric")
     if row.status:
         status = _STATUS.get(row.status.strip().lower())
         if status is None:
@@ -188,5 +221,5 @@ def _check(row: SheetRow, assets: _Assets, seen: dict) -> CheckedRow:
             return CheckedRow(**base, error=exc.message.replace(f"metric {row.metric!r}: ", ""))
     if base["status"] is None and base["value"] is UNSET and not base["comment"]:
         return CheckedRow(**base, error="nothing to change: give a status, a value or a comment")
-    seen[key] = row.row_no  # only a valid row makes later ones duplicates: a corrected row may follow a bad one
+    seen[(asset_id, key)] = row.row_no  # only a valid row makes later ones duplicates: a corrected row may follow
     return CheckedRow(**base)

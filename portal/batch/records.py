@@ -90,7 +90,7 @@ class UploadStore:
                 "value": None if row.value is UNSET else {"v": row.value},
                 "value_text": row.value_text or None, "comment": row.comment, "error": row.error,
                 "outcome": None if row.valid else NOT_APPLIED, "message": row.error,
-                "asset_id": row.asset_id,
+                "asset_id": row.asset_id, "metric_key": row.metric_key,
             } for row in checked.rows])
         return self.get(upload_id)
 
@@ -123,13 +123,13 @@ class UploadStore:
         return None
 
     def edits(self, upload_id: int, asset_id: str) -> list[dict[str, Any]]:
-        """The valid rows of one planned asset, as stored (row_no, metric, status, value, comment)."""
+        """The valid rows of one planned asset, as stored (row_no, metric, key, status, value, comment)."""
         with self.engine.connect() as connection:
             found = connection.execute(select(upload_rows).where(
                 upload_rows.c.upload_id == upload_id, upload_rows.c.asset_id == asset_id,
                 upload_rows.c.error.is_(None)).order_by(upload_rows.c.row_no)).all()
-        return [{"row_no": r.row_no, "metric": r.metric, "status": r.status, "value": r.value, "comment": r.comment}
-                for r in found]
+        return [{"row_no": r.row_no, "metric": r.metric, "key": r.metric_key, "status": r.status, "value": r.value,
+                 "comment": r.comment} for r in found]
 
     def record(self, upload_id: int, asset_id: str, *, applied: bool, message: str | None) -> None:
         """The outcome of one asset's valid rows; finishes the upload after its last asset."""

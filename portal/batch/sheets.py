@@ -1,7 +1,9 @@
 """Reading an upload (CSV or XLSX) into rows, and the templates to fill in.
 
 Columns are found by their header (any order, any case): `asset` and `metric` are
-required, `status`, `value` and `comment` optional; other columns are ignored. Rows
+required, `status`, `value` and `comment` optional; `modality`, `stage`, `tags`
+(`k=v;k=v`) and `occurrence` tell apart metrics that share a name (per probe, per
+plane, ...) and may be left empty otherwise; other columns are ignored. Rows
 whose cells are all empty are skipped. Row numbers are the spreadsheet's own (the
 header is row 1), so a user finds the row a verdict talks about.
 """
@@ -15,13 +17,17 @@ from typing import Any
 
 from portal.errors import InvalidInput
 
-COLUMNS = ("asset", "metric", "status", "value", "comment")
+COLUMNS = ("asset", "metric", "status", "value", "comment", "modality", "stage", "tags", "occurrence")
 REQUIRED = ("asset", "metric")
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 _EXAMPLE = [
-    ("ecephys_123456_2025-01-01_10-00-00", "probe A drift", "Fail", "12.5", "drifts after 10 minutes"),
-    ("ecephys_123456_2025-01-01_10-00-00", "noise level", "Pass", "", ""),
+    ("ecephys_123456_2025-01-01_10-00-00", "probe A drift", "Fail", "12.5", "drifts after 10 minutes",
+     "", "", "", ""),
+    ("ecephys_123456_2025-01-01_10-00-00", "noise level", "Pass", "", "", "", "", "", ""),
+    # Metrics sharing a name: say which one (any of these columns; occurrence for exact twins).
+    ("ecephys_123456_2025-01-01_10-00-00", "Drift", "Pass", "", "one row per probe", "ecephys", "Raw data",
+     "probe=ProbeB", ""),
 ]
 
 
@@ -35,6 +41,10 @@ class SheetRow:
     status: str
     value: Any  # "" when empty
     comment: str
+    modality: str = ""
+    stage: str = ""
+    tags: str = ""  # "k=v;k=v"
+    occurrence: str = ""
 
 
 def read_upload(filename: str, content: bytes) -> list[SheetRow]:
@@ -116,7 +126,8 @@ def _rows(table: list[list[Any]]) -> list[SheetRow]:
         value = get("value")
         rows.append(SheetRow(number, _cell(get("asset")), _cell(get("metric")), _cell(get("status")),
                              value.strip() if isinstance(value, str) else ("" if value is None else value),
-                             _cell(get("comment"))))
+                             _cell(get("comment")), _cell(get("modality")), _cell(get("stage")),
+                             _cell(get("tags")), _cell(get("occurrence"))))
         if len(rows) > MAX_ROWS:
             raise InvalidInput(f"at most {MAX_ROWS} rows per upload: split the file")
     if not rows:
@@ -151,7 +162,7 @@ def template_xlsx() -> bytes:
     statuses = DataValidation(type="list", formula1='"Pass,Fail,Pending"', allow_blank=True)
     sheet.add_data_validation(statuses)
     statuses.add(f"C2:C{MAX_ROWS + 1}")
-    for column, width in zip("ABCDE", (44, 28, 10, 16, 40), strict=True):
+    for column, width in zip("ABCDEFGHI", (44, 28, 10, 16, 40, 12, 12, 24, 11), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

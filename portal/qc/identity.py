@@ -192,7 +192,7 @@ class MetricIndex:
         if selector.key:
             position = self._by_key.get(selector.key)
             if position is None:
-                raise UnknownMetric(f"no metric has the key {selector.key!r}")
+                raise UnknownMetric(f"metric with key {selector.key!r} does not exist")
             if selector.name and selector.name != self.identities[position][0]:
                 raise UnknownMetric(f"the metric with key {selector.key!r} is not named {selector.name!r}")
             return position

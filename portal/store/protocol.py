@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from portal.qc.identity import MetricSelector
 from portal.qc.types import AssetSummary
 
 if TYPE_CHECKING:
@@ -184,17 +185,46 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 class MetricEdit:
     """One reviewer's change to one metric, with what the reviewer saw when making it.
 
+    The metric is named by `key` (portal.qc.identity), or by `metric` (its name) with
+    the qualifiers that tell same-named metrics apart (`modality`, `stage`, `tags`,
+    `occurrence`); the store resolves it against the document it holds.
     `seen_history` is the length of the status history the reviewer saw and
     `seen_value` the value; they let the store tell a real conflict (someone changed
     the same metric meanwhile) from a harmless concurrent edit of another metric.
     """
 
-    metric: str
+    metric: str | None = None
     status: str | None = None
     value: Any = UNSET
     seen_history: int | None = None
     seen_value: Any = UNSET
     comment: str | None = None
+    key: str | None = None
+    modality: str | None = None
+    stage: str | None = None
+    tags: dict | None = None
+    occurrence: int | None = None
+
+    def selector(self) -> MetricSelector:
+        """Which metric this edit names, for portal.qc.identity.MetricIndex.resolve."""
+        return MetricSelector(name=self.metric, key=self.key, modality=self.modality, stage=self.stage,
+                              tags=self.tags, occurrence=self.occurrence)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes: the account (recorded in the audit log) and the evaluator name written
+    into status histories (the account's display name). `service` accounts (the pipeline
+    role, admins) may push status entries under evaluator names other than their own."""
+
+    account: str
+    display_name: str
+    service: bool = False
+
+    @classmethod
+    def of(cls, user: Actor | str) -> Actor:
+        """An Actor from an Actor or a bare name (scripts and tests: account = display name)."""
+        return user if isinstance(user, Actor) else cls(account=user, display_name=user)
 
 
 @dataclass(frozen=True)
@@ -217,6 +247,10 @@ class Conflict:
     field: str  # "status" | "value" | "notes"
     theirs: Any  # their status entries / their value / their notes
     yours: Any
+    key: str = ""  # the metric's key (portal.qc.identity), "" for the notes
+    # What a client needs to resubmit in one step: the metric's status history length,
+    # status and value now (send them as seen_history / seen_value with `version`).
+    current: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -298,10 +332,11 @@ class AssetStore(Protocol):
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct values for the filter bar: project, modality, subject, level."""
 
-    def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
-        """Apply a reviewer's edits atomically with conflict detection, and audit them."""
+    def annotate(self, annotation: Annotation, *, user: Actor | str) -> AnnotateResult:
+        """Apply a reviewer's edits atomically with conflict detection, and audit them
+        (status entries under the actor's display name, the audit row under its account)."""
 
-    def add_metrics(self, asset: str, payload: MetricsPayload, *, user: str) -> MetricsResult:
+    def add_metrics(self, asset: str, payload: MetricsPayload, *, user: Actor | str) -> MetricsResult:
         """Add or replace metrics in the asset's quality_control atomically, and audit it.
 
         The rules are portal.metrics_merge's (a metric replaced keeps every status entry

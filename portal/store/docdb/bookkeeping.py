@@ -5,18 +5,31 @@ DocDB records have no version counter and the portal may not add fields to them
 portal numbers the quality_control documents it sees: an asset's version is bumped
 whenever its quality_control's hash differs from the one last seen (a write through the
 portal, or anyone else's), which is what the annotation conflict rules need.
+
+DocDB's gateway has no conditional write either, so every read-modify-write of a DocDB
+asset (annotate, push, ingest) runs inside `hold(asset_id)`: a transaction of the
+portal's database that locks the asset's bookkeeping row (`SELECT ... FOR UPDATE` on
+PostgreSQL, SQLite's write lock), so writers take turns across threads, gunicorn workers
+and instances; the bookkeeping and the audit row are written in that same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from portal.store.merge import empty_edits
-from portal.store.sql.tables import docdb_assets
+from portal.store.sql.batch import audit_row
+from portal.store.sql.engine import WRITE_OPTION
+from portal.store.sql.tables import audit_log, docdb_assets
+
+_UNSEEN = ""  # qc_hash of a bookkeeping row made by `hold` before any quality_control was seen
 
 
 def qc_hash(quality_control) -> str:
@@ -53,6 +66,22 @@ class Bookkeeping:
                                .values(version=docdb_assets.c.version + 1, qc_hash=digest))
             return row.version + 1
 
+    @contextmanager
+    def hold(self, asset_id: str) -> Iterator[Held]:
+        """A transaction holding `asset_id`'s bookkeeping row until the block ends."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
+            with connection.begin():
+                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+                connection.execute(dialect.insert(docdb_assets).values(
+                    asset_id=asset_id, version=1, qc_hash=_UNSEEN, portal_edits=empty_edits()
+                ).on_conflict_do_nothing(index_elements=["asset_id"]))
+                row = connection.execute(
+                    select(docdb_assets.c.version, docdb_assets.c.qc_hash, docdb_assets.c.portal_edits)
+                    .where(docdb_assets.c.asset_id == asset_id).with_for_update()
+                ).one()
+                yield Held(connection, asset_id, row.version, row.qc_hash, row.portal_edits or empty_edits())
+
     def versions(self, asset_ids: list[str]) -> dict[str, int]:
         """The last version seen of each asset (missing: never seen, version 1)."""
         if not asset_ids:
@@ -80,3 +109,37 @@ class Bookkeeping:
                 connection.execute(docdb_assets.insert().values(
                     asset_id=asset_id, portal_edits=edits if edits is not None else empty_edits(), **{
                         k: v for k, v in values.items() if k != "portal_edits"}))
+
+
+class Held:
+    """One DocDB asset's bookkeeping row, locked: what a writer reads and records under it."""
+
+    def __init__(self, connection, asset_id: str, version: int, digest: str, edits: dict):
+        self.connection, self.asset_id = connection, asset_id
+        self._version, self._digest, self.edits = version, digest, edits
+
+    def version(self, quality_control) -> int:
+        """The version of the asset whose quality_control is `quality_control` (bumped if it changed)."""
+        digest = qc_hash(quality_control)
+        if self._digest == _UNSEEN:
+            self._set(version=self._version, qc_hash=digest)
+        elif self._digest != digest:
+            self._set(version=self._version + 1, qc_hash=digest)
+        return self._version
+
+    def written(self, version: int, quality_control, edits: dict | None = None) -> None:
+        """Record that the portal wrote `quality_control` as `version` (and its edits)."""
+        values = {"version": version, "qc_hash": qc_hash(quality_control)}
+        if edits is not None:
+            values["portal_edits"] = edits
+            self.edits = edits
+        self._set(**values)
+
+    def audit(self, at, user, asset_name, action, detail) -> None:
+        """Append the write's audit row in the same transaction."""
+        self.connection.execute(insert(audit_log), [audit_row(at, user, self.asset_id, asset_name, action, detail)])
+
+    def _set(self, **values) -> None:
+        self.connection.execute(update(docdb_assets).where(docdb_assets.c.asset_id == self.asset_id).values(**values))
+        self._version = values.get("version", self._version)
+        self._digest = values.get("qc_hash", self._digest)

@@ -13,7 +13,6 @@ in the portal's own SQL database (`engine`), never in DocDB.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -24,6 +23,7 @@ from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
 from portal.metrics_merge import merge_metrics
 from portal.qc import summarise
+from portal.qc.identity import MetricIndex
 from portal.store.docdb import cube, queries
 from portal.store.docdb.bookkeeping import Bookkeeping
 from portal.store.docdb.client import DocDbTarget, call, checked
@@ -32,6 +32,7 @@ from portal.store.docdb.expressions import RANK_NAMES
 from portal.store.docdb.upserts import Upserter
 from portal.store.merge import record_edits
 from portal.store.protocol import (
+    Actor,
     AnnotateResult,
     Annotation,
     AssetQuery,
@@ -74,10 +75,8 @@ class DocDbAssetStore:
         # The SQL store owns the portal's database (migrations, audit log queries).
         self._sql = SqlAssetStore(engine, run_migrations=run_migrations)
         self.books = Bookkeeping(engine)
-        # DocDB's gateway has no conditional write: annotations of one asset are applied
-        # one at a time within this process, and every write is read back.
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        # DocDB's gateway has no conditional write: writes of one asset take turns through
+        # its locked bookkeeping row (Bookkeeping.hold), and every write is read back.
         self._facets: tuple[float, dict] | None = None
         self._cubes = Cubes(lambda q: self._aggregate("counting assets", cube.pipeline(q, queries.now_iso())))
 
@@ -90,10 +89,6 @@ class DocDbAssetStore:
         # _find_records is one GET (retrieve_docdb_records loops until an empty page).
         return call(self.target, what, lambda: self.client._find_records(
             filter_query=filter_query, projection=projection, limit=limit))
-
-    def _lock(self, asset_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(asset_id, threading.Lock())
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the gateway does not answer (one tiny find)."""
@@ -232,67 +227,75 @@ class DocDbAssetStore:
         finally:
             self._cubes.clear()
 
-    def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
-        """Re-read, apply with the shared rules, write quality_control only, read back and verify."""
-        projection = {"name": 1, "quality_control": 1, "data_description.name": 1}
-        first = self._record(annotation.asset, projection)
-        if first is None:
-            raise NotFound(f"Asset not found: {annotation.asset}")
-        asset_id = first["_id"]
-        with self._lock(str(asset_id)):
-            record = self._record(str(asset_id), projection) or first  # the latest, under the lock
-            qc = record.get("quality_control") or {}
-            version = self.books.version(str(asset_id), record.get("quality_control"))
+    def annotate(self, annotation: Annotation, *, user: Actor | str) -> AnnotateResult:
+        """Re-read under the asset's lock, apply with the shared rules, write quality_control
+        only, read back and verify; bookkeeping and audit in the lock's transaction."""
+        actor = Actor.of(user)
+        asset_id = self._asset_id(annotation.asset)
+        with self.books.hold(asset_id) as held:
+            record = self._latest(asset_id)
+            version = held.version(record.get("quality_control"))
             now = datetime.now(UTC)
-            outcome = apply_annotation(qc, annotation, user=user, current_version=version, now=now)
+            outcome = apply_annotation(record.get("quality_control") or {}, annotation, user=actor.display_name,
+                                       current_version=version, now=now)
             if outcome.conflicts:
                 return AnnotateResult(False, version, tuple(outcome.conflicts))
             if not outcome.changes:
                 return AnnotateResult(True, version)
             self.write_qc(asset_id, outcome.quality_control, what=f"annotating {annotation.asset}")
             self._cubes.clear()
-            self.verify(asset_id, outcome.quality_control, outcome.changes, user=user, now=now)
-            edits = record_edits(self.books.edits(str(asset_id)), outcome.changes)
-            self.books.written(str(asset_id), version + 1, outcome.quality_control, edits)
-        name = summarise(record).name
-        self.audit(now, user, str(asset_id), name, "annotate", {"changes": _jsonable(outcome.changes)})
+            self.verify(asset_id, outcome.quality_control, outcome.changes, user=actor.display_name, now=now)
+            held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
+            held.audit(now, actor.account, summarise(record).name, "annotate",
+                       {"changes": _jsonable(outcome.changes), "evaluator": actor.display_name})
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
 
-    def add_metrics(self, asset: str, payload, *, user: str) -> MetricsResult:
+    def add_metrics(self, asset: str, payload, *, user: Actor | str) -> MetricsResult:
         """Add or replace metrics (portal.metrics_merge rules) the way `annotate` writes:
         re-read under the asset's lock, write quality_control only, read back and verify."""
-        projection = {"name": 1, "quality_control": 1, "data_description.name": 1}
-        first = self._record(asset, projection)
-        if first is None:
-            raise NotFound(f"Asset not found: {asset}")
-        asset_id = first["_id"]
-        with self._lock(str(asset_id)):
-            record = self._record(str(asset_id), projection) or first
-            version = self.books.version(str(asset_id), record.get("quality_control"))
-            outcome = merge_metrics(record.get("quality_control"), payload)
+        actor = Actor.of(user)
+        asset_id = self._asset_id(asset)
+        with self.books.hold(asset_id) as held:
+            record = self._latest(asset_id)
+            version = held.version(record.get("quality_control"))
+            now = datetime.now(UTC)
+            outcome = merge_metrics(record.get("quality_control"), payload, actor=actor, now=now)
             if not outcome.changed:
                 return MetricsResult(version)
-            now = datetime.now(UTC)
             self.write_qc(asset_id, outcome.quality_control, what=f"adding metrics to {asset}")
             self._verify_metrics(asset_id, outcome)
-            edits = record_edits(self.books.edits(str(asset_id)), outcome.changes)
-            self.books.written(str(asset_id), version + 1, outcome.quality_control, edits)
+            held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
+            held.audit(now, actor.account, summarise(record).name, "add_metrics",
+                       {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
+                        "evaluator": actor.display_name})
         self._facets = None
-        self.audit(now, user, str(asset_id), summarise(record).name, "add_metrics",
-                   {"changes": _jsonable(outcome.changes)})
         return MetricsResult(version + 1, tuple(outcome.added), tuple(outcome.replaced))
+
+    def _asset_id(self, key: str) -> str:
+        found = self._record(key, {"_id": 1, "name": 1})
+        if found is None:
+            raise NotFound(f"Asset not found: {key}")
+        return str(found["_id"])
+
+    def _latest(self, asset_id: str) -> dict:
+        """The record's name and quality_control as DocDB holds them now (read under the lock)."""
+        found = self._find(f"reading asset {asset_id}", {"_id": asset_id},
+                           {"name": 1, "quality_control": 1, "data_description.name": 1}, limit=1)
+        if not found:
+            raise NotFound(f"Asset not found: {asset_id}")
+        return found[0]
 
     def _verify_metrics(self, asset_id, outcome) -> None:
         """Read the record back: every metric just written must be there with all its entries."""
         found = self._find("reading back added metrics", {"_id": asset_id}, {"quality_control": 1})
-        stored = (found[0].get("quality_control") if found else None) or {}
-        by_name = {m.get("name"): m for m in stored.get("metrics") or [] if isinstance(m, dict)}
-        wanted = {m["name"]: m for m in outcome.quality_control["metrics"]}
-        for name in [*outcome.added, *outcome.replaced]:
-            entries = (by_name.get(name) or {}).get("status_history") or []
-            if len(entries) < len(wanted[name]["status_history"]):
-                log.error("DocDB write of %s not visible on read-back: metric %r", asset_id, name)
-                raise StoreUnavailable(f"DocDB accepted the metrics of {asset_id} but does not show {name!r} on "
+        stored = _by_key((found[0].get("quality_control") if found else None) or {})
+        wanted = _by_key(outcome.quality_control)
+        for change in outcome.changes:
+            key = change["key"]
+            entries = (stored.get(key) or {}).get("status_history") or []
+            if len(entries) < len(wanted[key]["status_history"]):
+                log.error("DocDB write of %s not visible on read-back: metric %r", asset_id, key)
+                raise StoreUnavailable(f"DocDB accepted the metrics of {asset_id} but does not show {key!r} on "
                                        "read-back; nothing was recorded: try again")
 
     def write_qc(self, asset_id, quality_control: dict, *, what: str) -> None:
@@ -318,21 +321,27 @@ class DocDbAssetStore:
             connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
 
 
+def _by_key(quality_control: dict) -> dict[str, dict]:
+    """The metric dicts of a document by their keys (portal.qc.identity)."""
+    metrics = [m for m in quality_control.get("metrics") or [] if isinstance(m, dict)]
+    index = MetricIndex(metrics)
+    return dict(zip(index.keys, metrics, strict=True))
+
+
 def _missing(stored: dict, written: dict, changes: list[dict], *, user: str, now: datetime) -> str | None:
     """What of `changes` the read-back document lacks (None when everything is there)."""
-    by_name = {m.get("name"): m for m in stored.get("metrics") or [] if isinstance(m, dict)}
-    wanted = {m.get("name"): m for m in written.get("metrics") or [] if isinstance(m, dict)}
+    by_key, wanted = _by_key(stored), _by_key(written)
     for change in changes:
-        metric, field = change["metric"], change["field"]
+        key, field = change.get("key") or change["metric"], change["field"]
         if field == "notes" and stored.get("notes") != written.get("notes"):
             return "the notes"
-        if field == "value" and (metric not in by_name or by_name[metric].get("value") != wanted[metric].get("value")):
-            return f"the value of {metric!r}"
+        if field == "value" and (key not in by_key or by_key[key].get("value") != wanted[key].get("value")):
+            return f"the value of {key!r}"
         if field == "status":
-            entries = by_name.get(metric, {}).get("status_history") or []
+            entries = by_key.get(key, {}).get("status_history") or []
             if not any(isinstance(e, dict) and e.get("evaluator") == user and _same_time(e.get("timestamp"), now)
                        for e in entries):
-                return f"the status entry of {metric!r}"
+                return f"the status entry of {key!r}"
     return None
 
 

@@ -81,7 +81,9 @@ class Upserter:
         try:
             if by_id is None and by_name is not None and record_id and str(by_name["_id"]) != record_id:
                 raise InvalidInput(f"asset name {name!r} already exists with id {by_name['_id']}; "
-                                   f"this record has id {record_id}")
+                                   f"this record has id {record_id}: DocDB holds the record under the other id "
+                                   "(the portal never moves DocDB records; a re-issued record is updated under "
+                                   "its own id once DocDB has it)")
             current = by_id or by_name
             if current is None:
                 return self._create(record, record_id, name, existing, actor, strict, origin)
@@ -106,31 +108,33 @@ class Upserter:
         return UpsertResult(asset_id, name, "created")
 
     def _update(self, record, current, name, actor, strict, origin, existing) -> UpsertResult:
-        asset_id = current["_id"]
-        stored_qc = current.get("quality_control")
-        if qc_hash(record.get("quality_control")) == qc_hash(stored_qc):
-            return UpsertResult(str(asset_id), name, "unchanged")
-        edits = self.store.books.edits(str(asset_id))
-        try:
-            merged = merge_quality_control(stored_qc, record.get("quality_control"), edits)
-        except QCReadError as exc:
-            if strict:
-                raise InvalidInput(f"quality_control cannot be read: {exc}") from None
-            merged = record.get("quality_control")
-        if qc_hash(merged) in (qc_hash(stored_qc), _normalised_hash(stored_qc)):
-            return UpsertResult(str(asset_id), name, "unchanged")
-        checked_summary(summarise({**record, "quality_control": merged}), strict)
-        version = self.store.books.version(str(asset_id), stored_qc)
-        self.store.write_qc(asset_id, merged, what=f"updating {name}")
-        found = call(self.store.target, "reading back an update", lambda: self.store.client._find_records(
-            filter_query={"_id": asset_id}, projection={"quality_control": 1}, limit=1))
-        if not found or qc_hash(found[0].get("quality_control")) != qc_hash(merged):
-            raise InvalidInput(f"DocDB accepted the update of {name!r} but does not show it on read-back")
-        self.store.books.written(str(asset_id), version + 1, merged)
+        asset_id = str(current["_id"])
+        if qc_hash(record.get("quality_control")) == qc_hash(current.get("quality_control")):
+            return UpsertResult(asset_id, name, "unchanged")
+        # Under the asset's lock (Bookkeeping.hold) and on DocDB's latest document: an annotation
+        # or a push committed since the batch was read is merged, never overwritten.
+        with self.store.books.hold(asset_id) as held:
+            stored_qc = self.store._latest(asset_id).get("quality_control")
+            try:
+                merged = merge_quality_control(stored_qc, record.get("quality_control"), held.edits)
+            except QCReadError as exc:
+                if strict:
+                    raise InvalidInput(f"quality_control cannot be read: {exc}") from None
+                merged = record.get("quality_control")
+            if qc_hash(merged) in (qc_hash(stored_qc), _normalised_hash(stored_qc)):
+                return UpsertResult(asset_id, name, "unchanged")
+            checked_summary(summarise({**record, "quality_control": merged}), strict)
+            version = held.version(stored_qc)
+            self.store.write_qc(asset_id, merged, what=f"updating {name}")
+            found = call(self.store.target, "reading back an update", lambda: self.store.client._find_records(
+                filter_query={"_id": asset_id}, projection={"quality_control": 1}, limit=1))
+            if not found or qc_hash(found[0].get("quality_control")) != qc_hash(merged):
+                raise InvalidInput(f"DocDB accepted the update of {name!r} but does not show it on read-back")
+            held.written(version + 1, merged)
+            held.audit(datetime.now(UTC), actor, name, "update", {"source": origin})
         current["quality_control"] = merged  # the same asset again later in the batch merges onto this
-        existing[("id", str(asset_id))] = current
-        self.store.audit(datetime.now(UTC), actor, str(asset_id), name, "update", {"source": origin})
-        return UpsertResult(str(asset_id), name, "updated")
+        existing[("id", asset_id)] = current
+        return UpsertResult(asset_id, name, "updated")
 
 
 def _normalised_hash(quality_control) -> str | None:

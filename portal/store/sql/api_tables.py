@@ -64,6 +64,7 @@ upload_rows = Table(
     Column("outcome", String(20)),
     Column("message", Text),
     Column("asset_id", String(200)),  # the asset the row was checked against (migration 0008)
+    Column("metric_key", Text),  # the metric it was checked against (portal.qc.identity; migration 0009)
 )
 
 Index("ix_api_tokens_user", api_tokens.c.user_id)

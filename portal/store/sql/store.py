@@ -17,8 +17,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
 from portal.qc import QCReadError, summarise
-from portal.store.merge import empty_edits, merge_quality_control, record_edits
+from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record, record_edits
 from portal.store.protocol import (
+    Actor,
     AnnotateResult,
     Annotation,
     AssetQuery,
@@ -34,7 +35,7 @@ from portal.store.sql import aggregates, filters, summaries
 from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
 from portal.store.sql.engine import WRITE_OPTION, describe, migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
-from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.tables import asset_aliases, asset_metrics, asset_modalities, asset_stages, assets, audit_log
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +113,24 @@ class SqlAssetStore(summaries.SummaryReads):
             existing = self._existing(connection, prepared)
             results: list[UpsertResult | None] = []
             inserts = Inserts()
+
+            def retry(index: int) -> UpsertResult:
+                # Another process inserted this asset after we looked: it is an update now.
+                item = prepared[index]
+                existing.update(self._existing(connection, [item]))
+                alone = Inserts()
+                result = self._upsert_one(connection, item, existing, actor, now, strict, alone, index)
+                if alone.assets:
+                    with connection.begin_nested():
+                        alone.execute(connection)
+                return result
             for item in prepared:
                 if "error" in item:
                     results.append(UpsertResult(item.get("id") or "", item.get("name") or "", "error", item["error"]))
                     continue
                 if inserts.holds(item):
                     # The same asset twice in one batch: write the first before updating it.
-                    self._flush(connection, inserts, results)
+                    self._flush(connection, inserts, results, retry)
                     inserts = Inserts()
                 try:
                     results.append(
@@ -126,7 +138,7 @@ class SqlAssetStore(summaries.SummaryReads):
                     )
                 except (QCReadError, InvalidInput) as exc:
                     results.append(UpsertResult(item["id"] or "", item["name"], "error", _short(exc)))
-            self._flush(connection, inserts, results)
+            self._flush(connection, inserts, results, retry)
             return results
 
     def _existing(self, connection, prepared: list[dict]) -> dict:
@@ -145,7 +157,7 @@ class SqlAssetStore(summaries.SummaryReads):
                 existing[("name", row.name)] = row
         return existing
 
-    def _flush(self, connection, inserts: Inserts, results: list) -> None:
+    def _flush(self, connection, inserts: Inserts, results: list, retry) -> None:
         """Write a batch's new assets with one executemany per table (the ingest hot path)."""
         if not inserts.assets:
             return
@@ -153,15 +165,18 @@ class SqlAssetStore(summaries.SummaryReads):
             with connection.begin_nested():
                 inserts.execute(connection)
         except IntegrityError:
-            # Someone else inserted one of these names meanwhile: fall back to one savepoint
-            # per asset so only the clashing ones fail.
+            # Someone else inserted one of these assets meanwhile: one savepoint per asset, and
+            # a clashing one is upserted again, as the update it now is.
             for index, one in inserts.split():
                 try:
                     with connection.begin_nested():
                         one.execute(connection)
-                except IntegrityError as exc:
+                except IntegrityError:
                     done = results[index]
-                    results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
+                    try:
+                        results[index] = retry(index)
+                    except (QCReadError, InvalidInput, IntegrityError) as exc:
+                        results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
 
     def _upsert_one(
         self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: Inserts,
@@ -170,14 +185,14 @@ class SqlAssetStore(summaries.SummaryReads):
         record, name, digest = item["record"], item["name"], item["hash"]
         by_id = existing.get(("id", item["id"])) if item["id"] else None
         by_name = existing.get(("name", name))
+        reissued = None
         if by_id is not None and by_id.name != name:
             # The same asset renamed in its source: allowed, unless the new name is taken.
             if by_name is not None and by_name.id != by_id.id:
                 raise InvalidInput(f"asset name {name!r} already belongs to asset id {by_name.id}")
         elif by_id is None and by_name is not None and item["id"] and by_name.id != item["id"]:
-            raise InvalidInput(
-                f"asset name {name!r} already exists with id {by_name.id}; this record has id {item['id']}"
-            )
+            # The same name under a new _id: DocDB re-issued the record. Decided under the row lock.
+            reissued = item["id"]
         current = by_id or by_name
         if current is None:
             asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
@@ -196,15 +211,36 @@ class SqlAssetStore(summaries.SummaryReads):
             )
             existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
             return UpsertResult(asset_id, name, "created")
-        if current.source_hash == digest:
+        if reissued is None and current.source_hash == digest:
             return UpsertResult(current.id, name, "unchanged")
         with connection.begin_nested():  # an update that fails rolls back alone
-            return self._update_one(connection, current, record, name, digest, actor, now, strict, item)
+            result = self._update_one(connection, current, record, name, digest, actor, now, strict, item, reissued)
+        if result.action == "updated":
+            existing[("id", result.id)] = existing[("name", name)] = Known(result.id, name, digest)
+        return result
 
-    def _update_one(self, connection, current, record, name, digest, actor, now, strict, item) -> UpsertResult:
+    def _update_one(self, connection, current, record, name, digest, actor, now, strict, item,
+                    reissued: str | None = None) -> UpsertResult:
+        """Merge a changed record into the stored asset while holding its row.
+
+        The row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock) before the stored
+        document is read, so an annotation or another ingest committed meanwhile is merged,
+        never overwritten, and the version is the locked row's plus one.
+        """
         stored = connection.execute(
-            select(assets.c.document, assets.c.portal_edits, assets.c.version).where(assets.c.id == current.id)
-        ).one()
+            select(assets.c.document, assets.c.portal_edits, assets.c.version, assets.c.source_hash)
+            .where(assets.c.id == current.id)
+            .with_for_update()
+        ).first()
+        if stored is None:
+            raise InvalidInput(f"asset {name!r} was renamed or removed while this ingest ran: ingest it again")
+        if reissued is None and stored.source_hash == digest:
+            return UpsertResult(current.id, name, "unchanged")  # another ingest wrote this very file meanwhile
+        if reissued is not None:
+            newer, why = is_newer(record, stored.document)
+            if not newer:
+                raise InvalidInput(f"asset name {name!r} already exists with id {current.id}; this record has id "
+                                   f"{reissued} and is not newer, so it was not stored: {why}")
         try:
             merged_qc = merge_quality_control(
                 stored.document.get("quality_control"), record.get("quality_control"), stored.portal_edits
@@ -213,26 +249,37 @@ class SqlAssetStore(summaries.SummaryReads):
             if strict:
                 raise InvalidInput(f"quality_control cannot be read: {exc}") from None
             merged_qc = record.get("quality_control")  # stored with its error, like a new record
-        record = {**record, "_id": current.id, "quality_control": merged_qc}
+        asset_id = reissued or current.id
+        record = {**merge_record(stored.document, record), "_id": asset_id, "quality_control": merged_qc}
         summary = checked(summarise(record), strict)
         old = aggregates.stored_contribution(connection, current.id)
+        if reissued is not None:
+            # The asset takes the new id: its status rows are rewritten under it below, and
+            # the old id becomes an alias (asset_aliases follow the id by ON UPDATE CASCADE).
+            self._delete_status_rows(connection, current.id)
         connection.execute(
             update(assets)
             .where(assets.c.id == current.id)
             .values(
-                version=stored.version + 1, source_hash=digest, document=record, updated_at=now,
+                id=asset_id, version=stored.version + 1, source_hash=digest, document=record, updated_at=now,
                 **asset_columns(summary),
             )
         )
-        self._write_status_rows(connection, current.id, summary, replace=old)
-        self._audit(connection, now, actor, current.id, name, "update", {"source": item.get("origin")})
-        return UpsertResult(current.id, name, "updated")
+        detail = {"source": item.get("origin")}
+        if reissued is not None:
+            connection.execute(insert(asset_aliases).values(alias=current.id, asset_id=asset_id))
+            detail["reissued_from"] = current.id
+        self._write_status_rows(connection, asset_id, summary, replace=old)
+        self._audit(connection, now, actor, asset_id, name, "reissue" if reissued else "update", detail)
+        return UpsertResult(asset_id, name, "updated")
+
+    def _delete_status_rows(self, connection, asset_id: str) -> None:
+        for table in (asset_modalities, asset_stages, asset_metrics):
+            connection.execute(delete(table).where(table.c.asset_id == asset_id))
 
     def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
         """Rewrite an asset's status rows; `replace` is its old contribution to asset_counts."""
-        connection.execute(delete(asset_modalities).where(asset_modalities.c.asset_id == asset_id))
-        connection.execute(delete(asset_stages).where(asset_stages.c.asset_id == asset_id))
-        connection.execute(delete(asset_metrics).where(asset_metrics.c.asset_id == asset_id))
+        self._delete_status_rows(connection, asset_id)
         modalities = modality_rows(asset_id, summary)
         connection.execute(insert(asset_modalities), modalities)
         delta = aggregates.contribution(asset_columns(summary), modalities)
@@ -246,25 +293,21 @@ class SqlAssetStore(summaries.SummaryReads):
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
         connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
 
-    def annotate(self, annotation: Annotation, *, user: str) -> AnnotateResult:
+    def annotate(self, annotation: Annotation, *, user: Actor | str) -> AnnotateResult:
         """Apply a reviewer's edits in one transaction that holds the asset's row.
 
         The row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock) from the read
         to the write, so concurrent reviewers are applied one after the other and every
-        conflict check sees the latest document.
+        conflict check sees the latest document. Status entries carry the actor's display
+        name; the audit row its account.
         """
+        actor = Actor.of(user)
         with self._tx() as connection:
-            row = connection.execute(
-                select(assets.c.id, assets.c.name, assets.c.version, assets.c.document, assets.c.portal_edits)
-                .where(_key_clause(annotation.asset))
-                .with_for_update()
-            ).first()
-            if row is None:
-                raise NotFound(f"Asset not found: {annotation.asset}")
+            row = self._locked(connection, annotation.asset)
             now = datetime.now(UTC)
             outcome = apply_annotation(
-                row.document.get("quality_control") or {}, annotation, user=user, current_version=row.version,
-                now=now,
+                row.document.get("quality_control") or {}, annotation, user=actor.display_name,
+                current_version=row.version, now=now,
             )
             if outcome.conflicts:
                 return AnnotateResult(False, row.version, tuple(outcome.conflicts))
@@ -272,21 +315,36 @@ class SqlAssetStore(summaries.SummaryReads):
             if not changes:
                 return AnnotateResult(True, row.version)
             record = {**row.document, "quality_control": outcome.quality_control}
-            summary = summarise(record, loaded=outcome.model)
-            old = aggregates.stored_contribution(connection, row.id)
-            connection.execute(
-                update(assets)
-                .where(assets.c.id == row.id)
-                .values(
-                    version=row.version + 1, document=record, updated_at=now,
-                    portal_edits=record_edits(row.portal_edits, changes), **asset_columns(summary),
-                )
-            )
-            self._write_status_rows(connection, row.id, summary, replace=old)
-            self._audit(connection, now, user, row.id, row.name, "annotate", {"changes": _jsonable(changes)})
+            self.write_document(connection, row, record, outcome.model, now=now,
+                                portal_edits=record_edits(row.portal_edits, changes))
+            self._audit(connection, now, actor.account, row.id, row.name, "annotate",
+                        {"changes": _jsonable(changes), "evaluator": actor.display_name})
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
-    def add_metrics(self, asset: str, payload, *, user: str):
+    def _locked(self, connection, key: str):
+        """The asset's row (id, name, version, document, portal_edits), locked until the transaction ends."""
+        row = connection.execute(
+            select(assets.c.id, assets.c.name, assets.c.version, assets.c.document, assets.c.portal_edits)
+            .where(_key_clause(key))
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"Asset not found: {key}")
+        return row
+
+    def write_document(self, connection, row, record: dict, model, *, now: datetime, portal_edits: dict) -> None:
+        """Write a locked asset's new document: version + 1, summary columns, status rows, counts."""
+        summary = summarise(record, loaded=model)
+        old = aggregates.stored_contribution(connection, row.id)
+        connection.execute(
+            update(assets)
+            .where(assets.c.id == row.id)
+            .values(version=row.version + 1, document=record, updated_at=now, portal_edits=portal_edits,
+                    **asset_columns(summary))
+        )
+        self._write_status_rows(connection, row.id, summary, replace=old)
+
+    def add_metrics(self, asset: str, payload, *, user: Actor | str):
         """Add or replace metrics atomically (portal.metrics_merge rules; see push.py)."""
         from portal.store.sql.push import add_metrics
 
@@ -373,7 +431,11 @@ class SqlAssetStore(summaries.SummaryReads):
         """The newest audit entries, optionally for one asset (name or id) or one user."""
         statement = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if asset:
-            statement = statement.where((audit_log.c.asset_id == asset) | (audit_log.c.asset_name == asset))
+            # The asset's rows under its current id, its name, and the ids it had before a re-issue.
+            ids = select(assets.c.id).where(_key_clause(asset))
+            aliases = select(asset_aliases.c.alias).where(asset_aliases.c.asset_id.in_(ids))
+            statement = statement.where((audit_log.c.asset_id == asset) | (audit_log.c.asset_name == asset)
+                                        | audit_log.c.asset_id.in_(ids) | audit_log.c.asset_id.in_(aliases))
         if user:
             statement = statement.where(audit_log.c.user == user)
         with self._read() as connection:
@@ -387,7 +449,9 @@ class SqlAssetStore(summaries.SummaryReads):
 
 
 def _key_clause(key: str):
-    return (assets.c.name == key) | (assets.c.id == key)
+    """An asset by name, id, or an id it had before its record was re-issued."""
+    aliased = select(asset_aliases.c.asset_id).where(asset_aliases.c.alias == key).scalar_subquery()
+    return (assets.c.name == key) | (assets.c.id == key) | (assets.c.id == aliased)
 
 
 def _jsonable(changes) -> list[dict]:

@@ -117,6 +117,16 @@ asset_metrics = Table(
     Column("status", String(20), nullable=False),
 )
 
+# Ids an asset had before its record was re-issued under a new `_id` (same name, newer
+# record): `/asset/<old id>` still finds it.
+asset_aliases = Table(
+    "asset_aliases",
+    metadata,
+    Column("alias", String(200), primary_key=True),
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE", onupdate="CASCADE"),
+           nullable=False),
+)
+
 # Pre-aggregated asset counts: one row per (project, level, overall status, modality,
 # modality status) with how many assets fall in it; modality "*" rows count each asset
 # once. Kept in step with the tables above in the same transaction, so the overview's
@@ -195,5 +205,6 @@ Index("ix_assets_sort_name", assets.c.name, assets.c.id, *(assets.c[c] for c in 
 SCAN_INDEX = "ix_assets_sort_name"  # covers every filter and modality_status: see filters.scan
 Index("ix_asset_modalities_modality", asset_modalities.c.modality, asset_modalities.c.status)
 Index("ix_asset_metrics_name", asset_metrics.c.name, asset_metrics.c.status)
+Index("ix_asset_aliases_asset", asset_aliases.c.asset_id)
 Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
 Index("ix_audit_user", audit_log.c.user, audit_log.c.at)
