@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -12,12 +11,12 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
-from portal.qc import QCReadError, summarise
-from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record, record_edits
+from portal.qc import summarise
+from portal.store.merge import record_edits
 from portal.store.protocol import (
     Actor,
     AnnotateResult,
@@ -32,10 +31,11 @@ from portal.store.protocol import (
     UpsertResult,
 )
 from portal.store.sql import aggregates, filters, summaries
-from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
+from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import WRITE_OPTION, describe, migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
 from portal.store.sql.tables import asset_aliases, asset_metrics, asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.upserts import SqlUpserter
 
 log = logging.getLogger(__name__)
 
@@ -99,179 +99,12 @@ class SqlAssetStore(summaries.SummaryReads):
         results: list[UpsertResult] = []
         iterator = iter(records)
         while batch := list(islice(iterator, _BATCH)):
-            results.extend(self._upsert_batch(batch, actor, strict))
+            results.extend(SqlUpserter(self, actor, strict).run(batch))
         return results
 
     def upsert(self, record: dict, *, actor: str = "ingest", strict: bool = False) -> UpsertResult:
         """Insert or update one record."""
-        return self._upsert_batch([record], actor, strict)[0]
-
-    def _upsert_batch(self, batch: list[dict], actor: str, strict: bool) -> list[UpsertResult]:
-        now = datetime.now(UTC)
-        prepared = [prepare(record) for record in batch]
-        with self._tx() as connection:
-            existing = self._existing(connection, prepared)
-            results: list[UpsertResult | None] = []
-            inserts = Inserts()
-
-            def retry(index: int) -> UpsertResult:
-                # Another process inserted this asset after we looked: it is an update now.
-                item = prepared[index]
-                existing.update(self._existing(connection, [item]))
-                alone = Inserts()
-                result = self._upsert_one(connection, item, existing, actor, now, strict, alone, index)
-                if alone.assets:
-                    with connection.begin_nested():
-                        alone.execute(connection)
-                return result
-            for item in prepared:
-                if "error" in item:
-                    results.append(UpsertResult(item.get("id") or "", item.get("name") or "", "error", item["error"]))
-                    continue
-                if inserts.holds(item):
-                    # The same asset twice in one batch: write the first before updating it.
-                    self._flush(connection, inserts, results, retry)
-                    inserts = Inserts()
-                try:
-                    results.append(
-                        self._upsert_one(connection, item, existing, actor, now, strict, inserts, len(results))
-                    )
-                except (QCReadError, InvalidInput) as exc:
-                    results.append(UpsertResult(item["id"] or "", item["name"], "error", _short(exc)))
-            self._flush(connection, inserts, results, retry)
-            return results
-
-    def _existing(self, connection, prepared: list[dict]) -> dict:
-        """The stored (id, name, hash) of every asset a batch names, keyed by id and by name."""
-        ids = [p["id"] for p in prepared if p.get("id")]
-        names = [p["name"] for p in prepared if p.get("name")]
-        existing: dict = {}
-        for chunk_ids, chunk_names in chunks(ids, names):
-            rows = connection.execute(
-                select(assets.c.id, assets.c.name, assets.c.source_hash).where(
-                    assets.c.id.in_(chunk_ids) | assets.c.name.in_(chunk_names)
-                )
-            ).all()
-            for row in rows:
-                existing[("id", row.id)] = row
-                existing[("name", row.name)] = row
-        return existing
-
-    def _flush(self, connection, inserts: Inserts, results: list, retry) -> None:
-        """Write a batch's new assets with one executemany per table (the ingest hot path)."""
-        if not inserts.assets:
-            return
-        try:
-            with connection.begin_nested():
-                inserts.execute(connection)
-        except IntegrityError:
-            # Someone else inserted one of these assets meanwhile: one savepoint per asset, and
-            # a clashing one is upserted again, as the update it now is.
-            for index, one in inserts.split():
-                try:
-                    with connection.begin_nested():
-                        one.execute(connection)
-                except IntegrityError:
-                    done = results[index]
-                    try:
-                        results[index] = retry(index)
-                    except (QCReadError, InvalidInput, IntegrityError) as exc:
-                        results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
-
-    def _upsert_one(
-        self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: Inserts,
-        index: int,
-    ) -> UpsertResult:
-        record, name, digest = item["record"], item["name"], item["hash"]
-        by_id = existing.get(("id", item["id"])) if item["id"] else None
-        by_name = existing.get(("name", name))
-        reissued = None
-        if by_id is not None and by_id.name != name:
-            # The same asset renamed in its source: allowed, unless the new name is taken.
-            if by_name is not None and by_name.id != by_id.id:
-                raise InvalidInput(f"asset name {name!r} already belongs to asset id {by_name.id}")
-        elif by_id is None and by_name is not None and item["id"] and by_name.id != item["id"]:
-            # The same name under a new _id: DocDB re-issued the record. Decided under the row lock.
-            reissued = item["id"]
-        current = by_id or by_name
-        if current is None:
-            asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
-            record = {**record, "_id": asset_id}
-            summary = checked(summarise(record), strict)
-            inserts.add(
-                index,
-                {
-                    "id": asset_id, "version": 1, "source_hash": digest, "portal_edits": empty_edits(),
-                    "document": record, "created_at": now, "updated_at": now, **asset_columns(summary),
-                },
-                modality_rows(asset_id, summary),
-                stage_rows(asset_id, summary),
-                metric_rows(asset_id, summary),
-                audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
-            )
-            existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
-            return UpsertResult(asset_id, name, "created")
-        if reissued is None and current.source_hash == digest:
-            return UpsertResult(current.id, name, "unchanged")
-        with connection.begin_nested():  # an update that fails rolls back alone
-            result = self._update_one(connection, current, record, name, digest, actor, now, strict, item, reissued)
-        if result.action == "updated":
-            existing[("id", result.id)] = existing[("name", name)] = Known(result.id, name, digest)
-        return result
-
-    def _update_one(self, connection, current, record, name, digest, actor, now, strict, item,
-                    reissued: str | None = None) -> UpsertResult:
-        """Merge a changed record into the stored asset while holding its row.
-
-        The row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock) before the stored
-        document is read, so an annotation or another ingest committed meanwhile is merged,
-        never overwritten, and the version is the locked row's plus one.
-        """
-        stored = connection.execute(
-            select(assets.c.document, assets.c.portal_edits, assets.c.version, assets.c.source_hash)
-            .where(assets.c.id == current.id)
-            .with_for_update()
-        ).first()
-        if stored is None:
-            raise InvalidInput(f"asset {name!r} was renamed or removed while this ingest ran: ingest it again")
-        if reissued is None and stored.source_hash == digest:
-            return UpsertResult(current.id, name, "unchanged")  # another ingest wrote this very file meanwhile
-        if reissued is not None:
-            newer, why = is_newer(record, stored.document)
-            if not newer:
-                raise InvalidInput(f"asset name {name!r} already exists with id {current.id}; this record has id "
-                                   f"{reissued} and is not newer, so it was not stored: {why}")
-        try:
-            merged_qc = merge_quality_control(
-                stored.document.get("quality_control"), record.get("quality_control"), stored.portal_edits
-            )
-        except QCReadError as exc:
-            if strict:
-                raise InvalidInput(f"quality_control cannot be read: {exc}") from None
-            merged_qc = record.get("quality_control")  # stored with its error, like a new record
-        asset_id = reissued or current.id
-        record = {**merge_record(stored.document, record), "_id": asset_id, "quality_control": merged_qc}
-        summary = checked(summarise(record), strict)
-        old = aggregates.stored_contribution(connection, current.id)
-        if reissued is not None:
-            # The asset takes the new id: its status rows are rewritten under it below, and
-            # the old id becomes an alias (asset_aliases follow the id by ON UPDATE CASCADE).
-            self._delete_status_rows(connection, current.id)
-        connection.execute(
-            update(assets)
-            .where(assets.c.id == current.id)
-            .values(
-                id=asset_id, version=stored.version + 1, source_hash=digest, document=record, updated_at=now,
-                **asset_columns(summary),
-            )
-        )
-        detail = {"source": item.get("origin")}
-        if reissued is not None:
-            connection.execute(insert(asset_aliases).values(alias=current.id, asset_id=asset_id))
-            detail["reissued_from"] = current.id
-        self._write_status_rows(connection, asset_id, summary, replace=old)
-        self._audit(connection, now, actor, asset_id, name, "reissue" if reissued else "update", detail)
-        return UpsertResult(asset_id, name, "updated")
+        return SqlUpserter(self, actor, strict).run([record])[0]
 
     def _delete_status_rows(self, connection, asset_id: str) -> None:
         for table in (asset_modalities, asset_stages, asset_metrics):
