@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,7 +76,7 @@ def write_asset(folder: Path, *, reviewers: int, filler: int, writer: str = "set
     for name, content in files.items():
         if name != "quality_control.json" and (folder / name).exists():
             continue
-        scratch = folder / f".{name}.{os.getpid()}.tmp"
+        scratch = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
         scratch.write_text(json.dumps(content))
         os.replace(scratch, folder / name)
 
