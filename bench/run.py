@@ -47,6 +47,10 @@ from portal.store.sql.engine import make_engine  # noqa: E402
 from portal.store.sql.store import SqlAssetStore  # noqa: E402
 
 DETAIL_METRICS = 500
+# The run's sizes: the full benchmark, and --quick (the smoke run in the test suite: every
+# figure is produced, from few samples; a minute at most on 2 shared cores at 200 assets).
+FULL = {"repeat": 30, "load_seconds": 30, "connections": 16, "max_requests": 30_000}
+QUICK = {"repeat": 3, "load_seconds": 2, "connections": 4, "max_requests": 2_000, "naive_runs": 1}
 BENCH_USER = ("bench", "bench password 1")  # a scratch account in a scratch database
 
 
@@ -267,11 +271,17 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=1000, help="number of synthetic assets")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: a scratch SQLite file)")
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure")
+    quick = ", ".join(f"--{key.replace('_', '-')} {value}" for key, value in QUICK.items())
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run (tests/test_bench_smoke.py): every figure from few samples and a short "
+                             f"load test ({quick}); its timings mean little")
+    parser.add_argument("--repeat", type=int, help=f"timed requests per figure (default {FULL['repeat']})")
     parser.add_argument("--naive-runs", type=int, help="passes of the naive baseline (default 3; 1 above 10k)")
-    parser.add_argument("--load-seconds", type=int, default=30, help="length of the load test")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections of the load test")
-    parser.add_argument("--max-requests", type=int, default=30_000, help="request budget of the load test")
+    parser.add_argument("--load-seconds", type=int, help=f"length of the load test (default {FULL['load_seconds']})")
+    parser.add_argument("--connections", type=int,
+                        help=f"concurrent connections of the load test (default {FULL['connections']})")
+    parser.add_argument("--max-requests", type=int,
+                        help=f"request budget of the load test (default {FULL['max_requests']})")
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument("--no-store-ops", action="store_true", help="skip the direct store operations")
     parser.add_argument("--docdb", action="store_true",
@@ -281,6 +291,9 @@ def main() -> None:
     parser.add_argument("--detail", action="store_true",
                         help="also the in-process asset page figures and the time to interactive in Chromium")
     args = parser.parse_args()
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:  # an option given explicitly wins over --quick
+            setattr(args, key, value)
     if args.docdb:
         from bench.docdb_bench import measure as measure_docdb
 
