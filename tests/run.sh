@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a Debian machine, then runs them:
-#   Debian: chromium + chromium-driver (browser tests), postgresql (a real server is
+#   Debian: chromium + chromium-driver (browser tests), wrk (the bench smoke run), postgresql (a real server is
 #   started by the tests), python3-venv; Python: a .venv with the `test` and `demo` extras.
 # Extra arguments go to pytest (e.g. `tests/run.sh -k store -x`).
 set -euo pipefail
@@ -10,6 +10,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # the benchmark smoke run (tests/test_bench_smoke.py)
 if ((${#need[@]})); then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "tests/run.sh: installing Debian packages: ${need[*]}" >&2
