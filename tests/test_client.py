@@ -163,6 +163,31 @@ def test_annotate_with_a_base_conflicts_only_on_what_changed(live, client):
     assert again.applied
 
 
+def test_the_documented_conflict_loop_converges(live, client):
+    server, tokens = live
+    base = client.quality_control("a")
+    key = next(m.key for m in base.metrics if m.name == "noise")
+    changes = [{"key": key, "status": "Fail", "seen_history": 1}]
+    version = base.version
+    with QCPortalClient(server.url, tokens["capsule"], timeout=20) as other:
+        other.annotate("a", [{"key": key, "status": "Pass"}])  # someone decides first
+    rounds = 0
+    while True:  # README "Conflicts converge in one step"
+        rounds += 1
+        try:
+            done = client.annotate("a", changes, version=version)
+            break
+        except ConflictError as exc:
+            version = exc.version
+            for conflict in exc.conflicts:
+                for change in changes:
+                    if change["key"] == conflict.key:
+                        change["seen_history"] = conflict.current.seen_history
+    assert done.applied and rounds == 2
+    history = next(m for m in client.quality_control("a").metrics if m.key == key)
+    assert history.status == "Fail"
+
+
 def test_an_unreachable_portal_is_unavailable_quickly():
     started = time.monotonic()
     with QCPortalClient(f"http://127.0.0.1:{free_port()}", "qcp_x", retries=1, backoff=0.01) as client, \
