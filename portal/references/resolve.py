@@ -137,6 +137,8 @@ class ReferenceResolvers:
 
     def resolve(self, asset: AssetLocation, reference: Reference) -> ResolvedReference:
         """A URL for `reference` of `asset`, or the reason there is none."""
+        if reference.problem:
+            return ResolvedReference(None, reference.problem)
         if reference.web:
             return ResolvedReference(reference.target)
         if reference.relative:
