@@ -94,7 +94,7 @@ def _dump_record(folder: Path) -> dict:
 def test_export_then_ingest_recreates_the_assets(tmp_path, monkeypatch):
     first, second = tmp_path / "first", tmp_path / "second"
     _use(monkeypatch, first)
-    folder = _folder_asset(tmp_path / "pipeline")
+    _folder_asset(tmp_path / "pipeline")
     dump = tmp_path / "records.json"
     dump.write_text(json.dumps([_dump_record(first / "assets" / "behavior")]))
     ingested = run("ingest", str(tmp_path / "pipeline"), str(dump))
