@@ -85,7 +85,7 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
     store = _store(settings)
     with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
         folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
-    report = _ingest(store, [str(folder)], actor="demo")
+    report = _ingest(store, [str(folder)], actor="demo", settings=settings)
     click.echo(report.line(), err=True)
     _demo_annotator(settings)
     if not no_serve:
@@ -157,33 +157,55 @@ def users_remove(name) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--actor", default="ingest", show_default=True, help="Name recorded in the audit log.")
-def ingest(paths, actor) -> None:
+@click.option("--strict", is_flag=True,
+              help="Refuse what is otherwise a warning (unknown schema_version, no data description): "
+                   "a FAILED line, exit 1.")
+def ingest(paths, actor, strict) -> None:
     """Index asset folders, folders of asset folders and JSON/NDJSON dumps of records."""
     settings = _settings()
     store = _store(settings)
-    report = _ingest(store, list(paths), actor=actor, settings=settings)
+    report = _ingest(store, list(paths), actor=actor, settings=settings, strict=strict)
     click.echo(report.line(), err=True)
     if not report.ok:
         sys.exit(1)
 
 
-def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = None):
-    from portal.ingest import find_sources, ingest_items, source_items
+def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = None, strict: bool = False):
+    """Ingest `paths`, one `FAILED <item>: <reason>` / `WARNING <item>: <reason>` line each.
+
+    With `settings`: files are read within its bounds, every local folder given becomes
+    an asset root (remembered in the portal's database, so the server serves it), and a
+    record whose local location lies outside the roots is refused.
+    """
+    from portal.ingest import IngestPolicy, find_sources, ingest_items, source_items
 
     s3 = None
-    if settings is not None and any(p.lower().startswith("s3://") for p in paths):
-        from portal.ingest.s3 import S3Source, s3_client
+    policy = IngestPolicy(strict=strict)
+    if settings is not None:
+        from portal.references.roots import AssetRoots
 
-        s3 = S3Source(s3_client(settings))
+        roots = AssetRoots.from_settings(settings, getattr(store, "engine", None))
+        for path in paths:
+            if not path.lower().startswith("s3://") and Path(path).expanduser().is_dir():
+                roots.remember(path, by=actor)
+        policy = IngestPolicy(limits=settings.limits, roots=roots, strict=strict)
+        if any(p.lower().startswith("s3://") for p in paths):
+            from portal.ingest.s3 import S3Source, s3_client
+
+            s3 = S3Source(s3_client(settings), settings.limits)
     sources = find_sources(paths, s3=s3)  # paths only: records are read lazily, memory stays flat
     with click.progressbar(length=len(sources), label="ingesting", file=sys.stderr) as bar:
+        def echo(line):
+            # One line each, on its own line even while the bar is drawn.
+            click.echo(f"\n{line}" if sys.stderr.isatty() else line, err=True)
+
         def on_item(item, error):
             if error:
-                # One line per failure, on its own line even while the bar is drawn.
-                click.echo(f"\nFAILED {error}" if sys.stderr.isatty() else f"FAILED {error}", err=True)
+                echo(f"FAILED {error}")
 
-        items = source_items(sources, on_source=lambda: bar.update(1), s3=s3)
-        return ingest_items(store, items, actor=actor, on_item=on_item)
+        items = source_items(sources, on_source=lambda: bar.update(1), s3=s3, limits=policy.limits)
+        return ingest_items(store, items, actor=actor, on_item=on_item,
+                            on_warning=lambda item, line: echo(f"WARNING {line}"), policy=policy)
 
 
 @main.command()

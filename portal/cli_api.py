@@ -68,9 +68,11 @@ def tokens_revoke(token_id) -> None:
 @click.command("export")
 @click.argument("name")
 @click.option("--dest", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write quality_control.json and the reference files into.")
+              help="Folder to write the metadata files (quality_control.json, data_description.json, ...) "
+                   "and the reference files into.")
 def export(name, dest) -> None:
-    """Write an asset's quality_control.json and its reference files (local, S3, kachery) into DEST."""
+    """Write an asset's metadata files (quality_control.json, data_description.json, ...) and its
+    reference files (local, S3, kachery) into DEST: an asset folder `qc-portal ingest` reads back."""
     from portal.export_asset import export_asset
     from portal.ingest.s3 import s3_client
     from portal.references.kachery import KacheryResolver
@@ -83,7 +85,7 @@ def export(name, dest) -> None:
         click.echo(f"SKIPPED {reference}: {why}", err=True)
     for reference, why in report.failed:
         click.echo(f"FAILED {reference}: {why}", err=True)
-    click.echo(f"exported {name}: quality_control.json and {len(report.written)} reference file(s) into {dest}",
-               err=True)
+    click.echo(f"exported {name}: {', '.join(report.metadata)} and {len(report.written)} reference file(s) "
+               f"into {dest}", err=True)
     if not report.ok:
         sys.exit(1)

@@ -1,33 +1,46 @@
-"""`qc-portal export NAME --dest DIR`: an asset's QC and its reference files, as a folder.
+"""`qc-portal export NAME --dest DIR`: an asset as an asset folder, its reference files included.
 
-DIR receives `quality_control.json` (normalised to 2.x, statuses recomputed) and every
-reference file the metrics name, fetched from where the portal reads them:
+DIR receives what `qc-portal ingest DIR` needs to recreate the asset exactly:
 
-- relative paths from the asset's location (local folder or S3), written at the same
-  relative path, so the references in the JSON keep working;
-- `s3://bucket/key` files under `references/s3/<bucket>/<key>` and kachery
-  `sha1://` files under `references/kachery/<hash>/<label>`; their references in the
-  exported JSON are rewritten to those relative paths, so DIR is a self-contained asset
-  folder (`qc-portal ingest DIR` reads it);
-- http(s) URLs stay URLs; `.zarr` folders and anything that cannot be fetched are
-  listed as skipped, with the reason.
+- `quality_control.json`: the document **as stored** (its own layout and schema_version,
+  statuses as stored; only references the export had to move are rewritten, see below);
+- one `<field>.json` per other core metadata section the record holds
+  (`data_description.json`, `subject.json`, `acquisition.json`, `session.json`,
+  `procedures.json`, `processing.json`, `instrument.json`, `rig.json`, `model.json`);
+- `metadata.nd.json`: the whole record (AIND's combined file) but its `location`, so
+  that its `_id`, `name` and every other top-level field come back too;
+- every reference file the metrics name, fetched from where the portal reads them:
+  relative paths from the asset's location (local folder or S3), written at the same
+  relative path, so the references in the JSON keep working; `s3://bucket/key` files
+  under `references/s3/<bucket>/<key>` and kachery `sha1://` files under
+  `references/kachery/<hash>/<label>`, their references in the exported JSON rewritten to
+  those relative paths; http(s) URLs stay URLs; `.zarr` folders and anything that cannot
+  be fetched are listed as skipped or failed, with the reason.
+
+Ingesting DIR into an empty portal gives the same stored document but for `location`
+(now DIR) and the references rewritten above; the portal's own bookkeeping (version,
+the audit log, which edits were made in the portal) is not part of the folder.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from portal.errors import InvalidInput, NotFound, PortalError
-from portal.qc import QCReadError, dump_qc, load_qc
+from portal.ingest.sources import CORE_FILES
+from portal.qc import QCReadError, load_qc
 from portal.references.kachery import KacheryResolver, parse_sha1
 from portal.references.parse import ZARR, Reference, parse
 from portal.references.resolve import LocalFolderResolver, checked_relative
 from portal.references.s3 import S3Object, split_s3
 from portal.store.protocol import AssetStore
+
+COMBINED_FILE = "metadata.nd.json"
 
 
 @dataclass
@@ -38,6 +51,7 @@ class ExportReport:
     written: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why): not exported by design
     failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, why): could not be fetched
+    metadata: list[str] = field(default_factory=list)  # metadata files written (quality_control.json too)
 
     @property
     def ok(self) -> bool:
@@ -109,7 +123,8 @@ class _Fetcher:
 
 def export_asset(store: AssetStore, name: str, dest: Path, *, s3_client: Callable,
                  kachery: KacheryResolver | None = None) -> ExportReport:
-    """Write the asset's quality_control.json and reference files into `dest` (see the module doc)."""
+    """Write the asset's metadata files, quality_control.json and reference files into `dest`
+    (see the module docstring)."""
     stored = store.get(name)
     if stored is None:
         raise NotFound(f"Asset not found: {name}")
@@ -117,31 +132,67 @@ def export_asset(store: AssetStore, name: str, dest: Path, *, s3_client: Callabl
     if not raw:
         raise InvalidInput(f"{stored.name} has no quality_control to export")
     try:
-        qc = dump_qc(load_qc(raw))
+        load_qc(raw)
     except QCReadError as exc:
         raise InvalidInput(f"the quality_control of {stored.name} cannot be read: {exc}") from None
     dest.mkdir(parents=True, exist_ok=True)
     report = ExportReport(dest)
     fetcher = _Fetcher(stored.summary.location, dest, s3_client, kachery or KacheryResolver())
+    qc = copy.deepcopy(raw)
     done: dict[str, str] = {}
-    for metric in qc["metrics"]:
-        parts = []
-        for ref in parse(metric.get("reference")):
-            if ref.web:
-                parts.append(ref.target)
-                continue
-            if ref.target not in done:
-                try:
-                    done[ref.target] = fetcher.fetch(ref)
-                    report.written.append(done[ref.target])
-                except InvalidInput as exc:
-                    done[ref.target] = ref.target
-                    report.skipped.append((ref.target, exc.message))
-                except (PortalError, OSError) as exc:
-                    done[ref.target] = ref.target
-                    report.failed.append((ref.target, getattr(exc, "message", None) or str(exc)))
-            parts.append(done[ref.target])
-        if parts:
-            metric["reference"] = ";".join(parts)
-    (dest / "quality_control.json").write_text(json.dumps(qc, indent=2) + "\n")
+    for holder, key in _reference_fields(qc):
+        holder[key] = _export_reference(holder[key], fetcher, done, report)
+    record = {key: value for key, value in stored.record.items() if key != "location"}
+    record["quality_control"] = qc
+    for section in CORE_FILES:
+        if isinstance(record.get(section), dict):
+            _write_json(dest / f"{section}.json", record[section])
+            report.metadata.append(f"{section}.json")
+    _write_json(dest / COMBINED_FILE, record)
+    report.metadata.append(COMBINED_FILE)
     return report
+
+
+def _write_json(path: Path, value) -> None:
+    path.write_text(json.dumps(value, indent=2) + "\n")
+
+
+def _reference_fields(qc: dict) -> Iterator[tuple[dict | list, int | str]]:
+    """(container, key) of every reference string of a raw quality_control, any layout:
+    metrics' `reference`, and the items of a 1.0 `references` list."""
+    metrics = qc.get("metrics") if isinstance(qc.get("metrics"), list) else []
+    for evaluation in qc.get("evaluations") or ():
+        if isinstance(evaluation, dict):
+            inner = evaluation.get("metrics", evaluation.get("qc_metrics"))
+            metrics = [*metrics, *(inner if isinstance(inner, list) else ())]
+    for metric in metrics:
+        if not isinstance(metric, dict):
+            continue
+        if isinstance(metric.get("reference"), str):
+            yield metric, "reference"
+        refs = metric.get("references")
+        if isinstance(refs, list):
+            yield from ((refs, index) for index, ref in enumerate(refs) if isinstance(ref, str))
+
+
+def _export_reference(reference: str, fetcher: _Fetcher, done: dict[str, str], report: ExportReport) -> str:
+    """Fetch the files `reference` names; returns it as written unless a file had to move."""
+    parts = []
+    moved = False
+    for ref in parse(reference):
+        if ref.web:
+            parts.append(ref.written)
+            continue
+        if ref.target not in done:
+            try:
+                done[ref.target] = fetcher.fetch(ref)
+                report.written.append(done[ref.target])
+            except InvalidInput as exc:
+                done[ref.target] = ref.target
+                report.skipped.append((ref.target, exc.message))
+            except (PortalError, OSError) as exc:
+                done[ref.target] = ref.target
+                report.failed.append((ref.target, getattr(exc, "message", None) or str(exc)))
+        moved = moved or done[ref.target] != ref.target
+        parts.append(done[ref.target])
+    return ";".join(parts) if moved else reference

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from portal.references.roots import remember_root
 from portal.tokens import TokenStore
 from tests.auth_helpers import add_user
 from tests.records import metric, record
@@ -49,3 +50,5 @@ def seed(app, folder: Path) -> None:
     ]
     results = app.server.extensions["qc_portal"].store.upsert_many(records)
     assert [r.action for r in results] == ["created"] * len(records), results
+    # `folder` is an asset root, as `qc-portal ingest` of it would make it (uploads go there).
+    remember_root(app.server.extensions["qc_portal"].users.engine, folder, by="test")

@@ -143,6 +143,10 @@ def test_an_asset_moved_through_one_instance_keeps_its_figures_on_the_other(sett
         (folder / "qc").mkdir(parents=True)
         (folder / "qc" / "drift.png").write_bytes(b"\x89PNG\r\n\x1a\n" + colour)
     a, b = create_app(settings), create_app(settings)
+    from portal.references.roots import remember_root
+
+    for folder in (old, new):  # asset roots, as `qc-portal ingest` of them would make them
+        remember_root(a.server.extensions["qc_portal"].users.engine, folder, by="test")
     rec = record(ASSET, metrics=[metric("drift", "Pass", reference="qc/drift.png")])
     a.server.extensions["qc_portal"].store.upsert_many([{**rec, "location": str(old)}])
     client = a.server.test_client()

@@ -8,6 +8,7 @@ import pytest
 
 from portal import create_app
 from portal.references import AssetLocation, LocalFolderResolver, ReferenceResolvers, ResolvedReference, parse
+from portal.references.roots import remember_root
 from tests.records import record
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -38,7 +39,9 @@ def app(settings, folder):
     rec["location"] = str(folder)
     rec2 = record("remote_1")
     rec2["location"] = "s3://bucket/remote_1"
-    app.server.extensions["qc_portal"].store.upsert_many([rec, rec2])
+    portal = app.server.extensions["qc_portal"]
+    portal.store.upsert_many([rec, rec2])
+    remember_root(portal.users.engine, folder.parent, by="test")  # as `qc-portal ingest` of it would
     return app
 
 

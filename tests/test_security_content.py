@@ -174,6 +174,9 @@ def test_reference_files_keep_their_sandbox_policy(app, tmp_path):
     rec = record("a1")
     rec["location"] = str(folder)
     app.server.extensions["qc_portal"].store.upsert_many([rec])
+    from portal.references.roots import remember_root
+
+    remember_root(app.server.extensions["qc_portal"].users.engine, folder, by="test")  # as ingest of it would
     response = app.server.test_client().get("/references/a1/qc/a.svg")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"].startswith("sandbox")

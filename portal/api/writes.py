@@ -79,7 +79,7 @@ def add_metrics(name: str):
     portal = current_portal()
     stored = stored_asset(name)
     incoming = check_files(files, portal.settings.upload_max_mb * 1024 * 1024)
-    metrics = rewrite_references(read.metrics, set(incoming))
+    metrics = rewrite_references(read.metrics, incoming)  # sent and sanitised names -> stored name
     payload = MetricsPayload(metrics, list(dict.fromkeys([*read.allow_tag_failures, *body.allow_tag_failures])),
                              read.default_grouping)
     # The role was checked before the view ran (write_route) and everything sent is valid: store the files.

@@ -16,6 +16,7 @@ from portal.errors import NotFound
 from portal.qc import QCReadError, effective_status, load_qc, metric_status, status_from_choice, value_kind
 from portal.qc.types import AssetSummary
 from portal.references import Reference, parse
+from portal.references.placeholders import ReferenceContext, reference_context
 from portal.store.protocol import AssetQuery, AssetStore
 
 # Value kinds a reviewer can edit in place (the rest are shown read-only).
@@ -122,10 +123,11 @@ def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> As
         else:
             allow = tuple(qc.allow_tag_failures or ())
             now = datetime.now(UTC)
+            context = reference_context(store, stored)  # fills {derived,raw}_asset_location
             seen: set[str] = set()
             views = []
             for index, metric in enumerate(qc.metrics):
-                views.append(_metric_view(index, metric, allow, now, duplicate=metric.name in seen))
+                views.append(_metric_view(index, metric, allow, now, duplicate=metric.name in seen, context=context))
                 seen.add(metric.name)
             metrics = tuple(views)
             notes, experimenters = qc.notes, tuple(qc.key_experimenters or ())
@@ -138,7 +140,8 @@ def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> As
     )
 
 
-def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, duplicate: bool) -> MetricView:
+def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, duplicate: bool,
+                 context: ReferenceContext | None = None) -> MetricView:
     stage = getattr(metric.stage, "value", metric.stage)
     curation = None
     if getattr(metric, "object_type", "") == "Curation metric":
@@ -167,7 +170,7 @@ def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, d
         effective=effective_status(metric, allow, now),
         history=history,
         reference=metric.reference,
-        references=tuple(parse(metric.reference)),
+        references=tuple(parse(metric.reference, context)),
         choice_sets_status=kind in ("dropdown", "checkbox") and status_from_choice(metric.value) is not None,
         evaluated_assets=tuple(metric.evaluated_assets or ()),
         curation=curation,

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from portal.ingest.checks import IngestPolicy, Verdict, check_record
 from portal.ingest.s3 import S3AssetFolder
 from portal.ingest.sources import SourceItem, discover, read
+from portal.qc.bounds import DEFAULT_LIMITS, Limits
 from portal.store.protocol import AssetStore
 
 _BATCH = 500
@@ -15,24 +17,26 @@ _BATCH = 500
 
 @dataclass
 class IngestReport:
-    """What an ingest did: counts per outcome and one (origin, reason) per failure."""
+    """What an ingest did: counts per outcome, one (origin, reason) per failure and per warning."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed."""
+        """True when nothing failed (warnings do not count)."""
         return not self.failures
 
     def line(self) -> str:
         """A one-line summary for the terminal."""
         done = self.created + self.updated + self.unchanged
+        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
         return (
             f"ingested {done} asset(s): {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged; {len(self.failures)} failed"
+            f"{self.unchanged} unchanged; {len(self.failures)} failed{warned}"
         )
 
 
@@ -50,11 +54,13 @@ def find_sources(paths: list[str], *, s3=None) -> list:
     return found
 
 
-def source_items(sources: list, on_source: Callable[[], None] | None = None, *, s3=None) -> Iterator[SourceItem]:
+def source_items(sources: list, on_source: Callable[[], None] | None = None, *, s3=None,
+                 limits: Limits = DEFAULT_LIMITS) -> Iterator[SourceItem]:
     """Every record (or read failure) of `sources`, read lazily one source at a time.
 
     `on_source()` is called after each source is read, for a progress bar; `s3` reads the
-    S3 asset folders find_sources found.
+    S3 asset folders find_sources found; local files are read within `limits` (S3 ones
+    within the S3Source's).
     """
 
     def s3_source(_folder):
@@ -69,9 +75,14 @@ def source_items(sources: list, on_source: Callable[[], None] | None = None, *, 
         elif isinstance(found, S3AssetFolder):
             yield s3_source(found).read(found)
         else:
-            yield from read(found)
+            yield from read(found, limits)
         if on_source:
             on_source()
+
+
+def _line(item: SourceItem, reason: str) -> str:
+    # Every line names its file (or file:line) first.
+    return reason if reason.startswith(item.origin.split("[")[0]) else f"{item.origin}: {reason}"
 
 
 def ingest_items(
@@ -80,32 +91,58 @@ def ingest_items(
     *,
     actor: str = "ingest",
     on_item: Callable[[SourceItem, str | None], None] | None = None,
+    on_warning: Callable[[SourceItem, str], None] | None = None,
+    policy: IngestPolicy | None = None,
 ) -> IngestReport:
-    """Upsert the readable items in batches; collect every failure with its origin.
+    """Check, then upsert the readable items in batches; collect every failure and warning.
 
     `on_item(item, reason)` is called once per item (for progress and failure lines);
-    `reason` is None on success, else the failure line naming the file.
-    Records whose quality_control cannot be read are refused (and reported), so a
-    broken file never replaces a readable document.
+    `reason` is None on success, else the failure line naming the file. `on_warning(item,
+    line)` is called for each warning of an item that was stored. `policy` (default: the
+    default bounds, no asset roots) decides what is refused (portal.ingest.checks); with
+    `policy.strict` a warning refuses the item like a failure. Records whose
+    quality_control cannot be read are always refused (the store's `strict`), so a broken
+    file never replaces a readable document.
     """
+    policy = policy or IngestPolicy()
     report = IngestReport()
     iterator = iter(items)
     while batch := list(islice(iterator, _BATCH)):
-        readable = [item for item in batch if item.record is not None]
+        refused: dict[int, str] = {}
+        warned: dict[int, tuple[str, ...]] = {}
+        readable = []
+        for item in batch:
+            if item.record is None:
+                continue
+            verdict = check_record(item.record, policy)
+            if verdict.error is None and policy.strict and verdict.warnings:
+                verdict = Verdict("; ".join(verdict.warnings) + " (--strict)")
+            if verdict.error is not None:
+                refused[id(item)] = verdict.error
+            else:
+                warned[id(item)] = verdict.warnings
+                readable.append(item)
         results = store.upsert_many(
             [{**item.record, "__origin__": item.origin} for item in readable], actor=actor, strict=True
         )
         outcome = {id(item): result for item, result in zip(readable, results, strict=True)}
         for item in batch:
             result = outcome.get(id(item))
-            error = item.error if result is None else (None if result.action != "error" else result.error)
+            if result is None:
+                error = refused.get(id(item), item.error)
+            else:
+                error = None if result.action != "error" else result.error
             reason = None
             if error is not None:
-                # Every failure line names its file (or file:line) first.
-                reason = error if error.startswith(item.origin.split("[")[0]) else f"{item.origin}: {error}"
+                reason = _line(item, error)
                 report.failures.append((item.origin, reason))
             else:
                 setattr(report, result.action, getattr(report, result.action) + 1)
+                for warning in warned.get(id(item), ()):
+                    line = _line(item, warning)
+                    report.warnings.append((item.origin, line))
+                    if on_warning:
+                        on_warning(item, line)
             if on_item:
                 on_item(item, reason)
     return report

@@ -9,11 +9,11 @@ asset folder's sub-folders are its figures, not assets. Each record gets the fol
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from portal.ingest.sources import ASSET_MARKERS, CORE_FILES, SourceItem
+from portal.ingest.sources import ASSET_MARKERS, CORE_FILES, SourceItem, parse_json, too_large
+from portal.qc.bounds import DEFAULT_LIMITS, Limits
 from portal.settings import Settings
 
 _MAX_DEPTH = 12
@@ -46,10 +46,12 @@ def s3_client(settings: Settings):
 
 
 class S3Source:
-    """Finds and reads asset folders in S3 with one boto3 client."""
+    """Finds and reads asset folders in S3 with one boto3 client, within `limits` (size,
+    depth, no NUL characters: as local files are read)."""
 
-    def __init__(self, client):
+    def __init__(self, client, limits: Limits = DEFAULT_LIMITS):
         self.client = client
+        self.limits = limits
 
     def discover(self, url: str) -> Iterator[S3AssetFolder | tuple[str, str]]:
         """Asset folders under `url`, or (url, reason) when it cannot be listed."""
@@ -116,11 +118,17 @@ class S3Source:
 
     def _object(self, folder: S3AssetFolder, name: str) -> dict:
         where = f"s3://{folder.bucket}/{folder.prefix}{name}"
-        body = self.client.get_object(Bucket=folder.bucket, Key=folder.prefix + name)["Body"].read()
-        try:
-            value = json.loads(body.decode("utf-8", errors="replace"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        response = self.client.get_object(Bucket=folder.bucket, Key=folder.prefix + name)
+        refusal = too_large(where, int(response.get("ContentLength") or 0), self.limits)
+        if refusal:
+            response["Body"].close()
+            raise ValueError(refusal)
+        # Never more than the limit, whatever the length said.
+        body = response["Body"].read(self.limits.max_document_mb * 1024 * 1024 + 1)
+        refusal = too_large(where, len(body), self.limits)
+        if refusal:
+            raise ValueError(refusal)
+        value = parse_json(where, body.decode("utf-8", errors="replace"), self.limits)
         if not isinstance(value, dict):
             raise ValueError(f"{where}: expected a JSON object, got {type(value).__name__}")
         return value

@@ -2,8 +2,10 @@
 
 Real databases hold four layouts (see DESIGN.md):
 
-- "1.0":     `evaluations` of `QCEvaluation{evaluation_modality, evaluation_stage,
-             evaluation_name, evaluation_description, qc_metrics, ...}`;
+- "1.0":     `evaluations` of `QCEvaluation{evaluation_modality, evaluation_stage (free
+             text), evaluation_name, evaluation_description, evaluator_full_name,
+             evaluation_date, qc_metrics (a list of {name, value} or a dict name ->
+             value), stage_status, notes}`, with a top-level `overall_status`;
 - "1.1-1.2": `evaluations` of `QCEvaluation{modality, stage, name, description,
              metrics, tags, notes, allow_failed_metrics}`;
 - "2.0-2.2": flat `metrics` whose `tags` are lists, `default_grouping` a list of str;
@@ -18,6 +20,13 @@ Real databases hold four layouts (see DESIGN.md):
   `allow_failed_metrics: true` becomes `"evaluation:<name>"` in `allow_tag_failures`;
   evaluation notes are kept in the document notes, an evaluation description
   stands in for a metric without one;
+- 1.0 only (`layout_1_0.py` reads its evaluations): a free-text `evaluation_stage` is
+  "Raw data" when it says raw ("raw data QC") and "Processing" otherwise, unless it is
+  one of the schema's stages already; the tag is `evaluation_name`, else the stage
+  text; a metric without a history gets one entry (`stage_status`,
+  `evaluator_full_name`, `evaluation_date`; a date is UTC midnight);
+- a metric `value` nested deeper than `bounds.MAX_VALUE_DEPTH` is refused, so no stored
+  value can make the JSON encoder (or pydantic) recurse out of stack;
 - list tags become `tag_1`, `tag_2`, ... exactly as the schema's `fix_tag_lists`;
   a list-of-str grouping next to list tags becomes `[["modality"], ["tag_1"]]`
   as the schema's `fix_default_grouping_list` does;
@@ -37,6 +46,7 @@ from typing import Any
 
 from aind_data_schema.core.quality_control import QualityControl
 
+from portal.qc.bounds import MAX_VALUE_DEPTH, depth_exceeds
 from portal.qc.errors import QCReadError
 from portal.qc.fields import (
     canonical_modality,
@@ -47,6 +57,7 @@ from portal.qc.fields import (
     parse_datetime,
     with_timestamp,
 )
+from portal.qc.layout_1_0 import V1_0_EVALUATION_KEYS, evaluation_1_0
 
 # Public names, with the field helpers other modules import from here (they live in fields.py).
 __all__ = [
@@ -95,8 +106,6 @@ _DROPPED_TOP_LEVEL = {
     "describedBy",
     "schema_version",
 }
-# Keys of a 1.0 evaluation (renamed in 1.1) used to tell 1.0 from 1.1-1.2.
-_V1_0_EVALUATION_KEYS = {"evaluation_modality", "evaluation_stage", "evaluation_name", "qc_metrics"}
 
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
 
@@ -155,12 +164,25 @@ def detect_layout(raw: dict) -> str:
     if evaluations is not None:
         if not isinstance(evaluations, list):
             raise QCReadError(f"quality_control.evaluations must be a list, got {type(evaluations).__name__}")
-        if any(isinstance(e, dict) and _V1_0_EVALUATION_KEYS & e.keys() for e in evaluations):
+        if any(isinstance(e, dict) and V1_0_EVALUATION_KEYS & e.keys() for e in evaluations):
             return LAYOUT_1_0
         if not evaluations and _version(raw) == (1, 0):
             return LAYOUT_1_0
         return LAYOUT_1_X
-    raise QCReadError("unknown quality_control layout: it has neither 'metrics' (2.x) nor 'evaluations' (1.x)")
+    raise QCReadError(
+        "unknown quality_control layout: it has neither 'metrics' (2.x) nor 'evaluations' (1.x); "
+        + _found_keys(raw)
+    )
+
+
+def _found_keys(raw: dict) -> str:
+    """What an unreadable document holds instead, for its error message."""
+    if not raw:
+        return "it is empty"
+    keys = sorted(str(key) for key in raw)
+    shown = [key if len(key) <= 40 else key[:37] + "..." for key in keys[:12]]
+    more = f" and {len(keys) - 12} more" if len(keys) > 12 else ""
+    return f"found the top-level keys {', '.join(shown)}{more}"
 
 
 def normalise(raw: dict) -> dict:
@@ -172,7 +194,7 @@ def normalise(raw: dict) -> dict:
     """
     layout = detect_layout(raw)
     if layout in (LAYOUT_1_0, LAYOUT_1_X):
-        return _normalise_v1(raw)
+        return _normalise_v1(raw, layout)
     return _normalise_v2(raw)
 
 
@@ -205,7 +227,7 @@ def _normalise_v2(raw: dict) -> dict:
     return out
 
 
-def _normalise_v1(raw: dict) -> dict:
+def _normalise_v1(raw: dict, layout: str) -> dict:
     out = _top_level(raw)
     metrics: list[dict] = []
     allow = list(out["allow_tag_failures"])
@@ -214,6 +236,9 @@ def _normalise_v1(raw: dict) -> dict:
     for e_index, evaluation in enumerate(raw["evaluations"]):
         if not isinstance(evaluation, dict):
             raise QCReadError(f"evaluation #{e_index} must be an object, got {type(evaluation).__name__}")
+        if layout == LAYOUT_1_0:
+            # Renamed, free-text and missing fields of 1.0, in the 1.1 spelling read below.
+            evaluation = evaluation_1_0(evaluation, e_index, raw)
         name = _first(evaluation, "name", "evaluation_name")
         if not isinstance(name, str) or not name.strip():
             raise QCReadError(f"evaluation #{e_index}: name is missing")
@@ -296,6 +321,9 @@ def _normalise_metric(metric: Any, index: int) -> dict:
 
     out["modality"] = canonical_modality(out.get("modality"), label)
     out["stage"] = canonical_stage(out.get("stage"), label)
+    value = out.get("value")
+    if isinstance(value, dict | list) and depth_exceeds(value, MAX_VALUE_DEPTH):
+        raise QCReadError(f"{label}: value is nested more than {MAX_VALUE_DEPTH} levels deep")
 
     tags = out.get("tags")
     if isinstance(tags, list):

@@ -10,15 +10,24 @@ substring guessing:
 - relative paths by the extension of their last segment (`figures/shank0_sha.png` is
   an image, `probes3.png` is not an S3 URI, `http_notes.svg` is not a URL);
 - `a;b` is split only where *both* sides are references on their own: a Neuroglancer
-  URL keeps the `;` inside its JSON fragment.
+  URL keeps the `;` inside its JSON fragment;
+- `__empty__` and `__empty__<digits>` (pipelines' "no reference") name nothing;
+- a URL written percent-encoded, scheme separator included (`https%3A//host/app?x=%7B..`,
+  as pipelines write `urllib.parse.quote(url)`), is decoded; a `#` or space it decodes to
+  belongs to a value (a file name), so the URL is re-encoded with those escaped;
+- `{derived_asset_location}` and `{raw_asset_location}` in a URL are filled from a
+  `ReferenceContext` (placeholders.py); one that cannot be filled leaves the reference
+  with a `problem`, shown instead of its viewer.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from portal.references.placeholders import PLACEHOLDER, ReferenceContext
 
 IMAGE = "image"
 SVG = "svg"
@@ -63,15 +72,24 @@ _STORAGE_SCHEMES = frozenset({"s3", "gs", "sha1", "file"})
 # Characters that never occur in a relative file reference (they do in JSON fragments).
 _NOT_IN_PATHS = frozenset('{}"<>|;\\\x00\n\r\t')
 _EXTENSION = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9-]{0,9}$")
+# A whole URL percent-encoded by `quote(url)`: its scheme separator is `%3A//`.
+_ENCODED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)%3A//", re.IGNORECASE)
+# "No reference", as pipelines write it.
+_EMPTY = re.compile(r"__empty__\d*")
+# What stays literal when a decoded URL is re-encoded: RFC 3986's delimiters but `#`
+# (pipelines encode file names holding `#` and spaces; decoded, they are data).
+_URL_SAFE = ":/?&=!$'()*+,;@"
 
 
 @dataclass(frozen=True)
 class Reference:
     """One parsed reference.
 
-    `target` is the reference as written (stripped); `scheme` is "" for a relative
-    path; `path` is the file path (relative path, or the URL's path); `name` the last
-    path segment (the label shown); `version` the rerun viewer version, if any.
+    `target` is the reference to use (stripped; a percent-encoded URL decoded and its
+    placeholders filled); `written` is the part as the document has it; `scheme` is ""
+    for a relative path; `path` is the file path (relative path, or the URL's path);
+    `name` the last path segment (the label shown); `version` the rerun viewer version,
+    if any; `problem` why it cannot be shown (a placeholder that cannot be filled).
     """
 
     kind: str
@@ -80,6 +98,8 @@ class Reference:
     path: str = ""
     name: str = ""
     version: str | None = None
+    written: str = ""
+    problem: str | None = None
 
     @property
     def relative(self) -> bool:
@@ -92,18 +112,20 @@ class Reference:
         return self.scheme in _WEB_SCHEMES
 
 
-def parse(reference: object) -> list[Reference]:
+def parse(reference: object, context: ReferenceContext | None = None) -> list[Reference]:
     """The references a metric's `reference` field names, in order.
 
-    Empty or non-string input gives []; one reference gives one item; `a;b` gives
-    two (shown as a swipe comparison) when both sides are references.
+    Empty or non-string input and `__empty__`/`__empty__N` give []; one reference gives
+    one item; `a;b` gives two (shown as a swipe comparison) when both sides are
+    references. `context` fills `{derived_asset_location}` / `{raw_asset_location}`;
+    without it such a reference has a `problem`.
     """
     if not isinstance(reference, str):
         return []
     text = reference.strip()
     if not text:
         return []
-    return [_classify(part) for part in _split(text)]
+    return [_classify(part, context) for part in _split(text) if not _EMPTY.fullmatch(part)]
 
 
 def _split(text: str) -> list[str]:
@@ -145,6 +167,10 @@ def is_reference(part: str) -> bool:
     relative file path (no JSON/HTML characters, a last segment with an extension)."""
     if not part or part != part.strip():
         return False
+    if _EMPTY.fullmatch(part):
+        return True
+    if _ENCODED_SCHEME.match(part):
+        part = unquote(part)
     match = _SCHEME.match(part)
     if match:
         scheme = match.group(1).lower()
@@ -157,11 +183,39 @@ def is_reference(part: str) -> bool:
     return bool(_EXTENSION.search(last))
 
 
-def _classify(text: str) -> Reference:
+def _classify(written: str, context: ReferenceContext | None) -> Reference:
+    text, problem = written, None
+    if _ENCODED_SCHEME.match(written):
+        filled, problem = _fill(unquote(written), context, quote_values=False)
+        text = quote(filled, safe=_URL_SAFE)
+    elif _SCHEME.match(written) and PLACEHOLDER.search(written):
+        text, problem = _fill(written, context, quote_values=True)
+    ref = _classify_url(text) if _SCHEME.match(text) else _classify_path(text)
+    return replace(ref, written=written, problem=problem)
+
+
+def _fill(text: str, context: ReferenceContext | None, *, quote_values: bool) -> tuple[str, str | None]:
+    """`text` with its placeholders filled, and the first reason one could not be."""
+    problems: list[str] = []
+
+    def value(match: re.Match) -> str:
+        found, why = context.lookup(match.group(1)) if context is not None else (None, "no asset to fill it from")
+        if found is None:
+            problems.append(f"cannot fill {match.group(0)}: {why}")
+            return match.group(0)
+        return quote(found, safe="/:") if quote_values else found
+
+    filled = PLACEHOLDER.sub(value, text)
+    return filled, (problems[0] if problems else None)
+
+
+def _classify_path(text: str) -> Reference:
+    path = text.rstrip("/") if _is_zarr(text) else text
+    return Reference(_kind_by_path(path), text, "", path, _name(path), _rerun_version(path))
+
+
+def _classify_url(text: str) -> Reference:
     match = _SCHEME.match(text)
-    if not match:
-        path = text.rstrip("/") if _is_zarr(text) else text
-        return Reference(_kind_by_path(path), text, "", path, _name(path), _rerun_version(path))
     scheme = match.group(1).lower()
     parts = urlsplit(text)
     if scheme == "sha1":

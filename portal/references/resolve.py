@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from portal.errors import InvalidInput, NotFound
 from portal.references.parse import ZARR, Reference
+
+if TYPE_CHECKING:
+    from portal.references.roots import AssetRoots
 
 ROUTE = "/references"
 
@@ -83,20 +86,34 @@ def checked_relative(path: str) -> PurePosixPath:
     return relative
 
 
+# Shown (and answered with 404) for a folder outside the asset roots: no path, no hint.
+OUTSIDE_ROOTS = "reference not served: the asset's folder is not under an asset root (QC_PORTAL_ASSET_ROOTS)"
+
+
 class LocalFolderResolver:
-    """References inside an asset's local folder, served by the `/references` route."""
+    """References inside an asset's local folder, served by the `/references` route.
+
+    With `roots` (portal.references.roots.AssetRoots; the app always sets them), a folder
+    that does not lie under one is never read, whatever location the store holds.
+    """
+
+    def __init__(self, roots: AssetRoots | None = None):
+        self.roots = roots
 
     def local_file(self, location: str | None, path: str, *, folders: bool = False) -> Path:
         """The file `path` names inside the folder `location`, symlinks resolved.
 
         Raises InvalidInput for a path that leaves the folder (also through a symlink)
-        and NotFound for a missing file (or a folder, unless `folders`).
+        and NotFound for a missing file (or a folder, unless `folders`) and for a folder
+        outside the asset roots.
         """
         folder = local_folder(location)
         if folder is None:
             raise NotFound("the asset has no local folder")
         relative = checked_relative(path)
         root = folder.resolve()
+        if self.roots is not None and not self.roots.contains(root):
+            raise NotFound(OUTSIDE_ROOTS)
         full = root.joinpath(*relative.parts).resolve()
         if not full.is_relative_to(root):
             raise InvalidInput(f"reference path leaves the asset folder: {path}")
@@ -110,7 +127,8 @@ class LocalFolderResolver:
         try:
             self.local_file(asset.location, path, folders=folders)
         except NotFound as exc:
-            message = exc.message if exc.message.startswith("reference not found") else f"{exc.message}: {path}"
+            plain = exc.message.startswith(("reference not found", "reference not served"))
+            message = exc.message if plain else f"{exc.message}: {path}"
             return ResolvedReference(None, message)
         except InvalidInput as exc:
             return ResolvedReference(None, exc.message)
@@ -137,6 +155,8 @@ class ReferenceResolvers:
 
     def resolve(self, asset: AssetLocation, reference: Reference) -> ResolvedReference:
         """A URL for `reference` of `asset`, or the reason there is none."""
+        if reference.problem:
+            return ResolvedReference(None, reference.problem)
         if reference.web:
             return ResolvedReference(reference.target)
         if reference.relative:

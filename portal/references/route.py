@@ -3,7 +3,8 @@
 `GET /references/<asset>/<path>` (asset by name or id) serves `path` from the
 asset's own folder, to users who may see the asset (`can(user, "view", asset)`), and
 nothing else: `..`, encoded `%2e%2e`, absolute paths and
-symlinks that leave the folder are refused (400/404, never the contents). Responses
+symlinks that leave the folder are refused (400/404, never the contents), and so is a
+folder outside the asset roots (portal.references.roots), whatever location is stored. Responses
 carry an exact Content-Type with `nosniff`, answer Range requests (206, for video
 seeking) and conditional requests, and are cacheable for an hour.
 """
@@ -20,10 +21,12 @@ from flask import Blueprint, Flask, abort, current_app, send_file
 from flask_login import current_user
 
 from portal.auth import can
+from portal.context import EXTENSION as PORTAL_EXTENSION
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
 from portal.references.kachery import KACHERY_ROUTE, KacheryResolver
 from portal.references.resolve import ROUTE, ReferenceResolvers
+from portal.references.roots import AssetRoots
 
 log = logging.getLogger(__name__)
 EXTENSION = "qc_portal_references"
@@ -93,9 +96,24 @@ class ReferenceState:
 
 
 def init_references(server: Flask, resolvers: ReferenceResolvers | None = None) -> None:
-    """Attach the resolvers to `server` and register the `/references` route."""
-    server.extensions[EXTENSION] = ReferenceState(resolvers or ReferenceResolvers())
+    """Attach the resolvers to `server` and register the `/references` route.
+
+    The local resolver gets the app's asset roots (settings and the folders remembered in
+    the portal's database): nothing outside them is served. Without a portal on `server`
+    there are no roots, and no local file is served at all.
+    """
+    resolvers = resolvers or ReferenceResolvers()
+    if resolvers.local.roots is None:
+        portal = server.extensions.get(PORTAL_EXTENSION)
+        resolvers.local.roots = (AssetRoots.from_settings(portal.settings, portal.users.engine)
+                                 if portal is not None else AssetRoots(()))
+    server.extensions[EXTENSION] = ReferenceState(resolvers)
     server.register_blueprint(blueprint)
+
+
+def current_roots() -> AssetRoots:
+    """The asset roots of the current app (what `/references` serves from, uploads write to)."""
+    return current_app.extensions[EXTENSION].resolvers.local.roots
 
 
 def resolvers(server: Flask | None = None) -> ReferenceResolvers:

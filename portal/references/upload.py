@@ -16,13 +16,17 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from portal.errors import InvalidInput, StoreUnavailable
 from portal.references.resolve import local_folder
 from portal.references.s3 import split_s3
+
+if TYPE_CHECKING:
+    from portal.references.roots import AssetRoots
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +83,53 @@ def check_files(files: list[IncomingFile], max_bytes: int) -> dict[str, Incoming
     return by_name
 
 
-def rewrite_references(metrics: list[dict], names: set[str]) -> list[dict]:
-    """Metrics whose reference (or a part of an `a;b` reference) is the name of an uploaded
-    file now reference it where it is stored (`qc/uploads/<name>`)."""
+def rewrite_references(metrics: list[dict], files: Mapping[str, IncomingFile] | Iterable[str]) -> list[dict]:
+    """Metrics whose reference (or a part of an `a;b` reference) names an uploaded file now
+    reference it where it is stored (`qc/uploads/<stored name>`).
+
+    `files` is `check_files`' result (stored name -> file): a reference may name a file as
+    it was sent (`pushed fig #1.png`, with or without the folders the client gave) or by
+    its stored, sanitised name (`pushed fig _1.png`). A plain set of stored names is
+    accepted too (then only those match).
+    """
+    names = _reference_names(files)
     out = []
     for metric in metrics:
         reference = metric.get("reference")
         if isinstance(reference, str) and reference:
-            parts = [f"{UPLOAD_FOLDER}/{p.strip()}" if p.strip() in names else p for p in reference.split(";")]
+            if reference.strip() in names:  # a sent name may itself hold a ';'
+                parts = [f"{UPLOAD_FOLDER}/{names[reference.strip()]}"]
+            else:
+                parts = [f"{UPLOAD_FOLDER}/{names[p.strip()]}" if p.strip() in names else p
+                         for p in reference.split(";")]
             metric = {**metric, "reference": ";".join(parts)}
         out.append(metric)
     return out
 
 
-def store_files(location: str | None, files: dict[str, IncomingFile], *, s3_client=None) -> list[StoredFile]:
-    """Write the files into the asset's location (local folder, or S3 with `s3_client()`)."""
+def _reference_names(files: Mapping[str, IncomingFile] | Iterable[str]) -> dict[str, str]:
+    """Every name a reference may use for an uploaded file -> the name it is stored under."""
+    if not isinstance(files, Mapping):
+        return {name: name for name in files}
+    names: dict[str, str] = {}
+    # Most exact first: the name as sent, then the stored one, then the sent name's last segment.
+    for stored, file in files.items():
+        names.setdefault(file.filename, stored)
+    for stored in files:
+        names.setdefault(stored, stored)
+    for stored, file in files.items():
+        names.setdefault(PurePosixPath((file.filename or "").replace("\\", "/")).name, stored)
+    names.pop("", None)
+    return names
+
+
+def store_files(location: str | None, files: dict[str, IncomingFile], *, s3_client=None,
+                roots: AssetRoots | None = None) -> list[StoredFile]:
+    """Write the files into the asset's location (local folder, or S3 with `s3_client()`).
+
+    A local folder must lie under the asset `roots` (default: the current app's, as the
+    `/references` route serves them); InvalidInput otherwise, and nothing is written.
+    """
     if not files:
         return []
     if location and location.lower().startswith("s3://"):
@@ -102,12 +138,19 @@ def store_files(location: str | None, files: dict[str, IncomingFile], *, s3_clie
     if folder is None:
         raise InvalidInput("the asset has no folder or S3 location to store files in; send metrics whose references "
                            "are URLs instead")
+    if roots is None:
+        from portal.references.route import current_roots
+
+        roots = current_roots()
+    if not roots.contains(folder):
+        raise InvalidInput("the asset's folder is not under an asset root (QC_PORTAL_ASSET_ROOTS): files are not "
+                           "stored there")
     return _to_folder(folder, files)
 
 
 def _to_folder(folder: Path, files: dict[str, IncomingFile]) -> list[StoredFile]:
     if not folder.is_dir():
-        raise InvalidInput(f"the asset's folder {folder} does not exist on the server")
+        raise InvalidInput("the asset's folder does not exist on the server")
     root = folder.resolve()
     target = root.joinpath(*UPLOAD_FOLDER.split("/"))
     try:

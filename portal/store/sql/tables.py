@@ -208,3 +208,14 @@ Index("ix_asset_metrics_name", asset_metrics.c.name, asset_metrics.c.status)
 Index("ix_asset_aliases_asset", asset_aliases.c.asset_id)
 Index("ix_audit_asset", audit_log.c.asset_id, audit_log.c.at)
 Index("ix_audit_user", audit_log.c.user, audit_log.c.at)
+
+# Folders local asset locations may lie under, besides the data dir and QC_PORTAL_ASSET_ROOTS:
+# every folder given to `qc-portal ingest`, so that every server instance knows them
+# (portal.references.roots). `path` is absolute with symlinks resolved.
+asset_roots = Table(
+    "asset_roots",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("added_at", UTCDateTime(), nullable=False),
+    Column("added_by", String(200), nullable=False),
+)
