@@ -86,6 +86,9 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dic
         folder = data / "assets" / record["name"]
         _reference_files(folder, record)
         record["location"] = str(folder)
+        from portal.references.roots import remember_root
+
+        remember_root(portal.users.engine, data / "assets", by="bench")  # outside the data dir: an asset root
         portal.store.upsert_many([record], actor="bench")
         portal.users.add("bench", "annotator", PASSWORD, "Bench Reviewer")
         name = record["name"]

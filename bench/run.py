@@ -98,12 +98,15 @@ def build(store, n: int, scratch: Path) -> dict:
     """Fill `store`: n demo assets, a 200-metric asset (store ops) and the 500-metric asset
     whose reference files exist (the detail page and the load test's images)."""
     from bench.detail_bench import _reference_files
+    from portal.references.roots import remember_root
 
     ingest_rate, gen_rate = ingest(store, n)
     detail = big_asset(DETAIL_METRICS)
     folder = scratch / "assets" / detail["name"]
     _reference_files(folder, detail)
     detail["location"] = str(folder)
+    # The scratch folder is not under the data dir: remember it as an asset root, as ingest does.
+    remember_root(store.engine, scratch / "assets", by="bench")
     store.upsert_many([big_asset(200), detail], actor="bench")
     if store.engine.dialect.name == "sqlite":
         with store.engine.begin() as connection:

@@ -29,7 +29,7 @@ def _push(app, metrics, files):
     body = {"payload": json.dumps({"metrics": metrics}),
             "files": [(io.BytesIO(content), name) for name, content in files.items()]}
     return app.server.test_client().post("/api/v1/assets/a/qc/metrics", data=body, content_type="multipart/form-data",
-                                         headers=bearer(make_token(app, "ada", "annotator")))
+                                         headers=bearer(make_token(app, "capsule", "pipeline")))
 
 
 def _reference(app, name):
