@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import dash
-from flask import Flask, jsonify
+from flask import Flask
 
 from portal.context import EXTENSION
 from portal.logs import RequestLog
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.context import build_portal
     from portal.export import init_export
     from portal.health import init_health
+    from portal.http_errors import init_error_handlers
     from portal.oidc import init_oidc
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_csrf(server, settings)  # first: a cross-site POST is refused before anything else runs
     init_auth(server, portal.users, settings)
     init_oidc(server, settings, portal.users)  # /login/sso, when QC_PORTAL_OIDC_DISCOVERY_URL is set
-    _routes(server)
+    init_error_handlers(server)  # a database that does not answer is a 503 wherever it happens
     init_health(server)  # /healthz and /readyz, for load balancers
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     init_api(server, portal.users.engine)  # /api/v1: REST API with personal tokens (portal.api)
@@ -85,12 +86,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     # Outermost: the request id covers everything below, and the access line times all of it.
     server.wsgi_app = RequestLog(server.wsgi_app)
     return app
-
-
-def _routes(server: Flask) -> None:
-    @server.errorhandler(500)
-    def server_error(_exc):
-        return jsonify(error="internal error", message="Something went wrong on the server."), 500
 
 
 def warm_up(app: dash.Dash) -> None:
