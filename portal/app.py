@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import dash
-from flask import Flask
+from flask import Flask, request
 
 from portal.context import EXTENSION
 from portal.logs import RequestLog
@@ -33,7 +33,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.references.setup import build_resolvers
     from portal.secret import secret_key
     from portal.security.csrf import init_csrf
+    from portal.security.dash_requests import endpoint_path, init_dash_request_checks
     from portal.security.headers import init_headers
+    from portal.security.inputs import init_input_checks
     from portal.status import init_status
 
     settings = settings or load_settings()
@@ -82,6 +84,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     register_all(app)
     app.layout = app_layout
+    # Before any view: no NUL characters, NaN or over-deep JSON; well-formed callback requests.
+    init_input_checks(server, settings.max_json_depth, lambda: request.path == endpoint_path(app))
+    init_dash_request_checks(server, app)
     init_headers(server, settings, app)  # CSP (with the hashes of Dash's inline scripts) and friends
     # Outermost: the request id covers everything below, and the access line times all of it.
     server.wsgi_app = RequestLog(server.wsgi_app)
