@@ -210,3 +210,12 @@ def test_malformed_callback_posts_are_400(app, who):
     ok = client.post("/_dash-update-component", data=json.dumps(_valid(dash)), content_type="application/json",
                      headers=SAME_ORIGIN)
     assert ok.status_code == 200 and "getRowsResponse" in ok.get_data(as_text=True)
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(app, token):
+    """werkzeug names such a part None (schemathesis found it): still a clear answer."""
+    body = ('--B\r\nContent-Disposition: form-data\r\n\r\n[1]\r\n'
+            '--B\r\nContent-Disposition: form-data; name="payload"\r\n\r\n{"metrics": []}\r\n--B--\r\n')
+    answer = app.server.test_client().post("/api/v1/assets/a/qc/metrics", data=body, headers=token,
+                                           content_type="multipart/form-data; boundary=B")
+    assert answer.status_code < 500, answer.get_data(as_text=True)

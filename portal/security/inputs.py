@@ -89,6 +89,7 @@ def check_value(value: Any, max_depth: int, what: str) -> None:
 
 def _check_text(pairs, what: str) -> None:
     for key, value in pairs:
+        key, value = key or "", value or ""  # werkzeug gives None for a multipart part it cannot name
         if NUL in key or NUL in value:
             raise Refused(422, f"{what} {key.replace(NUL, '')!r} contains a NUL character, which is not allowed")
 
@@ -109,7 +110,7 @@ def check_request(max_depth: int, is_dash: Callable[[], bool]) -> None:
         _check_text(request.form.items(multi=True), "the form field")
         if request.path.startswith("/api/"):
             for key, value in request.form.items(multi=True):
-                if value.lstrip()[:1] in ("{", "["):
+                if (value or "").lstrip()[:1] in ("{", "["):
                     try:
                         parse_json(value, max_depth, f"the form field {key!r}")
                     except ValueError:
