@@ -30,6 +30,8 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, database=None, derandom
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
+# Deep nesting: within the bound, past it, and past Python's own recursion limit.
+deep = st.sampled_from([10, 65, 900, 5000, 100_000]).map(lambda n: "[" * n + "]" * n)
 json_values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=10)
 
@@ -156,7 +158,7 @@ def test_junk_callback_requests(portal_app, who):
     client = _client(app, session, who)
     started = time.monotonic()
     bodies = st.one_of(json_values.map(json.dumps), st.binary(max_size=300), st.text(max_size=300),
-                       st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+                       deep, deep.map(lambda text: '{"output": "x", "inputs": ' + text + "}"),
                        json_values.map(lambda v: json.dumps(v).replace("null", "NaN")))
     types = st.sampled_from(["application/json", "application/json", "text/plain", "multipart/form-data", ""])
 
@@ -214,7 +216,7 @@ def test_rest_writes(portal_app, who):
     client = app.server.test_client()
     headers = bearer(token) if who == "annotator" else {}
     started = time.monotonic()
-    raw = st.one_of(st.binary(max_size=200), st.integers(1, 3000).map(lambda n: "[" * n + "]" * n))
+    raw = st.one_of(st.binary(max_size=200), deep, deep.map(lambda text: '{"version": 1, "notes": ' + text + "}"))
 
     fields = st.dictionaries(st.one_of(st.just("payload"), st.text(max_size=6)),
                              st.one_of(json_values.map(json.dumps), st.text(max_size=20)), max_size=4)
