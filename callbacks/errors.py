@@ -9,6 +9,7 @@ from dash import set_props
 
 from components import ids
 from portal.errors import PortalError
+from portal.http_errors import DATABASE_DOWN, database_down
 
 log = logging.getLogger("portal.callbacks")
 
@@ -18,6 +19,12 @@ def on_callback_error(exc: Exception) -> None:
     if isinstance(exc, PortalError):
         message = exc.message
         log.warning("callback refused: %s", message)
+    elif database_down(exc):
+        # The database went away under the callback (the user loader, a token list): say so,
+        # without the driver's text (it names the host, port or file); the log has it.
+        log.error("callback: the database did not answer: %s: %s", type(exc).__name__,
+                  str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
+        message = f"Store unavailable: {DATABASE_DOWN}. Your changes were not lost; try again in a moment."
     else:
         # The user gets a reference to quote; the traceback stays in the server log.
         ref = uuid.uuid4().hex[:8]

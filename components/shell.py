@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from portal.settings import ROLES
 
 
 def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Navbar:
@@ -31,7 +32,7 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/"))),
                      *([dbc.NavItem(dbc.NavLink("Upload", href=dash.get_relative_path("/upload"),
-                                                id=ids.NAV_UPLOAD))] if user_role in ("annotator", "admin") else []),
+                                                id=ids.NAV_UPLOAD))] if _may_annotate(user_role) else []),
                      *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),
                                                 id=ids.NAV_AUDIT))] if user_role == "admin" else []),
                      dbc.NavItem(dbc.NavLink("API", href=dash.get_relative_path("/api/v1/docs"), external_link=True))],
@@ -71,3 +72,8 @@ def error_panel(title: str, message: str) -> dbc.Alert:
     """An expected problem shown in place of a page's content."""
     return dbc.Alert([html.H4(title, className="alert-heading"), html.P(message)], color="warning",
                      id=ids.PAGE_ALERT)
+
+
+def _may_annotate(role: str | None) -> bool:
+    """Annotators and every role above them (pipeline, admin) see the annotators' links."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index("annotator")

@@ -17,19 +17,17 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from portal.auth import require
+from portal.auth import can, require
 from portal.context import Portal
 from portal.errors import Forbidden, TooLarge
 from portal.metrics_merge import MetricsPayload
 from portal.store.protocol import Actor, AnnotateResult, Annotation, MetricsResult
 
-# Roles that may push status entries under evaluator names other than their own (service accounts).
-SERVICE_ROLES = frozenset({"pipeline", "admin"})
-
 
 def actor(user) -> Actor:
-    """The store's view of a signed-in user: account name, display name, service or not."""
-    return Actor(account=user.name, display_name=user.display_name, service=user.role in SERVICE_ROLES)
+    """The store's view of a signed-in user: account name, display name, and whether it may
+    name other evaluators in pushed status entries (portal.auth's `name_evaluators` rule)."""
+    return Actor(account=user.name, display_name=user.display_name, service=can(user, "name_evaluators"))
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import dash
-from flask import Flask, jsonify
+from flask import Flask, request
 
 from portal.context import EXTENSION
 from portal.logs import RequestLog
@@ -27,12 +27,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.context import build_portal
     from portal.export import init_export
     from portal.health import init_health
+    from portal.http_errors import init_error_handlers
     from portal.oidc import init_oidc
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
     from portal.secret import secret_key
     from portal.security.csrf import init_csrf
+    from portal.security.dash_requests import endpoint_path, init_dash_request_checks
     from portal.security.headers import init_headers
+    from portal.security.inputs import init_input_checks
     from portal.status import init_status
 
     settings = settings or load_settings()
@@ -57,7 +60,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_csrf(server, settings)  # first: a cross-site POST is refused before anything else runs
     init_auth(server, portal.users, settings)
     init_oidc(server, settings, portal.users)  # /login/sso, when QC_PORTAL_OIDC_DISCOVERY_URL is set
-    _routes(server)
+    init_error_handlers(server)  # a database that does not answer is a 503 wherever it happens
     init_health(server)  # /healthz and /readyz, for load balancers
     init_export(server)  # /export/assets.csv: the overview's filtered list, streamed
     init_api(server, portal.users.engine)  # /api/v1: REST API with personal tokens (portal.api)
@@ -81,16 +84,13 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     register_all(app)
     app.layout = app_layout
+    # Before any view: no NUL characters, NaN or over-deep JSON; well-formed callback requests.
+    init_input_checks(server, settings.max_json_depth, lambda: request.path == endpoint_path(app))
+    init_dash_request_checks(server, app)
     init_headers(server, settings, app)  # CSP (with the hashes of Dash's inline scripts) and friends
     # Outermost: the request id covers everything below, and the access line times all of it.
     server.wsgi_app = RequestLog(server.wsgi_app)
     return app
-
-
-def _routes(server: Flask) -> None:
-    @server.errorhandler(500)
-    def server_error(_exc):
-        return jsonify(error="internal error", message="Something went wrong on the server."), 500
 
 
 def warm_up(app: dash.Dash) -> None:

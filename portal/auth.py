@@ -1,10 +1,14 @@
 """Login (flask-login), the current user, and the one permission check.
 
 Anonymous users may browse (unless QC_PORTAL_REQUIRE_LOGIN); writing needs an
-authenticated annotator (or admin); the audit log needs an admin. Every write path
-checks `require(...)` on the server (portal.security.writes marks them): hiding a
-button is not protection. Password sign-ins are throttled (portal.throttle); single
-sign-on lives in portal.oidc.
+authenticated annotator, pipeline (a service account) or admin; the audit log needs an
+admin. Every write path checks `require(...)` on the server (portal.security.writes
+marks them): hiding a button is not protection. Password sign-ins are throttled
+(portal.throttle); single sign-on lives in portal.oidc.
+
+Signing out ends the session on the server: the account's session epoch
+(portal.users) goes up, and the user loader refuses a session made under an older one,
+so a cookie copied before `POST /logout` signs nobody in afterwards.
 """
 
 from __future__ import annotations
@@ -37,8 +41,13 @@ log = logging.getLogger(__name__)
 _RULES = {
     "view": None,  # everyone, signed in or not (signed in only with QC_PORTAL_REQUIRE_LOGIN)
     "annotate": {"annotator", "pipeline", "admin"},
+    # Write status entries under evaluator names other than the account's display name
+    # (a pipeline's "Automated"): service accounts and admins only.
+    "name_evaluators": {"pipeline", "admin"},
     "admin": {"admin"},  # the audit log, the status page
 }
+# The session key holding the account's session epoch at sign-in.
+EPOCH = "qc_portal_epoch"
 # Routes a visitor reaches without signing in even when login is required.
 _PUBLIC_ENDPOINTS = frozenset({"login", "logout", "sso_login", "sso_callback", "healthz", "readyz"})
 _PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
@@ -58,8 +67,13 @@ class User:
         return str(self.account.id)
 
     @property
+    def id(self) -> int:
+        """The account's row id."""
+        return self.account.id
+
+    @property
     def name(self) -> str:
-        """The login name."""
+        """The account (login) name: stable and unique; what the audit log records."""
         return self.account.name
 
     @property
@@ -69,7 +83,7 @@ class User:
 
     @property
     def role(self) -> str:
-        """viewer, annotator or admin."""
+        """viewer, annotator, pipeline or admin (portal.settings.ROLES, lowest first)."""
         return self.account.role
 
 
@@ -167,9 +181,11 @@ def safe_next(target: str | None) -> str:
 
 
 def sign_in(account: Account) -> None:
-    """Start a fresh session for `account` (nothing from the anonymous session is kept)."""
+    """Start a fresh session for `account` (nothing from the anonymous session is kept),
+    made under the account's current session epoch."""
     session.clear()
     login_user(User(account), fresh=True)
+    session[EPOCH] = account.session_epoch
 
 
 def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
@@ -182,11 +198,17 @@ def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
 
     @manager.user_loader
     def load_user(user_id: str):
+        """The session's account, unless it signed out (or was removed) since the session began."""
         try:
             account = users.get_by_id(int(user_id))
-        except ValueError:
+        except (TypeError, ValueError):
             return None
-        return User(account) if account else None
+        if account is None:
+            return None
+        if session.get(EPOCH, 0) != account.session_epoch:
+            log.info("refused a session of %s that was signed out", account.name)
+            return None
+        return User(account)
 
     @server.before_request
     def _login_gate():
@@ -209,14 +231,13 @@ def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
             return login_page()
         username = request.form.get("username", "")
         address = request.remote_addr or "-"
-        wait = throttle.wait(username, address)
+        wait = throttle.attempt(username, address)  # counted before the password is checked: atomic
         if wait:
             log.warning("sign-in refused (too many failures) from %s", address)
             page, _ = login_page(f"Too many failed sign-ins. Try again in {wait} s.", username=username)
             return page, 429, {"Retry-After": str(wait)}
         account = users.verify(username, request.form.get("password", ""))
         if account is None:
-            throttle.failed(username, address)
             # The name only if it is an account's: a password typed into the name field is never logged.
             known = users.get(username) is not None
             log.info("failed sign-in for %s from %s", repr(username) if known else "an unknown name", address)
@@ -232,6 +253,10 @@ def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
             page = render_template_string(_PAGE, title="Sign out of the QC Portal", logout=True,
                                           action=url_for("logout"), home=safe_next(None), css=_css_url())
             return page
+        user = current_user
+        if getattr(user, "is_authenticated", False) and isinstance(user, User):
+            users.end_sessions(user.account.id)  # every copy of this session's cookie stops working
+            log.info("logout: %s", user.name)
         logout_user()
         session.clear()
         return redirect(safe_next(None))

@@ -11,7 +11,7 @@ import click
 
 from portal.cli_api import export, tokens
 from portal.errors import PortalError
-from portal.settings import Settings, load_settings
+from portal.settings import ROLES, Settings, load_settings
 
 log = logging.getLogger("portal")
 
@@ -111,13 +111,14 @@ def _demo_annotator(settings: Settings) -> None:
 
 @main.group()
 def users() -> None:
-    """Manage portal accounts (roles: viewer, annotator, admin)."""
+    """Manage portal accounts (roles: viewer, annotator, pipeline, admin)."""
 
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "annotator", "admin"]), required=True)
-@click.option("--display-name", help="Name shown in the portal and written as evaluator.")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="pipeline: a service account that may also name other evaluators.")
+@click.option("--display-name", help="Name shown in the portal and written as evaluator (unique, ignoring case).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(name, role, display_name, password_stdin) -> None:
     """Create an account; the password comes from stdin or a prompt, never an argument."""
@@ -139,11 +140,21 @@ def users_list() -> None:
 
 @users.command("set-role")
 @click.argument("name")
-@click.argument("role", type=click.Choice(["viewer", "annotator", "admin"]))
+@click.argument("role", type=click.Choice(ROLES))
 def users_set_role(name, role) -> None:
     """Change an account's role."""
     account = _users(_settings()).set_role(name, role)
     click.echo(f"{account.name} is now {account.role}")
+
+
+@users.command("set-display-name")
+@click.argument("name")
+@click.argument("display_name")
+def users_set_display_name(name, display_name) -> None:
+    """Change the name an account is shown as and writes as evaluator (refused if another
+    account has it, ignoring case)."""
+    account = _users(_settings()).set_display_name(name, display_name)
+    click.echo(f"{account.name} is now shown as {account.display_name}")
 
 
 @users.command("remove")

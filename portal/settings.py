@@ -17,7 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portal.errors import ConfigError
 
-ROLES = ("viewer", "annotator", "pipeline", "admin")  # lowest to highest
+# Lowest to highest (single sign-on gives the highest a user's groups map to). `pipeline`
+# is a service account: it may do what an annotator may, and also name evaluators other
+# than its own display name in pushed status histories.
+ROLES = ("viewer", "annotator", "pipeline", "admin")
 # The external viewers the asset page embeds (Neuroglancer, Figurl, sortingview, Rerun).
 IFRAME_HOSTS = (
     "neuroglancer-demo.appspot.com,neuroglancer.allenneuraldynamics.org,aind-neuroglancer-sauujisjxq-uw.a.run.app,"
@@ -205,7 +208,7 @@ class Settings(BaseSettings):
     oidc_role_map: str = Field(
         default="",
         description="Single sign-on: `group=role` pairs, comma-separated (`qc-admins=admin,qc-reviewers=annotator`); "
-        "a user in several groups gets the highest role.",
+        "a user in several groups gets the highest role (viewer < annotator < pipeline < admin).",
     )
     oidc_default_role: str = Field(
         default="viewer",

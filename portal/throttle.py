@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, delete, select, update
 
 from portal.store.sql.auth_tables import login_failures
+from portal.store.sql.engine import WRITE_OPTION
 
 
 @dataclass(frozen=True)
@@ -49,58 +50,91 @@ def _keys(name: str, address: str) -> list[tuple[str, Policy]]:
 
 
 class LoginThrottle:
-    """Failed sign-in counters in the portal's database."""
+    """Failed sign-in counters in the portal's database, counted atomically.
+
+    An attempt is counted *before* its password is checked (`attempt`), in one write
+    transaction that holds the counters' rows (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+    rows locked FOR UPDATE): so 24 parallel guesses, on any number of threads, workers or
+    instances, get exactly as many password checks as the policy allows, not as many as
+    raced past a read. A right password then takes its attempt back (`succeeded`).
+    """
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None):
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def wait(self, name: str, address: str) -> int:
-        """Seconds until `name` may try again from `address` (0: now)."""
+        """Seconds until `name` may try again from `address` (0: now). Reads only."""
         now = self.clock()
         keys = [key for key, _ in _keys(name, address)]
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(login_failures.c.blocked_until).where(login_failures.c.key.in_(keys))
             ).all()
-        waits = [(row.blocked_until - now).total_seconds() for row in rows if row.blocked_until]
-        return max([0, *(math.ceil(w) for w in waits)])
+        return _longest_wait([row.blocked_until for row in rows], now)
 
-    def failed(self, name: str, address: str) -> None:
-        """Count a failed sign-in of `name` from `address`."""
+    def attempt(self, name: str, address: str) -> int:
+        """Count a sign-in attempt of `name` from `address` as a failure unless it is blocked.
+
+        Returns 0 when the password may be checked now (the attempt is counted), else the
+        seconds to wait (nothing is counted, and the password must not be checked).
+        """
         now = self.clock()
-        for key, policy in _keys(name, address):
-            self._count(key, policy, now)
+        keys = dict(sorted(_keys(name, address)))  # one lock order for every caller: no deadlock
+        with self._write() as connection:
+            for key in keys:  # make sure both rows exist, so both can be locked
+                connection.execute(_insert_missing(connection).values(key=key, failures=0, last_at=now))
+            rows = connection.execute(
+                select(login_failures).where(login_failures.c.key.in_(list(keys)))
+                .order_by(login_failures.c.key).with_for_update()
+            ).all()
+            wait = _longest_wait([row.blocked_until for row in rows], now)
+            if wait:
+                return wait
+            for row in rows:
+                policy = keys[row.key]
+                stale = (now - row.last_at) > timedelta(seconds=policy.forget_after)
+                failures = 1 if stale or not row.failures else row.failures + 1
+                connection.execute(update(login_failures).where(login_failures.c.key == row.key).values(
+                    failures=failures, last_at=now, blocked_until=_until(now, policy.block_for(failures))))
+        return 0
 
     def succeeded(self, name: str, address: str) -> None:
-        """Forget the failures of `name` from `address` (the address counter stays)."""
-        key = _keys(name, address)[0][0]
-        with self.engine.begin() as connection:
-            connection.execute(delete(login_failures).where(login_failures.c.key == key))
+        """The password was right: forget the (user, address) failures and take this attempt
+        back from the address counter (its other failures stay)."""
+        (user_key, _), (address_key, policy) = _keys(name, address)
+        with self._write() as connection:
+            connection.execute(delete(login_failures).where(login_failures.c.key == user_key))
+            row = connection.execute(
+                select(login_failures.c.failures).where(login_failures.c.key == address_key).with_for_update()
+            ).first()
+            if row is not None and row.failures > 0:
+                failures = row.failures - 1
+                values = {"failures": failures}
+                if policy.block_for(failures) == 0:
+                    values["blocked_until"] = None
+                connection.execute(update(login_failures).where(login_failures.c.key == address_key).values(**values))
 
-    def _count(self, key: str, policy: Policy, now: datetime) -> None:
-        for _ in range(3):  # two instances may insert the same new key at once: then update it
-            try:
-                with self.engine.begin() as connection:
-                    self._count_in(connection, key, policy, now)
-                return
-            except IntegrityError:
-                continue
+    @contextmanager
+    def _write(self):
+        """A write transaction (SQLite takes the write lock at BEGIN: attempts run one after another)."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
 
-    @staticmethod
-    def _count_in(connection, key: str, policy: Policy, now: datetime) -> None:
-        row = connection.execute(
-            select(login_failures.c.failures, login_failures.c.last_at)
-            .where(login_failures.c.key == key).with_for_update()
-        ).first()
-        if row is None:
-            connection.execute(insert(login_failures).values(
-                key=key, failures=1, last_at=now, blocked_until=_until(now, policy.block_for(1))))
-            return
-        stale = (now - row.last_at) > timedelta(seconds=policy.forget_after)
-        failures = 1 if stale else row.failures + 1
-        connection.execute(update(login_failures).where(login_failures.c.key == key).values(
-            failures=failures, last_at=now, blocked_until=_until(now, policy.block_for(failures))))
+
+def _insert_missing(connection):
+    """INSERT that does nothing when the key exists (both dialects say ON CONFLICT DO NOTHING)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(login_failures).on_conflict_do_nothing(index_elements=["key"])
+
+
+def _longest_wait(blocked: list[datetime | None], now: datetime) -> int:
+    return max([0, *(math.ceil((until - now).total_seconds()) for until in blocked if until and until > now)])
 
 
 def _until(now: datetime, seconds: float) -> datetime | None:

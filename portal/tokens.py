@@ -11,22 +11,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from portal.errors import InvalidInput, NotFound
 from portal.store.sql.api_tables import api_tokens
-from portal.store.sql.tables import users
-from portal.users import Account
+from portal.users import Account, account_from_row, users
+
+log = logging.getLogger(__name__)
 
 PREFIX = "qcp_"
 _SHOWN = 12  # characters of a token kept to tell tokens apart in lists ("qcp_AbCdEfGh")
 # Last use is written at most this often per token: a busy pipeline must not turn every
-# read into a database write.
+# read into a database write. The write is best effort: it waits at most _TOUCH_WAIT_MS
+# for a lock and never fails the request (SQLite under write contention: "database is
+# locked"; PostgreSQL: a row someone holds).
 _TOUCH_EVERY = timedelta(minutes=1)
+_TOUCH_WAIT_MS = 100
+_TOUCH_RETRY = timedelta(seconds=5)  # after a write that could not get its lock
+_TOUCHED_MAX = 10_000  # tokens remembered per process (the memory is only an optimisation)
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,10 @@ class TokenStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # token id -> when this process last wrote its last use: concurrent requests with
+        # one token write it once, not once each.
+        self._touched: dict[int, datetime] = {}
+        self._touched_lock = threading.Lock()
 
     def create(self, account: Account, name: str = "") -> tuple[str, TokenInfo]:
         """A new token for `account`: (the token, shown once; its listing)."""
@@ -84,12 +98,36 @@ class TokenStore:
         # The lookup is by hash (an index); compare again in constant time all the same.
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return None
+        self._touch(row.token_id, row.token_used)
+        return account_from_row(row)
+
+    def _touch(self, token_id: int, last_used: datetime | None) -> None:
+        """Record the token's use, at most once a minute, without ever failing the request."""
         now = datetime.now(UTC)
-        if row.token_used is None or now - row.token_used > _TOUCH_EVERY:
-            with self.engine.begin() as connection:
-                connection.execute(update(api_tokens).where(api_tokens.c.id == row.token_id)
-                                   .values(last_used_at=now))
-        return Account(row.id, row.name, row.display_name, row.role, row.created_at, row.last_login_at)
+        if last_used is not None and now - last_used < _TOUCH_EVERY:
+            return
+        with self._touched_lock:
+            mine = self._touched.get(token_id)
+            if mine is not None and now - mine < _TOUCH_EVERY:
+                return  # another request of this process is writing it, or just did
+            if len(self._touched) >= _TOUCHED_MAX:
+                self._touched.clear()
+            self._touched[token_id] = now
+        stale = now - _TOUCH_EVERY
+        try:
+            with self.engine.connect() as connection, _sqlite_short_wait(connection), connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"SET LOCAL lock_timeout = '{_TOUCH_WAIT_MS}ms'"))
+                # Conditional: another process (or instance) may have written it meanwhile.
+                connection.execute(update(api_tokens).where(
+                    api_tokens.c.id == token_id,
+                    or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < stale),
+                ).values(last_used_at=now))
+        except DBAPIError as exc:
+            with self._touched_lock:  # try again soon, not at every request of a busy pipeline
+                self._touched[token_id] = now - _TOUCH_EVERY + _TOUCH_RETRY
+            log.info("the last use of token %s was not recorded (%s): it is best effort", token_id,
+                     str(exc.orig).strip().splitlines()[:1])
 
     def list(self, user: str | None = None) -> list[TokenInfo]:
         """Tokens (of one user, by login name), newest first."""
@@ -114,6 +152,22 @@ class TokenStore:
                                                             api_tokens.c.revoked_at.is_(None))
                                    .values(revoked_at=datetime.now(UTC)))
         return next(t for t in self.list(user) if t.id == token_id)
+
+
+@contextmanager
+def _sqlite_short_wait(connection):
+    """On SQLite, wait at most _TOUCH_WAIT_MS for the write lock (the pooled connection gets
+    its busy timeout back afterwards); elsewhere nothing (PostgreSQL: SET LOCAL lock_timeout)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # autocommit sqlite3: a PRAGMA runs at once
+    before = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout={_TOUCH_WAIT_MS}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(before)}")
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -1,5 +1,5 @@
 """schemathesis against the OpenAPI description on a live gunicorn: no 5xx, every answer
-matches the schema (status codes, content types, bodies), for anonymous and annotator calls.
+matches the schema (status codes, content types, bodies), for anonymous, annotator and pipeline calls.
 
 Bounded: a few dozen examples per operation and a time budget per test, so the whole
 file stays well under a minute on two cores.
@@ -42,10 +42,14 @@ def live_api(tmp_path_factory):
 
     seed(_App, data / "assets")
     portal.users.add("ada", "annotator", "correct horse battery", "Ada Lovelace")
-    made = cli(data, "tokens", "create", "ada")
-    assert made.returncode == 0, made.stderr
+    portal.users.add("etl", "pipeline", "correct horse battery", "ETL pipeline")
+    tokens = {}
+    for who, account in (("annotator", "ada"), ("pipeline", "etl")):
+        made = cli(data, "tokens", "create", account)
+        assert made.returncode == 0, made.stderr
+        tokens[who] = made.stdout.strip().splitlines()[-1]
     server = LivePortal(data, threads=8).start()
-    yield server, made.stdout.strip().splitlines()[-1]
+    yield server, tokens
     server.stop()
 
 
@@ -90,11 +94,11 @@ def _fuzz(operation, base_url: str, headers: dict, mode: GenerationMode) -> None
         # Nothing to make invalid (GET /me takes no input): the valid run covered it.
 
 
-@pytest.mark.parametrize("who", ["anonymous", "annotator"])
+@pytest.mark.parametrize("who", ["anonymous", "annotator", "pipeline"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_no_server_errors_and_answers_match_the_schema(live_api, operations, who, mode):
-    server, token = live_api
-    headers = {"Authorization": f"Bearer {token}"} if who == "annotator" else {}
+    server, tokens = live_api
+    headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
     started = time.monotonic()
     for operation in operations:
         _fuzz(operation, f"{server.url}/api/v1", headers, mode)

@@ -84,5 +84,5 @@ def test_gateway_down_is_a_message_in_the_page_and_the_cli(tmp_path, monkeypatch
     monkeypatch.setenv("QC_PORTAL_STORE", url)
     started = time.monotonic()
     result = CliRunner().invoke(main, ["show", "anything"])
-    assert result.exit_code == 1 and "qc-portal: error: DocDB at http://127.0.0.1:" in result.output
+    assert result.exit_code == 1 and "qc-portal: error: DocDB did not answer" in result.output
     assert "cannot be reached" in result.output and time.monotonic() - started < 5

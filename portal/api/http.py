@@ -73,9 +73,9 @@ def _validation_error(exc: ValidationError):
 
 
 def _http_error(exc: HTTPException):
-    """404 of an unknown API path, 405, 413 (too large), 400 (unreadable body): the API's shape.
-    Other paths keep Flask's own answer."""
-    if not _is_api():
+    """404 of an unknown API path, 405, 413 (too large), 400 (unreadable body): the API's shape,
+    on API paths and Dash's endpoints alike. Other paths keep Flask's own answer."""
+    if not (_is_api() or request.path.startswith("/_dash")):
         return exc
     message = {404: "There is no such API endpoint: see /api/v1/openapi.json.",
                413: "The request is too large."}.get(exc.code or 500, exc.description or exc.name)

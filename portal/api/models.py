@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 Status = Literal["Pass", "Fail", "Pending"]
 
@@ -225,7 +225,8 @@ class AnnotationIn(_In):
     notes: str | None = Field(default=None, max_length=100_000, description="The asset's QC notes (omit: unchanged).")
     seen_notes: str | None = Field(
         default=None, description="The notes you saw: on a stale version, new notes conflict only if they changed.")
-    force: bool = Field(default=False, description="Apply even over conflicts (your entries are appended).")
+    # Strict: "yes", "true", 1 are not booleans (pydantic would read them as True): 422.
+    force: StrictBool = Field(default=False, description="Apply even over conflicts (your entries are appended).")
 
 
 class ChangeOut(_Out):
@@ -241,7 +242,7 @@ class ChangeOut(_Out):
 class AnnotationOut(_Out):
     """The changes were applied: the asset's new version and what changed."""
 
-    applied: bool
+    applied: StrictBool
     version: int
     changes: list[ChangeOut]
 

@@ -26,7 +26,8 @@ _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOu
 _IN = (m.MetricsIn, m.AnnotationIn)
 _ERRORS = {
     "401": "No valid token or session (or login is required).",
-    "403": "The account's role may not do this (writes need annotator).",
+    "403": ("The account's role may not do this (writes need annotator, pipeline or admin; a status entry under "
+            "another evaluator needs pipeline or admin)."),
     "404": "No such asset.",
     "409": "The version is stale and changes conflict: `version` and `conflicts` say with what.",
     "413": "The request is too large.",

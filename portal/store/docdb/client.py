@@ -132,19 +132,21 @@ def call(target: DocDbTarget, what: str, fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except requests.Timeout:
-        raise StoreUnavailable(f"DocDB at {target.label} did not answer in time ({what})") from None
+        log.error("DocDB at %s did not answer in time (%s)", target.label, what)
+        raise StoreUnavailable(f"DocDB did not answer in time ({what})") from None
     except requests.ConnectionError as exc:
         reason = str(exc).splitlines()[0][:200]
-        raise StoreUnavailable(f"DocDB at {target.label} cannot be reached ({what}): {reason}") from None
+        log.error("DocDB at %s cannot be reached (%s): %s", target.label, what, reason)
+        raise StoreUnavailable(f"DocDB did not answer: it cannot be reached ({what})") from None
     except requests.HTTPError as exc:
         response = exc.response
         detail = _detail(response)
-        raise StoreUnavailable(
-            f"DocDB at {target.label} refused {what}: HTTP {response.status_code if response is not None else '?'}"
-            f"{': ' + detail if detail else ''}"
-        ) from None
+        code = response.status_code if response is not None else "?"
+        log.error("DocDB at %s refused %s: HTTP %s%s", target.label, what, code, f": {detail}" if detail else "")
+        raise StoreUnavailable(f"DocDB did not answer: it refused {what}: HTTP {code}") from None
     except ValueError as exc:  # a body that is not JSON
-        raise StoreUnavailable(f"DocDB at {target.label} gave an unreadable answer ({what}): {exc}") from None
+        log.error("DocDB at %s gave an unreadable answer (%s): %s", target.label, what, exc)
+        raise StoreUnavailable(f"DocDB did not answer: its answer was unreadable ({what})") from None
 
 
 def checked(response: requests.Response) -> requests.Response:

@@ -71,7 +71,8 @@ class SqlAssetStore(summaries.SummaryReads):
                 with connection.begin():
                     yield connection
         except OperationalError as exc:
-            raise StoreUnavailable(f"the database {describe(self.engine)} did not answer: {_short(exc)}") from None
+            log.error("the database %s did not answer: %s", describe(self.engine), _short(exc))
+            raise StoreUnavailable("the database did not answer") from None  # no URL or driver text to callers
 
     @contextmanager
     def _read(self):
@@ -79,7 +80,8 @@ class SqlAssetStore(summaries.SummaryReads):
             with self.engine.connect() as connection:
                 yield connection
         except OperationalError as exc:
-            raise StoreUnavailable(f"the database {describe(self.engine)} did not answer: {_short(exc)}") from None
+            log.error("the database %s did not answer: %s", describe(self.engine), _short(exc))
+            raise StoreUnavailable("the database did not answer") from None  # no URL or driver text to callers
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the database does not answer."""
