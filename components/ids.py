@@ -72,6 +72,8 @@ DETAIL_SUBMIT = "detail-submit"
 DETAIL_DISCARD = "detail-discard"
 DETAIL_RESULT = "detail-result"  # the outcome of the last submit (saved / conflicts)
 DETAIL_CONFLICTS = "detail-conflicts"  # dcc.Store: the conflicts of the last submit
+# dcc.Store set by assets/curation.js: {"key", "data", "at"}, a curation an embedded GUI sent back
+DETAIL_CURATION_IN = "detail-curation-in"
 
 # --- Accounts and security (issue: auth) ------------------------------------------------
 NAV_SIGN_OUT = "nav-sign-out"  # the navbar's sign-out button (a POST form to /logout)
@@ -154,11 +156,11 @@ class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as deta
         return {"type": "detail-spec-message", "key": key}
 
     @staticmethod
-    def conflict_keep(metric: str, field: str) -> dict:
-        """"Re-apply mine" of one conflict."""
-        return {"type": "detail-conflict-keep", "metric": metric, "field": field}
+    def conflict_keep(key: str, field: str) -> dict:
+        """"Re-apply mine" of one conflict, by metric key ("" for the notes) and field."""
+        return {"type": "detail-conflict-keep", "key": key, "field": field}
 
     @staticmethod
-    def conflict_drop(metric: str, field: str) -> dict:
-        """"Drop mine" of one conflict."""
-        return {"type": "detail-conflict-drop", "metric": metric, "field": field}
+    def conflict_drop(key: str, field: str) -> dict:
+        """"Drop mine" of one conflict, by metric key ("" for the notes) and field."""
+        return {"type": "detail-conflict-drop", "key": key, "field": field}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aind_data_schema.core.quality_control import QCStatus, QualityControl
+from aind_data_schema.core.quality_control import CurationHistory, QCStatus, QualityControl
 
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, status_from_choice, value_kind
@@ -138,6 +138,7 @@ def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime)
         if new_value != metric.value:
             changes.append({"metric": metric.name, "key": key, "field": "value", "old": metric.value,
                             "new": new_value})
+            record_curations(metric, metric.value, new_value, user=user, now=now)
             metric.value = new_value
             implied = status_from_choice(new_value)
             if status is None and implied is not None:
@@ -149,6 +150,16 @@ def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime)
     if edit.comment:
         changes.append({"metric": metric.name, "key": key, "field": "comment", "old": None, "new": edit.comment})
     return changes
+
+
+def record_curations(metric, old: Any, new: Any, *, user: str, now: datetime) -> None:
+    """A curation metric whose value grows by appended curations gets one `CurationHistory`
+    entry per appended curation, with the server-side user and time (aind-data-schema:
+    `value` lists the curations, `curation_history` says who curated when)."""
+    if not hasattr(metric, "curation_history") or not isinstance(old, list) or not isinstance(new, list):
+        return
+    if len(new) > len(old) and new[: len(old)] == old:
+        metric.curation_history.extend(CurationHistory(curator=user, timestamp=now) for _ in new[len(old) :])
 
 
 def coerce_value(metric_name: str, old: Any, new: Any) -> Any:

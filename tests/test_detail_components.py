@@ -27,13 +27,13 @@ def _dash_app():
 
 
 def view(value, kind, *, name="m", choice=False, curation=None, assets=(), status="Pending", description=None,
-         reference=None, duplicate=False, history=None):
+         reference=None, history=None, key=None):
     return MetricView(
         index=3, name=name, description=description, modality="ecephys", modality_name="Extracellular",
         stage="Raw data", tags={"probe": "ProbeA"}, value=value, kind=kind, status=status, effective=status,
         history=history or (HistoryEntry("Ann", status, datetime(2025, 1, 2, 3, 4, tzinfo=UTC)),),
         reference=reference, references=tuple(parse(reference)), choice_sets_status=choice,
-        evaluated_assets=tuple(assets), curation=curation, duplicate=duplicate,
+        evaluated_assets=tuple(assets), curation=curation, key=key or f"{name} [ecephys, Raw data, probe=ProbeA]",
     )
 
 
@@ -99,6 +99,30 @@ def test_checkbox_widget():
     assert not any(o["disabled"] for o in w.options)
 
 
+@pytest.mark.parametrize(("kind", "stored", "starts", "note"), [
+    ("checkbox", "", [], "stored value: '' — not a list of options; unchanged unless you choose"),
+    ("checkbox", "B", ["B"], "stored value: 'B' — not a list of options; unchanged unless you choose"),
+    ("dropdown", "Legacy", None, "stored value: 'Legacy' — not one of the options; unchanged unless you choose"),
+])
+def test_a_value_the_widget_cannot_show_is_written_beside_it(kind, stored, starts, note):
+    value = {"value": stored, "options": ["A", "B"], "status": ["Pass", "Fail"], "type": kind}
+    metric = view(value, kind, choice=True)
+    w = widget(metric, allow_edits=True)
+    assert find_by_id(w, detail_ids.value(3))[0].value == starts  # never a value outside the options
+    assert note in texts(w)
+    card = metric_card(metric, can_edit=True, allow_edits=False, version=1)
+    assert find_by_id(card, detail_ids.base(3))[0].data["shown"] == starts
+
+
+def test_curations_stored_as_json_text_are_shown_decoded_and_said_so():
+    text = '{"labelsByUnit": {"3": ["noise"]}}'
+    curation = Curation("Spike sorting curation", text, 1, ())
+    w = widget(view([text], "curation", curation=curation))
+    assert "stored as JSON text" in texts(w)
+    assert any(isinstance(n, html.Pre) and '"noise"' in n.children and "\\" not in n.children
+               for n in iter_tree(w))
+
+
 def test_curation_shows_latest_and_history():
     curation = Curation("Spike sorting curation", {"labelsByUnit": {"17": ["noise"]}}, 2,
                         (("Priya", datetime(2025, 6, 22, 3, 29, tzinfo=UTC)),))
@@ -127,12 +151,14 @@ def test_card_carries_name_and_status_and_renders_markdown_safely():
     card = metric_card(metric, can_edit=True, allow_edits=False, version=4)
     attrs = card.__dict__
     assert attrs["data-metric"] == "Probe drift" and attrs["data-status"] == "Fail"
+    assert attrs["data-metric-key"] == "Probe drift [ecephys, Raw data, probe=ProbeA]"
     # Markdown becomes components: the script tag is literal text, the link a plain <a>.
     assert not [n for n in iter_tree(card) if isinstance(n, (dcc.Markdown, html.Script))]
     assert "<script>alert(1)</script>" in texts(card)
     assert [n.href for n in iter_tree(card) if isinstance(n, html.A)] == ["https://figurl.org/x"]
     base = find_by_id(card, detail_ids.base(3))[0]
     assert base.data["name"] == "Probe drift" and base.data["n"] == 1 and base.data["version"] == 4
+    assert base.data["key"] == attrs["data-metric-key"] and base.data["shown"] == 1.5
     links = [n for n in iter_tree(card) if isinstance(n, dcc.Link)]
     assert links[0].href == "/asset/other_asset"
     assert "Ann" in texts(card) and "2025-01-02 03:04 UTC" in texts(card)

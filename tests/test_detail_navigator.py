@@ -154,10 +154,15 @@ def test_default_grouping_of_a_1x_document_is_by_evaluation(store):
     assert "Drift map" in [c.label for c in root.children]
 
 
-def test_load_detail_marks_duplicate_names(store):
-    store.upsert_many([record("dup", metrics=[metric("same", "Pass"), metric("same", "Fail")])])
+def test_load_detail_gives_every_metric_its_key_and_all_are_editable(store):
+    store.upsert_many([record("dup", metrics=[
+        metric("same", "Pass", tags={"probe": "A"}), metric("same", "Fail", tags={"probe": "B"}),
+        metric("same", "Fail", tags={"probe": "B"}), metric("other", "Pass")])])
     detail = load_detail(store, "dup")
-    assert [m.duplicate for m in detail.metrics] == [False, True]
+    assert [m.key for m in detail.metrics] == [
+        "same [ecephys, Raw data, probe=A]", "same [ecephys, Raw data, probe=B]",
+        "same [ecephys, Raw data, probe=B] #2", "other [ecephys, Raw data]"]
+    assert all(m.editable_value for m in detail.metrics)  # no "edits go to the first one" any more
 
 
 def test_load_detail_lists_the_assets_derived_from_it(store):

@@ -11,9 +11,8 @@ import pytest
 from components import ids
 from portal import create_app
 from portal.annotation_service import submit
-from portal.detail import edits as edit_state
-from portal.errors import Forbidden, InvalidInput
-from portal.store.protocol import UNSET, Annotation, MetricEdit
+from portal.errors import Forbidden
+from portal.store.protocol import Annotation, MetricEdit
 from tests.auth_helpers import add_user, login
 from tests.records import metric, record
 from tests.walk import find_by_id, iter_tree, texts
@@ -160,10 +159,13 @@ def post_submit(client, edits, asset):
                        headers={"Sec-Fetch-Site": "same-origin"})
 
 
+DRIFT = "drift [ecephys, Raw data, probe=A]"  # the metric's key (portal.qc.identity)
+
+
 def _edits(store, status="Fail"):
     stored = store.get("ecephys_1")
-    state = {"metrics": {"drift": {"status": status, "seen_history": 1, "seen_status": "Pending",
-                                   "version": stored.version}}}
+    state = {"metrics": {DRIFT: {"key": DRIFT, "name": "drift", "status": status, "seen_history": 1,
+                                 "seen_status": "Pending", "version": stored.version}}}
     asset = {"id": stored.id, "name": stored.name, "version": stored.version, "notes": "first notes"}
     return {stored.id: state}, asset
 
@@ -197,66 +199,3 @@ def test_annotator_post_writes_and_reports_conflicts(app, store):
     text = again.get_data(as_text=True)
     assert "Someone else changed these" in text and "Re-apply mine" in text
     assert len(store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]) == 2
-
-
-# -- the browser's edit state -------------------------------------------------------------------------
-
-
-BASE = {"name": "drift", "kind": "number", "status": "Pending", "n": 1, "value": 12.5, "choice": False, "version": 3}
-
-
-def test_record_and_revert_edits():
-    state = edit_state.record({}, BASE, status="Fail")
-    assert state["metrics"]["drift"]["status"] == "Fail" and state["metrics"]["drift"]["seen_history"] == 1
-    state = edit_state.record(state, BASE, value=13)
-    assert state["metrics"]["drift"]["value"] == 13
-    state = edit_state.record(state, BASE, value=12.5)
-    state = edit_state.record(state, BASE, status="Pending")
-    assert edit_state.is_empty(state)
-    assert edit_state.is_empty(edit_state.record({}, BASE, value=None))  # an emptied number input
-
-
-def test_choice_edits_imply_their_status():
-    base = {**BASE, "kind": "dropdown", "choice": True,
-            "value": {"value": "", "options": ["ok", "bad"], "status": ["Pass", "Fail"], "type": "dropdown"}}
-    state = edit_state.record({}, base, value="bad")
-    assert state["metrics"]["drift"]["value"] == "bad"
-    assert state["metrics"]["drift"]["seen_value"] == base["value"]
-    assert edit_state.implied_status(base, "bad") == "Fail"
-    annotation = edit_state.to_annotation("a", state)
-    assert annotation.edits[0].status is None and annotation.edits[0].value == "bad"
-
-
-def test_to_annotation_uses_the_oldest_version_and_validates():
-    state = {"metrics": {"a": {"status": "Fail", "seen_history": 2, "version": 5},
-                         "b": {"value": 3, "seen_value": 1, "seen_history": 1, "version": 4}},
-             "notes": "n", "seen_notes": None, "notes_version": 6}
-    annotation = edit_state.to_annotation("x", state)
-    assert annotation.base_version == 4 and annotation.notes == "n"
-    assert annotation.edits[0].value is UNSET and annotation.edits[1].seen_value == 1
-    for bad in (None, {}, {"metrics": {"a": {"status": "Maybe", "seen_history": 1, "version": 1}}},
-                {"metrics": {"a": {"status": "Fail", "seen_history": -1, "version": 1}}},
-                {"metrics": {"a": {"status": "Fail", "seen_history": 1, "version": "1"}}}):
-        with pytest.raises(InvalidInput):
-            edit_state.to_annotation("x", bad)
-
-
-def test_keep_mine_acknowledges_theirs_and_drop_mine_removes_the_edit():
-    state = {"metrics": {"drift": {"status": "Pass", "seen_history": 1, "version": 3}}}
-    conflict = {"metric": "drift", "field": "status", "theirs": [{"status": "Fail", "evaluator": "Bo"}],
-                "yours": "Pass", "version": 4}
-    kept = edit_state.keep_mine(state, conflict)
-    assert kept["metrics"]["drift"]["seen_history"] == 2 and kept["metrics"]["drift"]["version"] == 4
-    assert state["metrics"]["drift"]["seen_history"] == 1  # not mutated
-    assert edit_state.is_empty(edit_state.drop_mine(state, conflict))
-    notes = {"metrics": {}, "notes": "mine", "seen_notes": "old", "notes_version": 1}
-    notes_conflict = {"metric": "", "field": "notes", "theirs": "theirs", "yours": "mine", "version": 2}
-    assert edit_state.keep_mine(notes, notes_conflict)["seen_notes"] == "theirs"
-    assert edit_state.is_empty(edit_state.drop_mine(notes, notes_conflict))
-
-
-def test_changes_preview():
-    state = {"metrics": {"drift": {"status": "Fail", "seen_status": "Pending", "seen_history": 1, "version": 1}},
-             "notes": "new", "seen_notes": "old", "notes_version": 1}
-    assert [(c.metric, c.field, c.old, c.new) for c in edit_state.changes(state)] == [
-        ("", "notes", "old", "new"), ("drift", "status", "Pending", "Fail")]

@@ -79,9 +79,11 @@ def _asset_page(dash: DashClient) -> dict:
 
 
 def _submit(dash: DashClient, asset: dict, status: str, seen: tuple[int, str]):
-    edit = {"status": status, "seen_history": seen[0], "seen_status": seen[1], "version": asset["version"]}
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    edit = {"key": key, "name": "drift", "status": status, "seen_history": seen[0], "seen_status": seen[1],
+            "version": asset["version"]}
     values = {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_ASSET}.data": asset, f"{ids.DETAIL_REFRESH}.data": 0,
-              f"{ids.DETAIL_EDITS}.data": {asset["id"]: {"metrics": {"drift": edit}}}}
+              f"{ids.DETAIL_EDITS}.data": {asset["id"]: {"metrics": {key: edit}}}}
     return dash.call(f"{ids.DETAIL_ASSET}.data", values, [f"{ids.DETAIL_SUBMIT}.n_clicks"])
 
 

@@ -120,8 +120,9 @@ def test_https_origin_behind_a_proxy(settings):
 def _submit_body(client, store):
     stored = store.get("ecephys_1")
     dash = DashClient(client)
-    edits = {stored.id: {"metrics": {"drift": {"status": "Fail", "seen_history": 1, "seen_status": "Pending",
-                                               "version": stored.version}}}}
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    edits = {stored.id: {"metrics": {key: {"key": key, "name": "drift", "status": "Fail", "seen_history": 1,
+                                           "seen_status": "Pending", "version": stored.version}}}}
     asset = {"id": stored.id, "name": stored.name, "version": stored.version}
     submit = next(d for d in dash.dependencies if any(i["id"] == ids.DETAIL_SUBMIT for i in d["inputs"]))
     return dash.body(submit["output"], {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_EDITS}.data": edits,

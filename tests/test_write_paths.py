@@ -207,8 +207,9 @@ def _payload(dep: dict, values: dict | None = None) -> bytes:
 
 def _submit_values(app) -> dict:
     stored = app.server.extensions["qc_portal"].store.get("ecephys_1")
-    edits = {stored.id: {"metrics": {"drift": {"status": "Fail", "seen_history": 1, "seen_status": "Pending",
-                                               "version": stored.version}}}}
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    edits = {stored.id: {"metrics": {key: {"key": key, "name": "drift", "status": "Fail", "seen_history": 1,
+                                           "seen_status": "Pending", "version": stored.version}}}}
     return {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_EDITS}.data": edits,
             f"{ids.DETAIL_ASSET}.data": {"id": stored.id, "name": stored.name, "version": stored.version},
             f"{ids.DETAIL_REFRESH}.data": 0}

@@ -1,4 +1,5 @@
-"""The asset detail page: layout and navigation (page.py), annotation (edit.py)."""
+"""The asset detail page: layout and navigation (page.py), annotation (edit.py), curations
+sent back by embedded curation GUIs (curation.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import dash
 
 def register(app: dash.Dash) -> None:
     """Register the asset page and all its callbacks on `app`."""
-    from callbacks.asset import edit, page
+    from callbacks.asset import curation, edit, page
 
     page.register(app)
     edit.register(app)
+    curation.register(app)

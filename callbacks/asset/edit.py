@@ -18,13 +18,19 @@ from components import ids
 from components.asset.annotate import change_summary, conflicts_panel, saved
 from components.ids import detail_ids
 from portal import annotation_service
+from portal.auth import can
 from portal.context import current_portal
 from portal.detail import edits as edit_state
+from portal.detail.shown import same
 from portal.security.writes import writes
 
 log = logging.getLogger(__name__)
 VALUE = detail_ids.value(0)["type"]
 STATUS = detail_ids.status(0)["type"]
+
+
+def _can_annotate() -> bool:
+    return can(current_user, "annotate")
 
 
 def _asset_state(edits, asset) -> dict:
@@ -43,20 +49,15 @@ def _with_state(edits, asset, state: dict) -> dict:
     return edits
 
 
-def _current(state: dict, base: dict, field: str):
-    """What the state says a metric's status/value is now (edited, else stored)."""
-    edit = (state.get("metrics") or {}).get(base["name"]) or {}
-    if field in edit:
-        return edit[field]
-    stored = base.get(field)
-    if field == "value" and base.get("kind") in ("dropdown", "checkbox") and isinstance(stored, dict):
-        return stored.get("value")
-    return stored
-
-
 def track(values, statuses, notes, edits, bases, asset):
-    """Widgets -> edits (and a status that follows a choice); edits -> widgets on restore."""
-    if not asset:
+    """Widgets -> edits (and a status that follows a choice); edits -> widgets on restore.
+
+    Dash also calls this when cards appear (their widgets join the ALL inputs): each
+    widget is compared with what it was rendered with, so showing a card records
+    nothing. Users who may not annotate record nothing at all (checked here, on the
+    server: their widgets are disabled, but a request can be forged).
+    """
+    if not asset or not _can_annotate():
         raise dash.exceptions.PreventUpdate
     value_ids = [item["id"]["index"] for item in ctx.inputs_list[0]]
     status_ids = [item["id"]["index"] for item in ctx.inputs_list[1]]
@@ -73,9 +74,7 @@ def track(values, statuses, notes, edits, bases, asset):
         if not base or (VALUE, index) not in triggered:
             continue
         value = values[position]
-        if base.get("kind") == "dropdown" and value is None:
-            value = ""
-        if value == _current(new_state, base, "value"):
+        if same(value, edit_state.current(new_state, base, "value")):
             continue  # a widget shown with the edit already recorded (re-render, restore)
         new_state = edit_state.record(new_state, base, value=value)
         implied = edit_state.implied_status(base, value)
@@ -85,7 +84,7 @@ def track(values, statuses, notes, edits, bases, asset):
         base = base_by_index.get(index)
         if not base or base.get("choice") or (STATUS, index) not in triggered:
             continue
-        if statuses[position] == _current(new_state, base, "status"):
+        if statuses[position] == edit_state.current(new_state, base, "status"):
             continue
         new_state = edit_state.record(new_state, base, status=statuses[position])
     if ids.DETAIL_NOTES in triggered and notes is not None:
@@ -104,14 +103,13 @@ def _triggered() -> set:
 
 def _restore(state, value_ids, status_ids, bases, notes, asset):
     """Show restored (or cross-tab) edits in the widgets that are on the page."""
-    metrics = state.get("metrics") or {}
     values, statuses = [], []
     for index in value_ids:
-        edit = metrics.get((bases.get(index) or {}).get("name")) or {}
+        edit = edit_state.edit_of(state, (bases.get(index) or {}).get("key"))
         values.append(edit["value"] if "value" in edit else no_update)
     for index in status_ids:
         base = bases.get(index) or {}
-        edit = metrics.get(base.get("name")) or {}
+        edit = edit_state.edit_of(state, base.get("key"))
         if "status" in edit:
             statuses.append(edit["status"])
         elif "value" in edit and base.get("choice"):
@@ -146,7 +144,8 @@ def register(app: dash.Dash) -> None:
         State(ids.DETAIL_ASSET, "data"),
     )
     def show_changes(edits, asset):
-        if not asset:
+        # Viewers and anonymous visitors never see a counter, whatever local storage holds.
+        if not asset or not _can_annotate():
             return change_summary([])
         return change_summary(edit_state.changes(_asset_state(edits, asset)))
 
@@ -215,13 +214,13 @@ def register(app: dash.Dash) -> None:
         if not trigger or not conflicts or not asset or not any((keep or []) + (drop or [])):
             raise dash.exceptions.PreventUpdate
         match = next((c for c in conflicts["items"]
-                      if c["metric"] == trigger["metric"] and c["field"] == trigger["field"]), None)
+                      if c.get("key") == trigger["key"] and c["field"] == trigger["field"]), None)
         if match is None:
             raise dash.exceptions.PreventUpdate
         state = _asset_state(edits, asset)
         kept = trigger["type"] == detail_ids.conflict_keep("", "")["type"]
         state = edit_state.keep_mine(state, match) if kept else edit_state.drop_mine(state, match)
-        resolved = {**conflicts.get("resolved", {}), f"{match['metric']}|{match['field']}": (
+        resolved = {**conflicts.get("resolved", {}), f"{match['key']}|{match['field']}": (
             "re-apply mine" if kept else "drop mine")}
         data = {**conflicts, "resolved": resolved}
         return (_with_state(edits, asset, state), data, conflicts_panel(conflicts["items"], resolved),

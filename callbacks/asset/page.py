@@ -90,8 +90,10 @@ def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict
                               absolute_url=lambda path: host + path,
                               frame_hosts=current_portal().settings.embeddable_hosts)
     title = " › ".join(node.path) or "All metrics"
+    settings = current_portal().settings
     return node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
-                      edits=(edits or {}).get("metrics") or {}, shown=len(shown), total=len(metrics), title=title)
+                      edits=edits or {}, shown=len(shown), total=len(metrics), title=title,
+                      curation_hosts=settings.curation_host_set & settings.embeddable_hosts)
 
 
 def layout(name: str | None = None, group=None, show=None, node=None, **_query):
@@ -179,7 +181,8 @@ def register(app: dash.Dash) -> None:
         grouping = grouping_of(detail, group_value if group_value is not None else [])
         _, shown = tree_for(detail, grouping, status_filter or "all")
         selected = pick_node(shown, node_key)
-        state = (edits or {}).get(detail.id) if isinstance(edits, dict) else None
+        # Unsaved edits are shown only to those who may submit them.
+        state = (edits or {}).get(detail.id) if isinstance(edits, dict) and _can_edit() else None
         return panel_for(detail, selected, limit=int(limit or PAGE_SIZE), edits=state or {}, allow_edits=allow_edits)
 
     @app.callback(

@@ -52,13 +52,20 @@ def change_summary(changes: list[Change]) -> tuple[dict, str, html.Ul | None]:
     return {"display": "block"}, f"{n} unsaved change{'s' if n != 1 else ''}", preview
 
 
+def metric_label(name: str, key: str) -> list:
+    """A metric's name, then what its key adds to it (modality, stage, tags: names repeat)."""
+    if not name:
+        return [html.Span("Asset notes", className="fw-semibold")]
+    rest = key[len(name):].strip() if key.startswith(name) else key
+    return [html.Span(name, className="fw-semibold"),
+            html.Span(f" {rest}", className="text-muted metric-qualifiers") if rest else None]
+
+
 def _change(change: Change):
-    where = change.metric or "Asset notes"
+    where = metric_label(change.metric, change.key)
     if change.field == "status":
-        return [html.Span(where, className="fw-semibold"), ": status ", _status(change.old), " → ",
-                _status(change.new)]
-    return [html.Span(where, className="fw-semibold"), f": {change.field} ", html.Code(_short(change.old)), " → ",
-            html.Code(_short(change.new))]
+        return [*where, ": status ", _status(change.old), " → ", _status(change.new)]
+    return [*where, f": {change.field} ", html.Code(_short(change.old)), " → ", html.Code(_short(change.new))]
 
 
 def _status(status: Any):
@@ -68,6 +75,8 @@ def _status(status: Any):
 def _short(value: Any) -> str:
     if isinstance(value, dict) and "options" in value:
         value = value.get("value")
+    if value == "":
+        return "''"  # an empty string is a value too (a blank checkbox or dropdown)
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 80 else text[:77] + "…"
 
@@ -85,23 +94,24 @@ def conflicts_panel(conflicts: list[dict], resolved: dict[str, str] | None = Non
     resolved = resolved or {}
     rows = []
     for conflict in conflicts:
-        key = f"{conflict['metric']}|{conflict['field']}"
-        outcome = resolved.get(key)
+        key = conflict.get("key") or ""
+        outcome = resolved.get(f"{key}|{conflict['field']}")
         actions = html.Span(f"you chose: {outcome}", className="small fst-italic") if outcome else html.Span([
-            dbc.Button("Re-apply mine", id=detail_ids.conflict_keep(conflict["metric"], conflict["field"]),
+            dbc.Button("Re-apply mine", id=detail_ids.conflict_keep(key, conflict["field"]),
                        size="sm", color="primary", className="me-1"),
-            dbc.Button("Drop mine", id=detail_ids.conflict_drop(conflict["metric"], conflict["field"]),
+            dbc.Button("Drop mine", id=detail_ids.conflict_drop(key, conflict["field"]),
                        size="sm", color="secondary", outline=True),
         ])
         rows.append(html.Tr(
-            [html.Td(conflict["metric"] or "Asset notes", className="fw-semibold"), html.Td(conflict["field"]),
+            [html.Td(metric_label(conflict["metric"], key)), html.Td(conflict["field"]),
              html.Td(_theirs(conflict)), html.Td(_yours(conflict)), html.Td(actions)],
-            className="conflict-row", **{"data-metric": conflict["metric"], "data-field": conflict["field"]},
+            className="conflict-row",
+            **{"data-metric": conflict["metric"], "data-metric-key": key, "data-field": conflict["field"]},
         ))
     table = dbc.Table([html.Thead(html.Tr([html.Th("Metric"), html.Th("Field"), html.Th("Their change"),
                                            html.Th("Yours"), html.Th("")])), html.Tbody(rows)],
                       size="sm", className="small mb-1 bg-white")
-    pending = sum(1 for c in conflicts if f"{c['metric']}|{c['field']}" not in resolved)
+    pending = sum(1 for c in conflicts if f"{c.get('key') or ''}|{c['field']}" not in resolved)
     note = ("Choose for each conflict, then Submit again." if pending else
             "All conflicts resolved: Submit to save what you kept.")
     return dbc.Alert([html.Div("Someone else changed these while you were editing. Nothing of yours was saved "

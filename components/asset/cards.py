@@ -12,7 +12,8 @@ from components.asset.viewers import group_viewers
 from components.ids import detail_ids
 from components.markdown import markdown
 from components.status import status_badge
-from portal.detail.edits import metric_base
+from portal.detail.curation import curation_frame
+from portal.detail.edits import edit_of, metric_base
 from portal.detail.model import MetricView
 from portal.detail.viewers import ReferenceGroup
 from portal.qc.types import STATUSES
@@ -22,8 +23,9 @@ from portal.store.protocol import UNSET
 def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None):
     """One metric: name, description, modality, stage, tags, value, status control, history.
 
-    The root carries `data-metric` (name) and `data-status` (its current status).
-    `edit` is the reviewer's unsaved edit of this metric, shown in the widgets.
+    The root carries `data-metric` (name), `data-metric-key` (its key, unique in the
+    document: names repeat) and `data-status` (its current status). `edit` is the
+    reviewer's unsaved edit of this metric, shown in the widgets.
     """
     edit = edit or {}
     status_shown = edit.get("status", metric.status)
@@ -45,15 +47,13 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
         html.Div("The status follows the choice above.", className="small text-muted")
         if metric.choice_sets_status else None,
-        html.Div("Another metric has the same name: edits go to the first one.", className="small text-warning")
-        if metric.duplicate else None,
         history(metric),
         dcc.Store(id=detail_ids.base(metric.index), data=metric_base(metric, version)),
     ]
     return html.Div(
         [header, html.Div([part for part in body if part is not None], className="card-body")],
         className="card metric-card mb-2",
-        **{"data-metric": metric.name, "data-status": metric.status},
+        **{"data-metric": metric.name, "data-metric-key": metric.key, "data-status": metric.status},
     )
 
 
@@ -104,14 +104,19 @@ def history(metric: MetricView) -> html.Details:
 
 
 def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: bool, version: int, edits: dict,
-               shown: int, total: int, title: str):
-    """The selected node: one row per reference (viewer left, its metrics right)."""
+               shown: int, total: int, title: str, curation_hosts: frozenset[str] = frozenset()):
+    """The selected node: one row per reference (viewer left, its metrics right).
+
+    `edits` is the asset's edit state (portal.detail.edits); `curation_hosts` are the
+    hosts whose embedded pages exchange curations with the portal (QC_PORTAL_CURATION_HOSTS).
+    """
     rows = []
     for group in groups:
         cards = [metric_card(m, can_edit=can_edit, allow_edits=allow_edits, version=version,
-                             edit=edits.get(m.name)) for m in group.metrics]
+                             edit=edit_of(edits, m.key)) for m in group.metrics]
         if group.viewers:
-            rows.append(html.Div(dbc.Row([dbc.Col(group_viewers(group), lg=7, className="ref-col"),
+            frame = curation_frame(group, curation_hosts)
+            rows.append(html.Div(dbc.Row([dbc.Col(group_viewers(group, frame), lg=7, className="ref-col"),
                                           dbc.Col(cards, lg=5)], className="g-3"),
                                  className="reference-group mb-3", **{"data-reference": group.reference or ""}))
         else:

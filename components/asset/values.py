@@ -4,6 +4,10 @@ Editable kinds (number, text, bool, dropdown, checkbox) are inputs with the metr
 `detail_ids.value(index)` id; a value that is already set is disabled unless "allow
 edits" is on, and everything is disabled for users who may not annotate. Tables,
 lists, JSON, curations and multi-asset lists are read-only views.
+
+A stored value the widget cannot show exactly (portal.detail.shown: a checkbox value
+`""`, a dropdown value outside its options) is written out beside the widget, which
+starts from nothing chosen; the value stays as stored unless the reviewer chooses.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dash import dcc, html
 
 from components.ids import detail_ids
 from components.status import status_badge
+from portal.detail.curation import latest as latest_curation
 from portal.detail.model import MetricView
 from portal.store.protocol import UNSET
 
@@ -30,14 +35,21 @@ def value_widget(metric: MetricView, *, can_edit: bool, allow_edits: bool, edite
         return curation_view(metric)
     if metric.editable_value:
         disabled = not can_edit or (metric.value_is_set and not allow_edits)
-        return _input(metric, disabled, edited)
-    return read_only_value(metric.value, metric.kind)
+        return with_note(_input(metric, disabled, edited), metric.shown.note)
+    return with_note(read_only_value(metric.value, metric.kind), metric.shown.note)
+
+
+def with_note(widget, note: str | None):
+    """A widget with the note saying how the stored value differs from what it shows."""
+    if note is None:
+        return widget
+    return html.Div([widget, html.Div(note, className="small value-note")], className="value-marked")
 
 
 def _input(metric: MetricView, disabled: bool, edited: Any):
     wid = detail_ids.value(metric.index)
     kind, value = metric.kind, metric.value
-    shown = value if edited is UNSET else edited
+    shown = metric.shown.value if edited is UNSET else edited
     if kind == "number":
         # A number input keeps 0 a number (never "" or False).
         return dbc.Input(id=wid, type="number", value=shown, step="any", disabled=disabled, size="sm",
@@ -49,12 +61,11 @@ def _input(metric: MetricView, disabled: bool, edited: Any):
         return dbc.Switch(id=wid, value=bool(shown), label="True" if shown else "False", disabled=disabled,
                           className="value-bool")
     options = [_option(option, value) for option in value.get("options") or []]
-    choice = value.get("value") if edited is UNSET else edited
     if kind == "dropdown":
-        return dcc.Dropdown(id=wid, options=options, value=choice if choice != "" else None, clearable=False,
+        # Never a value outside the options: the dropdown would clear it by itself.
+        return dcc.Dropdown(id=wid, options=options, value=shown, clearable=False,
                             disabled=disabled, placeholder="Choose…", className="value-dropdown")
-    chosen = choice if isinstance(choice, list) else ([] if choice in (None, "") else [choice])
-    return dcc.Checklist(id=wid, options=[{**o, "disabled": disabled} for o in options], value=chosen,
+    return dcc.Checklist(id=wid, options=[{**o, "disabled": disabled} for o in options], value=shown,
                          inline=False, className="value-checkbox", inputClassName="form-check-input mt-0 me-2",
                          labelClassName="d-flex align-items-center mb-1")
 
@@ -116,8 +127,13 @@ def json_view(value: Any) -> html.Pre:
 def curation_view(metric: MetricView) -> html.Div:
     """The latest curation of a curation metric, and who curated when."""
     curation = metric.curation
+    newest = latest_curation(metric.value)
     if curation is None or curation.latest is None:
         latest = html.Span("no curation yet", className="text-muted fst-italic")
+    elif newest.as_text:
+        # Real records store curations as JSON text: shown decoded, and said so.
+        latest = html.Div([json_view(newest.data),
+                           html.Div("stored as JSON text", className="small value-note")], className="value-marked")
     else:
         latest = json_view(curation.latest)
     history = [

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import detail_ids
+from portal.detail.curation import CurationFrame
 from portal.detail.viewers import ReferenceGroup, Viewer
 from portal.references.parse import (
     FIGURL,
@@ -35,14 +36,18 @@ _SANDBOX = "allow-scripts allow-same-origin allow-popups allow-forms allow-downl
 _IFRAME_TITLES = {NEUROGLANCER: "Neuroglancer", FIGURL: "Figurl", SORTINGVIEW: "sortingview", RERUN: "Rerun viewer"}
 
 
-def group_viewers(group: ReferenceGroup):
-    """The viewers of a reference group: a swipe for an image pair, else each in turn."""
+def group_viewers(group: ReferenceGroup, curation: CurationFrame | None = None):
+    """The viewers of a reference group: a swipe for an image pair, else each in turn.
+
+    `curation` binds one of them (an embedded curation GUI) to its curation metric.
+    """
     if group.swipe:
         return swipe(*group.viewers)
-    return html.Div([viewer(v) for v in group.viewers], className="ref-viewers")
+    return html.Div([viewer(v, curation if curation and curation.viewer == v.key else None)
+                     for v in group.viewers], className="ref-viewers")
 
 
-def viewer(v: Viewer):
+def viewer(v: Viewer, curation: CurationFrame | None = None):
     """The viewer for one reference (or its error).
 
     Every URL put into a page goes through `safe_url` (http(s) or relative only: never
@@ -54,7 +59,7 @@ def viewer(v: Viewer):
     if safe_url(v.url) is None:
         return missing(Viewer(v.kind, v.key, v.name, v.target, None, f"reference not shown (unsupported URL): "
                               f"{v.target}"))
-    body = _body(v)
+    body = _body(v, curation)
     return html.Div([body, _caption(v)], className=f"ref-viewer ref-{v.kind}", **{"data-kind": v.kind})
 
 
@@ -75,7 +80,7 @@ def _caption(v: Viewer) -> html.Div:
     )
 
 
-def _body(v: Viewer):
+def _body(v: Viewer, curation: CurationFrame | None = None):
     if v.kind in (IMAGE, SVG):
         # An <img> never runs an SVG's scripts.
         return html.Img(src=v.url, alt=v.name, className="ref-image")
@@ -89,7 +94,7 @@ def _body(v: Viewer):
     if v.kind in SPEC_KINDS:
         return spec_viewer(v)
     if v.kind in (NEUROGLANCER, FIGURL, SORTINGVIEW, LINK) and v.embed:
-        return iframe_viewer(v.embed, _IFRAME_TITLES.get(v.kind, v.name))
+        return iframe_viewer(v.embed, _IFRAME_TITLES.get(v.kind, v.name), curation)
     if v.kind in (NEUROGLANCER, FIGURL, SORTINGVIEW):
         return html.A(f"Open in {_IFRAME_TITLES[v.kind]}", href=v.url, target="_blank", rel="noopener noreferrer",
                       className="ref-link", title="this host is not allowed in an embedded frame")
@@ -132,14 +137,24 @@ def spec_viewer(v: Viewer) -> html.Div:
     )
 
 
-def iframe_viewer(src: str, title: str) -> html.Div:
+def iframe_viewer(src: str, title: str, curation: CurationFrame | None = None) -> html.Div:
     """A sandboxed iframe with a full-screen button and an "open in a new tab" link.
 
     Callers pass only URLs the portal allowed (`portal.security.urls.embeddable`); the
     check is repeated here for https so that no other scheme can reach an iframe.
+    With `curation`, the frame is a curation GUI: its box carries the metric key and the
+    latest curation (JSON text in an attribute, never markup) for assets/curation.js.
     """
     if not src.startswith("https://") or safe_url(src) is None:
         return html.Div("This viewer cannot be embedded.", className="small text-muted")
+    attributes, note = {}, None
+    if curation is not None:
+        attributes = {"data-curation-key": curation.key}
+        if curation.payload is not None:
+            attributes["data-curation"] = curation.payload
+            note = f"Curation GUI for {curation.name}: a curation it sends back becomes an unsaved change."
+        else:
+            note = "The latest curation is too large to send to this GUI."
     return html.Div(
         [
             html.Div(
@@ -150,8 +165,10 @@ def iframe_viewer(src: str, title: str) -> html.Div:
             ),
             html.Iframe(src=src, sandbox=_SANDBOX, allow="fullscreen", title=title, className="ref-iframe",
                         referrerPolicy="no-referrer"),
+            html.Div(note, className="small text-muted ref-curation-note") if curation is not None else None,
         ],
-        className="ref-frame",
+        className="ref-frame ref-curation" if curation is not None else "ref-frame",
+        **attributes,
     )
 
 

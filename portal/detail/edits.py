@@ -4,44 +4,74 @@ Annotation they become.
 The browser keeps, per asset (local storage, so edits survive a reload or a store
 error), a JSON object:
 
-    {"metrics": {<metric name>: {"status"?: str, "value"?: any, "seen_history": int,
-                                  "seen_value": any, "seen_status": str, "version": int}},
+    {"metrics": {<metric key>: {"key": <metric key>, "name": <metric name>,
+                                 "status"?: str, "value"?: any, "curation"?: any,
+                                 "seen_history": int, "seen_value": any, "seen_status": str,
+                                 "version": int}},
      "notes"?: str, "seen_notes": str | null, "notes_version": int}
 
-"status" / "value" / "notes" are present only when edited. `seen_*` and `version`
-record what the reviewer saw when making the edit: the store uses them to tell a
-real conflict (someone changed the same metric meanwhile) from a harmless
-concurrent edit. Everything here treats that object as untrusted input.
+Metrics are keyed by their key (portal.qc.identity), never by name: names repeat.
+An entry whose "key" is not its own key (states written before keys, keyed by name)
+is ignored, so an old browser state can neither crash the page nor be submitted.
+
+"status" / "value" / "curation" / "notes" are present only when the reviewer changed
+them. A widget is compared with the value it was *rendered with* (the base's
+"shown", portal.detail.shown), not with the stored value: a stored value no widget
+can show exactly (a checkbox value `""`, a dropdown value outside its options) never
+becomes an edit by itself. `seen_*` and `version` record what the reviewer saw when
+making the edit: the store uses them to tell a real conflict (someone changed the same
+metric meanwhile) from a harmless concurrent edit. Everything here treats that object
+as untrusted input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from portal.detail import curation as curations
+from portal.detail.shown import same
 from portal.errors import InvalidInput
 from portal.qc import status_from_choice
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 
 _MAX_EDITS = 5000
+_FIELDS = ("status", "value", "curation")
 
 
 @dataclass(frozen=True)
 class Change:
-    """One pending change, for the preview: metric ("" for notes), field, old -> new."""
+    """One pending change, for the preview: metric name ("" for notes), field, old -> new, key."""
 
     metric: str
     field: str
     old: Any
     new: Any
+    key: str = ""
+
+
+def entries(state: object) -> Iterator[tuple[str, dict]]:
+    """(key, edit) of each metric edit of a state that is well formed (see module doc)."""
+    metrics = state.get("metrics") if isinstance(state, dict) else None
+    if not isinstance(metrics, dict):
+        return
+    for key, edit in metrics.items():
+        if isinstance(key, str) and isinstance(edit, dict) and edit.get("key") == key:
+            yield key, edit
 
 
 def is_empty(state: object) -> bool:
     """True when the state holds no edit."""
     if not isinstance(state, dict):
         return True
-    return not state.get("metrics") and "notes" not in state
+    return "notes" not in state and not any(field in edit for _, edit in entries(state) for field in _FIELDS)
+
+
+def edit_of(state: object, key: str) -> dict:
+    """The edit of one metric (empty when there is none)."""
+    return next((edit for k, edit in entries(state) if k == key), {})
 
 
 def changes(state: object) -> list[Change]:
@@ -51,19 +81,23 @@ def changes(state: object) -> list[Change]:
     out = []
     if "notes" in state:
         out.append(Change("", "notes", state.get("seen_notes"), state["notes"]))
-    for name, edit in (state.get("metrics") or {}).items():
-        if not isinstance(edit, dict):
-            continue
+    for key, edit in entries(state):
+        name = edit.get("name") if isinstance(edit.get("name"), str) else key
         if "value" in edit:
-            out.append(Change(name, "value", edit.get("seen_value"), edit["value"]))
+            out.append(Change(name, "value", edit.get("seen_value"), edit["value"], key))
+        if "curation" in edit:
+            old = curations.latest(edit.get("seen_value")).stored
+            out.append(Change(name, "curation", old, edit["curation"], key))
         if "status" in edit:
-            out.append(Change(name, "status", edit.get("seen_status"), edit["status"]))
+            out.append(Change(name, "status", edit.get("seen_status"), edit["status"], key))
     return out
 
 
 def to_annotation(asset: str, state: object) -> Annotation:
     """The Annotation an edit state stands for; InvalidInput for a malformed state.
 
+    Each edit names its metric by key (and name). Only changed fields are sent. A
+    curation change sends the value the reviewer saw with the new curation appended.
     Its base version is the oldest version an edit was made on: the store then checks
     every edit against what its reviewer saw.
     """
@@ -73,22 +107,32 @@ def to_annotation(asset: str, state: object) -> Annotation:
     if not isinstance(metrics, dict) or len(metrics) > _MAX_EDITS:
         raise InvalidInput("malformed changes")
     edits, versions = [], []
-    for name, edit in metrics.items():
-        if not isinstance(name, str) or not isinstance(edit, dict):
-            raise InvalidInput("malformed changes")
+    for key, edit in entries(state):
         status = edit.get("status")
         if status is not None and status not in STATUSES:
-            raise InvalidInput(f"metric {name!r}: status must be one of Pass, Fail, Pending")
-        if status is None and "value" not in edit:
+            raise InvalidInput(f"metric {key!r}: status must be one of Pass, Fail, Pending")
+        name = edit.get("name")
+        if name is not None and not isinstance(name, str):
+            raise InvalidInput(f"malformed changes for {key!r}")
+        value, seen_value = UNSET, UNSET
+        if "curation" in edit:
+            seen = edit.get("seen_value")
+            if not isinstance(seen, list):
+                raise InvalidInput(f"metric {key!r}: a curation change needs the curations it was made on")
+            value, seen_value = [*seen, edit["curation"]], seen
+        elif "value" in edit:
+            value, seen_value = edit["value"], edit.get("seen_value")
+        if status is None and value is UNSET:
             continue
         edits.append(MetricEdit(
+            key=key,
             metric=name,
             status=status,
-            value=edit["value"] if "value" in edit else UNSET,
-            seen_history=_int(edit.get("seen_history"), name),
-            seen_value=edit.get("seen_value") if "value" in edit else UNSET,
+            value=value,
+            seen_history=_int(edit.get("seen_history"), key),
+            seen_value=seen_value,
         ))
-        versions.append(_int(edit.get("version"), name))
+        versions.append(_int(edit.get("version"), key))
     notes, seen_notes = UNSET, UNSET
     if "notes" in state:
         if not isinstance(state["notes"], str | None):
@@ -108,9 +152,10 @@ def _int(value: object, what: str) -> int:
 
 
 def conflict_json(conflicts: tuple[Conflict, ...] | list[Conflict], version: int) -> list[dict]:
-    """Conflicts as JSON for the page (their change next to yours)."""
+    """Conflicts as JSON for the page (their change next to yours), each with its metric key."""
     return [
-        {"metric": c.metric, "field": c.field, "theirs": c.theirs, "yours": c.yours, "version": version}
+        {"metric": c.metric, "key": c.key, "field": c.field, "theirs": c.theirs, "yours": c.yours,
+         "version": version}
         for c in conflicts
     ]
 
@@ -125,7 +170,7 @@ def keep_mine(state: dict, conflict: dict) -> dict:
             state["seen_notes"] = conflict.get("theirs")
             state["notes_version"] = version
         return state
-    edit = state["metrics"].get(conflict.get("metric"))
+    edit = state["metrics"].get(conflict.get("key"))
     if edit is None:
         return state
     if conflict.get("field") == "status":
@@ -134,6 +179,7 @@ def keep_mine(state: dict, conflict: dict) -> dict:
         if theirs:
             edit["seen_status"] = theirs[-1].get("status")
     elif conflict.get("field") == "value":
+        # A curation is then appended after theirs; a value replaces theirs.
         edit["seen_value"] = conflict.get("theirs")
     edit["version"] = version
     return state
@@ -146,30 +192,38 @@ def drop_mine(state: dict, conflict: dict) -> dict:
         for key in ("notes", "seen_notes", "notes_version"):
             state.pop(key, None)
         return state
-    name = conflict.get("metric")
-    edit = state["metrics"].get(name)
+    key = conflict.get("key")
+    edit = state["metrics"].get(key)
     if edit is not None:
-        edit.pop(conflict.get("field"), None)
-        if "status" not in edit and "value" not in edit:
-            state["metrics"].pop(name)
+        # The store reports a curation's conflict on the value it appends to.
+        for field in ("value", "curation") if conflict.get("field") == "value" else (conflict.get("field"),):
+            edit.pop(field, None)
+        if not any(field in edit for field in _FIELDS):
+            state["metrics"].pop(key)
     return state
 
 
 def _copy(state: object) -> dict:
+    """A copy holding only well-formed metric edits (old name-keyed entries are dropped)."""
     state = dict(state) if isinstance(state, dict) else {}
-    state["metrics"] = {name: dict(edit) for name, edit in (state.get("metrics") or {}).items()
-                        if isinstance(edit, dict)}
+    state["metrics"] = {key: dict(edit) for key, edit in entries(state)}
     return state
 
 
 def metric_base(metric, version: int) -> dict:
-    """What the browser keeps about a shown metric to record edits against (JSON)."""
+    """What the browser keeps about a shown metric to record edits against (JSON).
+
+    "shown" is the value the widget is rendered with (it differs from "value" when the
+    widget cannot show the stored value exactly).
+    """
     return {
+        "key": metric.key,
         "name": metric.name,
         "kind": metric.kind,
         "status": metric.status,
         "n": len(metric.history),
         "value": metric.value,
+        "shown": metric.shown.value,
         "choice": metric.choice_sets_status,
         "version": version,
     }
@@ -189,22 +243,27 @@ def implied_status(base: dict, value: Any) -> str | None:
     return status_from_choice(widget_value(base, value))
 
 
-def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET) -> dict:
-    """`state` with one metric's widgets compared against what the reviewer saw (`base`).
+def current(state: object, base: dict, field: str) -> Any:
+    """What a metric's status/value widget shows now: the edit if there is one, else what
+    it was rendered with."""
+    edit = edit_of(state, base.get("key"))
+    if field in edit:
+        return edit[field]
+    return base.get("shown") if field == "value" else base.get(field)
 
-    A widget equal to the stored value/status removes that edit; a differing one
+
+def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET) -> dict:
+    """`state` with one metric's widgets compared against what they were rendered with (`base`).
+
+    A widget equal to its rendered value/status removes that edit; a differing one
     records it with `seen_*` and the version. An empty number input is no edit. For a
     choice whose options carry statuses, the status follows the choice on the server.
     """
     state = _copy(state)
-    name = base["name"]
-    edit = dict(state["metrics"].get(name) or {})
+    key = base["key"]
+    edit = dict(state["metrics"].get(key) or {})
     if value is not UNSET:
-        stored = base.get("value")
-        if base.get("kind") in ("dropdown", "checkbox") and isinstance(stored, dict):
-            stored = stored.get("value")
-        same = value == stored and isinstance(value, bool) == isinstance(stored, bool)
-        if same or (value is None and base.get("kind") == "number"):
+        if same(value, base.get("shown")) or (value is None and base.get("kind") == "number"):
             edit.pop("value", None)
         else:
             edit["value"] = value
@@ -213,12 +272,33 @@ def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET
             edit.pop("status", None)
         else:
             edit["status"] = status
-    if "value" in edit or "status" in edit:
-        edit.update(seen_history=base.get("n", 0), seen_status=base.get("status"), seen_value=base.get("value"),
-                    version=base.get("version", 0))
-        state["metrics"][name] = edit
+    return _store(state, base, edit)
+
+
+def record_curation(state: object, base: dict, data: Any) -> dict:
+    """`state` with a curation a GUI sent back for a curation metric.
+
+    The newest one replaces an earlier unsaved one; one equal to the latest stored
+    curation is no change (a GUI echoing what it was sent).
+    """
+    state = _copy(state)
+    edit = dict(state["metrics"].get(base["key"]) or {})
+    stored = base.get("value")
+    if same(data, curations.latest(stored).data):
+        edit.pop("curation", None)
     else:
-        state["metrics"].pop(name, None)
+        edit["curation"] = curations.stored_form(data, stored)
+    return _store(state, base, edit)
+
+
+def _store(state: dict, base: dict, edit: dict) -> dict:
+    key = base["key"]
+    if any(field in edit for field in _FIELDS):
+        edit.update(key=key, name=base.get("name"), seen_history=base.get("n", 0), seen_status=base.get("status"),
+                    seen_value=base.get("value"), version=base.get("version", 0))
+        state["metrics"][key] = edit
+    else:
+        state["metrics"].pop(key, None)
     return state
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from portal.detail.navigator import Grouping, NavMetric, normalise_grouping
+from portal.detail.shown import Shown, shown_value
 from portal.errors import NotFound
 from portal.qc import QCReadError, effective_status, load_qc, metric_status, status_from_choice, value_kind
+from portal.qc.identity import MetricIndex
 from portal.qc.types import AssetSummary
 from portal.references import Reference, parse
 from portal.references.placeholders import ReferenceContext, reference_context
@@ -45,10 +48,15 @@ class Curation:
 
 @dataclass(frozen=True)
 class MetricView:
-    """One metric as the page shows it."""
+    """One metric as the page shows it.
+
+    `key` names it uniquely in its document (portal.qc.identity): metrics may share a
+    name, so edits go by key.
+    """
 
     index: int
     name: str
+    key: str
     description: str | None
     modality: str
     modality_name: str
@@ -64,12 +72,16 @@ class MetricView:
     choice_sets_status: bool  # dropdown/checkbox whose options carry statuses
     evaluated_assets: tuple[str, ...]
     curation: Curation | None
-    duplicate: bool  # a later metric with the name of an earlier one (edits go to the first)
+
+    @cached_property
+    def shown(self) -> Shown:
+        """What the value widget starts from, and how the stored value differs (portal.detail.shown)."""
+        return shown_value(self.kind, self.value)
 
     @property
     def editable_value(self) -> bool:
         """Whether the value widget can be edited (given the right and, if set, "allow edits")."""
-        return self.kind in EDITABLE_KINDS and not self.duplicate
+        return self.kind in EDITABLE_KINDS and self.shown.editable
 
     @property
     def value_is_set(self) -> bool:
@@ -124,12 +136,9 @@ def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> As
             allow = tuple(qc.allow_tag_failures or ())
             now = datetime.now(UTC)
             context = reference_context(store, stored)  # fills {derived,raw}_asset_location
-            seen: set[str] = set()
-            views = []
-            for index, metric in enumerate(qc.metrics):
-                views.append(_metric_view(index, metric, allow, now, duplicate=metric.name in seen, context=context))
-                seen.add(metric.name)
-            metrics = tuple(views)
+            keys = MetricIndex(qc.metrics).keys
+            metrics = tuple(_metric_view(index, metric, keys[index], allow, now, context=context)
+                            for index, metric in enumerate(qc.metrics))
             notes, experimenters = qc.notes, tuple(qc.key_experimenters or ())
             grouping = normalise_grouping(qc.default_grouping)
     derived = _derived(store, stored.name) if with_derived else ()
@@ -140,7 +149,7 @@ def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> As
     )
 
 
-def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, duplicate: bool,
+def _metric_view(index: int, metric, key: str, allow: tuple[str, ...], now: datetime, *,
                  context: ReferenceContext | None = None) -> MetricView:
     stage = getattr(metric.stage, "value", metric.stage)
     curation = None
@@ -159,6 +168,7 @@ def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, d
     return MetricView(
         index=index,
         name=metric.name,
+        key=key,
         description=metric.description,
         modality=metric.modality.abbreviation,
         modality_name=metric.modality.name,
@@ -174,7 +184,6 @@ def _metric_view(index: int, metric, allow: tuple[str, ...], now: datetime, *, d
         choice_sets_status=kind in ("dropdown", "checkbox") and status_from_choice(metric.value) is not None,
         evaluated_assets=tuple(metric.evaluated_assets or ()),
         curation=curation,
-        duplicate=duplicate,
     )
 
 

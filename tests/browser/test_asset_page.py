@@ -257,7 +257,9 @@ def test_a_viewer_cannot_write(page, live):
     before = live.store.get("pending_asset")
     deps = page.request.get(live.url + "/_dash-dependencies").json()
     dep = next(d for d in deps if any(i["id"] == ids.DETAIL_SUBMIT for i in d["inputs"]))
-    edits = {before.id: {"metrics": {"ok": {"status": "Fail", "seen_history": 1, "version": before.version}}}}
+    key = "ok [ecephys, Raw data]"
+    edits = {before.id: {"metrics": {key: {"key": key, "name": "ok", "status": "Fail", "seen_history": 1,
+                                           "version": before.version}}}}
     states = {ids.DETAIL_EDITS: edits, ids.DETAIL_ASSET: {"id": before.id, "name": before.name,
                                                           "version": before.version}, ids.DETAIL_REFRESH: 0}
     outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}

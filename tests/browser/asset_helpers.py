@@ -1,0 +1,60 @@
+"""Helpers for driving the asset page in Chromium: signing in, waiting for Dash to settle,
+reading the unsaved edits the page keeps in local storage."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from components import ids
+from tests.auth_helpers import PASSWORD
+
+
+def sign_in(page, base_url: str, name: str) -> None:
+    """Sign in through the login form."""
+    page.goto(base_url + "/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def asset_url(base_url: str, name: str, **query) -> str:
+    """The asset page's URL with a query (group, show, node)."""
+    params = "&".join(f"{key}={quote(value)}" for key, value in query.items())
+    return f"{base_url}/asset/{quote(name, safe='')}" + (f"?{params}" if params else "")
+
+
+def settle(page, timeout: float = 15_000) -> None:
+    """Wait until the network is idle and no Dash component is loading (callbacks done)."""
+    page.wait_for_load_state("networkidle", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
+    page.wait_for_load_state("networkidle", timeout=timeout)
+
+
+def stored_edits(page) -> dict:
+    """The page's unsaved edits of every asset, as local storage holds them ({asset id: state})."""
+    text = page.evaluate(f"() => window.localStorage.getItem({json.dumps(ids.DETAIL_EDITS)})")
+    value = json.loads(text) if text else None
+    return value if isinstance(value, dict) else {}
+
+
+def counter_visible(page) -> bool:
+    """Whether the change bar (counter, preview, Submit) is visible."""
+    bar = page.locator(f"#{ids.DETAIL_CHANGES}")
+    return bar.count() > 0 and bar.is_visible()
+
+
+def card_by_key(page, key: str):
+    """A metric card by its key (`data-metric-key`)."""
+    return page.locator(f"[data-metric-key={json.dumps(key)}]")
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot into $QC_PORTAL_TEST_SCREENSHOTS, when set."""
+    folder = os.environ.get("QC_PORTAL_TEST_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
