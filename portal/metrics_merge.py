@@ -36,7 +36,7 @@ from portal.errors import Forbidden, InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, normalise
 from portal.qc.identity import MetricIndex
 from portal.qc.normalize import EVALUATION_GROUPING
-from portal.store.merge import history_key, union_history
+from portal.store.merge import history_key, union_curation_history, union_history
 from portal.store.protocol import Actor
 
 MAX_METRICS = 5000  # per request: a bigger push is almost certainly a mistake
@@ -159,7 +159,7 @@ def merge_metrics(
             new_entries = [entry for entry in metric.status_history if history_key(entry) not in held]
             metric.status_history = union_history(old.status_history, metric.status_history)
             if hasattr(old, "curation_history") and hasattr(metric, "curation_history"):
-                metric.curation_history = _history_union(old.curation_history, metric.curation_history)
+                metric.curation_history = union_curation_history(old.curation_history, metric.curation_history)
             qc.metrics[index] = metric
             replaced.append(metric.name)
             changes.append({"metric": metric.name, "key": key, "field": "metric", "old": metric_status(old),
@@ -199,14 +199,3 @@ def check_entries(key: str, new_entries: list, *, actor: Actor, now: datetime, s
         out.append({"key": key, "evaluator": evaluator, "status": getattr(entry.status, "value", entry.status),
                     "timestamp": stamp.astimezone(UTC).isoformat()})
     return out
-
-
-def _history_union(first: list, second: list) -> list:
-    """Curation entries of both lists, each once, oldest first."""
-    entries, seen = [], set()
-    for entry in [*first, *second]:
-        key = repr(entry.model_dump(mode="json"))
-        if key not in seen:
-            seen.add(key)
-            entries.append(entry)
-    return sorted(entries, key=lambda e: e.timestamp)

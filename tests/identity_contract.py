@@ -124,3 +124,18 @@ class IdentityContract:
         summary = store.get("kept").summary
         assert (summary.project, summary.subject_id, summary.level) == ("Alpha", "123", "raw")
         assert summary.acquired is not None and summary.overall_status == "Pass"
+
+    def test_reingest_keeps_curations_made_in_the_portal_with_their_history(self, store):
+        curation = {"object_type": "Curation metric", "name": "units", "modality": {"name": "Extracellular "
+                    "electrophysiology", "abbreviation": "ecephys"}, "stage": "Processing", "type": "ephys",
+                    "value": [{"good": [1, 2]}], "status_history": [
+                        {"evaluator": "Automated", "status": "Pending", "timestamp": "2025-01-02T00:00:00+00:00"}],
+                    "curation_history": [{"curator": "sorter", "timestamp": "2025-01-02T00:00:00+00:00"}]}
+        store.upsert_many([record("c", metrics=[curation])])
+        edit = MetricEdit("units", value=[{"good": [1, 2]}, {"good": [1]}])
+        store.annotate(Annotation("c", 1, (edit,)), user=ANNOTATOR)
+        changed = {**curation, "description": "new pipeline run"}
+        assert store.upsert_many([record("c", metrics=[changed])])[0].action == "updated"
+        got = store.get("c").record["quality_control"]["metrics"][0]
+        assert got["value"] == [{"good": [1, 2]}, {"good": [1]}] and got["description"] == "new pipeline run"
+        assert [h["curator"] for h in got["curation_history"]] == ["sorter", "Ada Lovelace"]

@@ -118,7 +118,10 @@ def merge_quality_control(stored: dict | None, incoming: dict | None, edits: dic
     for position, metric in enumerate(new.metrics):
         previous = old_index.find_slot(new_index.slot(position))
         if previous is not None:
-            metric.status_history = union_history(old.metrics[previous].status_history, metric.status_history)
+            before = old.metrics[previous]
+            metric.status_history = union_history(before.status_history, metric.status_history)
+            if hasattr(before, "curation_history") and hasattr(metric, "curation_history"):
+                metric.curation_history = union_curation_history(before.curation_history, metric.curation_history)
     for recorded, value in edits.get("values", {}).items():
         # The value set in the portal wins over the file's, on the same metric of the new file.
         at_old = _recorded_position(old_index, recorded)
@@ -158,3 +161,14 @@ def union_history(first: list, second: list) -> list:
             entries.append(entry)
     return sorted(entries, key=lambda e: e.timestamp.astimezone(UTC) if e.timestamp.tzinfo
                   else e.timestamp.replace(tzinfo=UTC))
+
+
+def union_curation_history(first: list, second: list) -> list:
+    """Curation history entries (CurationHistory) of both lists, each once, oldest first."""
+    entries, seen = [], set()
+    for entry in [*first, *second]:
+        key = repr(entry.model_dump(mode="json"))
+        if key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return sorted(entries, key=lambda e: e.timestamp if e.timestamp.tzinfo else e.timestamp.replace(tzinfo=UTC))
