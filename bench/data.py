@@ -40,3 +40,11 @@ def big_asset(n_metrics: int, name: str | None = None) -> dict:
             "default_grouping": [["probe"], ["group"]], "allow_tag_failures": [],
         },
     }
+
+
+def first_metric_key() -> str:
+    """The metric key (portal.qc.identity) of "metric 000" of any `big_asset`: what the asset
+    page's edit state is keyed by (its identity does not depend on the asset's size)."""
+    from portal.qc.identity import identity, metric_key
+
+    return metric_key(identity(big_asset(1)["quality_control"]["metrics"][0]))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.data import big_asset  # noqa: E402
+from bench.data import big_asset, first_metric_key  # noqa: E402
 
 PASSWORD = "bench password 1"  # a scratch account in a scratch database
 
@@ -52,7 +52,9 @@ def _outputs(spec: str) -> list[dict]:
 def _post(client, dep: dict, inputs: list[dict], state: list[dict]):
     body = {"output": dep["output"], "outputs": _outputs(dep["output"]), "inputs": inputs,
             "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"], "state": state}
-    response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    # A browser marks the portal's own requests; the CSRF rule needs that with a session cookie.
+    response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
+                           headers={"Sec-Fetch-Site": "same-origin"})
     if response.status_code != 200:
         raise RuntimeError(f"callback answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
     return response
@@ -118,7 +120,9 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dic
             status = "Fail" if history["status"] != "Fail" else "Pass"
             edit = {"status": status, "seen_history": history["n"], "seen_status": history["status"],
                     "version": asset["version"]}
-            state_values = {ids.DETAIL_EDITS: {stored.id: {"metrics": {"metric 000": edit}}}, ids.DETAIL_ASSET: asset,
+            key = first_metric_key()
+            edit.update(key=key, name="metric 000")
+            state_values = {ids.DETAIL_EDITS: {stored.id: {"metrics": {key: edit}}}, ids.DETAIL_ASSET: asset,
                             ids.DETAIL_REFRESH: 0}
             state = [{"id": s["id"], "property": s["property"], "value": state_values[s["id"]]}
                      for s in submit_dep["state"]]

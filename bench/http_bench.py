@@ -24,7 +24,7 @@ import statistics
 import time
 from urllib.parse import quote
 
-from bench.data import BENCH_PROJECT
+from bench.data import BENCH_PROJECT, first_metric_key
 from components import ids
 from portal.filters_url import to_search
 from portal.grid import filter_model
@@ -163,6 +163,7 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
 def _submitter(review: DashClient, asset: dict):
     """A call that flips one metric's status Pass <-> Fail through Submit (applied and saved)."""
     seen = {"n": 1, "status": None}
+    key = first_metric_key()
 
     def submit() -> None:
         status = "Fail" if seen["status"] != "Fail" else "Pass"
@@ -170,7 +171,8 @@ def _submitter(review: DashClient, asset: dict):
                 "version": asset["version"]}
         values = {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_ASSET}.data": asset,
                   f"{ids.DETAIL_REFRESH}.data": 0,
-                  f"{ids.DETAIL_EDITS}.data": {asset["id"]: {"metrics": {"metric 000": edit}}}}
+                  f"{ids.DETAIL_EDITS}.data": {asset["id"]: {"metrics": {key: {**edit, "key": key,
+                                                                                "name": "metric 000"}}}}}
         code, data = review.call(f"{ids.DETAIL_ASSET}.data", values, [f"{ids.DETAIL_SUBMIT}.n_clicks"])
         saved = (data or {}).get("response", {}).get(ids.DETAIL_ASSET)
         if code != 200 or not saved:
