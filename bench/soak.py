@@ -131,11 +131,17 @@ class Reviewer(threading.Thread):
                                   "version": answer["version"]})
                 seen = (answer["version"], history + 1)
             else:
+                seen = None
                 if response.status_code == 409:
+                    # The documented loop: resubmit at once with the 409's version and the
+                    # metric's current history length (no re-read).
                     self.conflicts += 1
+                    body = response.json()
+                    current = (body.get("conflicts") or [{}])[0].get("current") or {}
+                    if "seen_history" in current:
+                        seen = (body["version"], current["seen_history"])
                 elif len(self.failures) < 20:
                     self.failures.append(f"{response.status_code}: {response.text[:200]}")
-                seen = None
             if self.args.pause:
                 time.sleep(self.args.pause)
 
@@ -250,6 +256,10 @@ def soak(database: str, args) -> dict:
         "seconds": round(seconds, 1),
         "timed_out": timed_out,
         "conflicts": sum(reviewer.conflicts for reviewer in reviewers),
+        # Starvation: the fewest and most 409s one reviewer met on the way to its submissions.
+        "conflicts_per_reviewer_min": min((reviewer.conflicts for reviewer in reviewers), default=0),
+        "conflicts_per_reviewer_max": max((reviewer.conflicts for reviewer in reviewers), default=0),
+        "acknowledged_per_reviewer_min": min((len(reviewer.acks) for reviewer in reviewers), default=0),
         "answers": {str(code): n for code, n in sorted(answers.items(), key=str)},
         "ingests": dict(outcomes),
         "ingest_runs": len(ingest_seconds),
