@@ -44,6 +44,6 @@ EXPOSE 8000
 
 # Liveness only (/healthz touches nothing); a load balancer should use /readyz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-m", "portal.probe", "/healthz"]
+    CMD ["python", "-m", "portal.ops.probe", "/healthz"]
 
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "portal.wsgi:server"]

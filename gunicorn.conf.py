@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the portal, when gunicorn runs from elsewhere
 
 from portal.errors import ConfigError  # noqa: E402
-from portal.server import gunicorn_options  # noqa: E402
+from portal.ops.server import gunicorn_options  # noqa: E402
 from portal.settings import load_settings  # noqa: E402
 
 try:

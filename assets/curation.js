@@ -1,5 +1,5 @@
 /*
- * Curation GUIs embedded on the asset page (portal/detail/curation.py says when a
+ * Curation GUIs embedded on the asset page (portal/views/asset/curation.py says when a
  * frame is one). Protocol, as AIND's portal speaks it with its ephys curation GUI:
  *
  *   portal -> frame, once the frame has loaded:

@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portal.demo import build_records  # noqa: E402
-from portal.filters_url import parse_query  # noqa: E402
 from portal.store.docdb.client import make_client, parse_store_url  # noqa: E402
 from portal.store.docdb.store import DocDbAssetStore  # noqa: E402
 from portal.store.protocol import AssetQuery, Sort  # noqa: E402
 from portal.store.sql.engine import make_engine  # noqa: E402
-from portal.views import filter_options, overview_view  # noqa: E402
+from portal.views.filters_url import parse_query  # noqa: E402
+from portal.views.overview import filter_options, overview_view  # noqa: E402
 from tests.docdb_gateway import DocDbGateway  # noqa: E402
 
 

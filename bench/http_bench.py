@@ -26,9 +26,9 @@ from urllib.parse import quote
 
 from bench.data import BENCH_PROJECT, first_metric_key
 from components import ids
-from portal.filters_url import to_search
-from portal.grid import filter_model
 from portal.store.protocol import AssetQuery
+from portal.views.filters_url import to_search
+from portal.views.grid import filter_model
 from tests.dash_client import DashClient
 from tests.gunicorn_proc import HttpClient, find_props
 

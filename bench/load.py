@@ -30,9 +30,9 @@ from urllib.parse import quote
 
 from bench.http_bench import overview_bodies, page_body, projects
 from components import ids
-from portal.filters_url import to_search
-from portal.grid import filter_model
 from portal.store.protocol import AssetQuery
+from portal.views.filters_url import to_search
+from portal.views.grid import filter_model
 from tests.dash_client import DashClient
 from tests.gunicorn_proc import HttpClient
 

@@ -55,10 +55,10 @@ def measure_url(url: str, repeat: int = 30) -> dict:
     """Time the overview and grid callbacks over the database at `url` (already filled)."""
     from components import ids
     from portal import create_app
-    from portal.filters_url import to_search
-    from portal.grid import filter_model
     from portal.settings import load_settings
     from portal.store.protocol import AssetQuery
+    from portal.views.filters_url import to_search
+    from portal.views.grid import filter_model
     from tests.dash_client import DashClient
 
     with tempfile.TemporaryDirectory(prefix="qcportal-overview-bench-") as scratch:
@@ -126,8 +126,8 @@ def first_paint(n_assets: int = 300, loads: int = 5) -> dict:
 
     from portal import create_app
     from portal.demo import write_demo
-    from portal.ingest import find_sources, ingest_items, source_items
     from portal.settings import load_settings
+    from portal.transfer.ingest import find_sources, ingest_items, source_items
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="qcportal-paint-bench-") as scratch:

@@ -188,7 +188,7 @@ def targets(result: dict) -> dict:
 def run_http(n: int, database: str | None, args) -> dict:
     """Build the store, measure the floors and the naive baseline, then everything over HTTP."""
     from bench import http_bench, load, naive, server
-    from portal.users import UserStore
+    from portal.accounts.users import UserStore
 
     result: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
     with tempfile.TemporaryDirectory(prefix="qcportal-bench-") as scratch_dir:

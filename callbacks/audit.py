@@ -10,7 +10,7 @@ from flask_login import current_user
 from callbacks.shell import for_user
 from components.audit import LIMITS, AuditView, audit_page
 from components.shell import error_panel
-from portal.auth import can
+from portal.accounts.auth import can
 from portal.context import current_portal
 from portal.errors import PortalError
 

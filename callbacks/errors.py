@@ -9,7 +9,7 @@ from dash import set_props
 
 from components import ids
 from portal.errors import PortalError
-from portal.http_errors import DATABASE_DOWN, database_down
+from portal.ops.http_errors import DATABASE_DOWN, database_down
 
 log = logging.getLogger("portal.callbacks")
 

@@ -12,8 +12,8 @@ from components import ids
 from components.grid import column_defs
 from portal.context import current_portal
 from portal.errors import PortalError
-from portal.filters_url import parse_query
-from portal.grid import apply_filter_model, page_request
+from portal.views.filters_url import parse_query
+from portal.views.grid import apply_filter_model, page_request
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from components.overview import empty_parts, overview_page, rendered
 from components.shell import error_panel
 from portal.context import current_portal
 from portal.errors import PortalError
-from portal.filters_url import ParsedQuery, parse_query, to_search
-from portal.grid import apply_filter_model, filter_model
 from portal.store.protocol import AssetQuery
-from portal.views import FilterOptions, filter_options, matching_subjects, overview_view
+from portal.views.filters_url import ParsedQuery, parse_query, to_search
+from portal.views.grid import apply_filter_model, filter_model
+from portal.views.overview import FilterOptions, filter_options, matching_subjects, overview_view
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from components.project import project_page
 from components.shell import error_panel
 from portal.context import current_portal
 from portal.errors import PortalError
-from portal.project_view import project_view
+from portal.views.project import project_view
 
 log = logging.getLogger(__name__)
 

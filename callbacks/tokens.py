@@ -11,10 +11,10 @@ from callbacks.shell import for_user
 from components import ids
 from components.shell import error_panel
 from components.tokens import new_token, tokens_page, tokens_table
-from portal.auth import can
+from portal.accounts.auth import can
+from portal.accounts.tokens import TokenStore, create_token, revoke_token
 from portal.context import current_portal
 from portal.security.writes import writes
-from portal.tokens import TokenStore, create_token, revoke_token
 
 
 def _mine() -> list:

@@ -3,7 +3,7 @@
 Three steps: the file is checked as soon as it is chosen (nothing written), Submit saves
 the upload and starts applying it, and an interval applies the next assets until all
 are done, moving the progress bar. Submitting and applying are write paths: marked
-with `writes("annotate")`, and they go through portal.batch.apply, which reads the
+with `writes("annotate")`, and they go through portal.review.batch.apply, which reads the
 file again, checks it again and applies through the annotation service.
 """
 
@@ -22,12 +22,12 @@ from callbacks.shell import for_user
 from components import ids
 from components.shell import error_panel
 from components.upload import UploadView, preview, progress, recent, result, submit_button, upload_page
-from portal.auth import can
-from portal.batch import apply
-from portal.batch.check import check_rows
-from portal.batch.sheets import read_upload
+from portal.accounts.auth import can
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound, PortalError
+from portal.review.batch import apply
+from portal.review.batch.check import check_rows
+from portal.review.batch.sheets import read_upload
 from portal.security.writes import writes
 
 log = logging.getLogger(__name__)

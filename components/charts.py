@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from components.status import STATUS_COLORS
-from portal.views import NO_PROJECT, STATUS_ORDER, attention_share
+from portal.views.overview import NO_PROJECT, STATUS_ORDER, attention_share
 
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
 # White to vermillion: one hue, light to dark, readable by every kind of colour vision.

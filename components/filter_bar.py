@@ -7,9 +7,9 @@ from dash import dcc, html
 
 from components import ids
 from components.status import STATUS_COLORS
-from portal.filters_url import ASSET_STATUSES, LEVELS
 from portal.store.protocol import AssetQuery
-from portal.views import FilterOptions
+from portal.views.filters_url import ASSET_STATUSES, LEVELS
+from portal.views.overview import FilterOptions
 
 
 def _status_option(status: str) -> dict:

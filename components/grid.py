@@ -15,8 +15,8 @@ from dash import html
 
 from components import ids
 from components.status import STATUS_COLORS
-from portal.grid import FILTER_FIELDS, MAX_CONDITIONS, filter_model
 from portal.store.protocol import SORTABLE, AssetQuery
+from portal.views.grid import FILTER_FIELDS, MAX_CONDITIONS, filter_model
 
 _TEXT = {"filter": "agTextColumnFilter",
          "filterParams": {"filterOptions": ["equals"], "maxNumConditions": MAX_CONDITIONS,

@@ -17,18 +17,17 @@ from components.charts import attention_heatmap, status_bars
 from components.filter_bar import filter_bar
 from components.grid import asset_grid, column_chooser
 from components.status import STATUS_COLORS
-from portal.export import ROUTE as EXPORT_ROUTE
-from portal.filters_url import to_search
 from portal.qc.types import UNREADABLE
 from portal.store.protocol import AssetQuery
-from portal.views import NO_PROJECT, STATUS_ORDER, FilterOptions, OverviewView
+from portal.views.filters_url import EXPORT_PATH, to_search
+from portal.views.overview import NO_PROJECT, STATUS_ORDER, FilterOptions, OverviewView
 
 _GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 
 
 def export_href(query: AssetQuery) -> str:
     """The CSV export link of a filtered view."""
-    return dash.get_relative_path(EXPORT_ROUTE) + to_search(query)
+    return dash.get_relative_path(EXPORT_PATH) + to_search(query)
 
 
 def project_href(project: str) -> str:

@@ -12,11 +12,11 @@ from components import ids
 from components.charts import weekly_bars
 from components.overview import export_href
 from components.status import STATUS_COLORS, status_badge
-from portal.filters_url import to_search
-from portal.project_view import ProjectView, worst_status
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery
-from portal.views import STATUS_ORDER
+from portal.views.filters_url import to_search
+from portal.views.overview import STATUS_ORDER
+from portal.views.project import ProjectView, worst_status
 
 
 def _overview_href(query: AssetQuery) -> str:

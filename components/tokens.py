@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from portal.tokens import TokenInfo
 
 
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+if TYPE_CHECKING:  # a type only: the page gets the tokens from its callback
+    from portal.accounts.tokens import TokenInfo
 
 
 def tokens_table(tokens: list[TokenInfo], *, can_revoke: bool) -> html.Div:

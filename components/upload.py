@@ -9,9 +9,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from portal.batch.check import Checked, CheckedRow
-from portal.batch.records import APPLIED, Upload, UploadRow
-from portal.batch.sheets import COLUMNS, MAX_BYTES, MAX_ROWS
+from portal.review.batch.check import Checked, CheckedRow
+from portal.review.batch.records import APPLIED, Upload, UploadRow
+from portal.review.batch.sheets import COLUMNS, MAX_BYTES, MAX_ROWS
 
 SHOWN_VALID = 500  # valid rows listed in a preview (every row with an error is listed)
 TICK_MS = 400

@@ -9,7 +9,7 @@ import dash
 from flask import Flask, request
 
 from portal.context import EXTENSION
-from portal.logs import RequestLog
+from portal.ops.logs import RequestLog
 from portal.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -21,22 +21,22 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks import register_all
     from callbacks.errors import on_callback_error
     from callbacks.shell import layout as app_layout
+    from portal.accounts.auth import init_auth
+    from portal.accounts.oidc import init_oidc
+    from portal.accounts.secret import secret_key
     from portal.api.http import init_api
-    from portal.auth import init_auth
-    from portal.batch.routes import init_batch
     from portal.context import build_portal
-    from portal.export import init_export
-    from portal.health import init_health
-    from portal.http_errors import init_error_handlers
-    from portal.oidc import init_oidc
+    from portal.ops.health import init_health
+    from portal.ops.http_errors import init_error_handlers
+    from portal.ops.status_page import init_status
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
-    from portal.secret import secret_key
+    from portal.review.batch.routes import init_batch
     from portal.security.csrf import init_csrf
     from portal.security.dash_requests import endpoint_path, init_dash_request_checks
     from portal.security.headers import init_headers
     from portal.security.inputs import init_input_checks
-    from portal.status import init_status
+    from portal.transfer.csv_export import init_export
 
     settings = settings or load_settings()
     logging.getLogger("portal").setLevel(settings.log_level)

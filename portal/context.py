@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from portal.accounts.users import UserStore
 from portal.settings import Settings
 from portal.store.protocol import AssetStore
-from portal.users import UserStore
 
 EXTENSION = "qc_portal"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from portal.accounts.tokens import TokenStore
 from portal.references.roots import remember_root
-from portal.tokens import TokenStore
 from tests.auth_helpers import add_user
 from tests.records import metric, record
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.errors import Forbidden, InvalidInput
-from portal.metrics_merge import read_payload
+from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, MetricEdit
 from tests.records import metric, record
 

@@ -41,7 +41,7 @@ def _handshake() -> None:
 
 def ingest(args) -> dict:
     """Rewrite and re-ingest the folder until the time is up (and at least min_ingests times)."""
-    from portal.cli import main
+    from portal.cli.main import main
 
     folder = Path(args.folder)
     _handshake()

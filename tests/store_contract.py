@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from portal.errors import InvalidInput, NotFound
-from portal.metrics_merge import read_payload
+from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, AssetQuery, MetricEdit, Sort
 from tests.identity_contract import IdentityContract
 from tests.records import metric, record
@@ -330,7 +330,7 @@ class StoreContract(IdentityContract):
         assert [e.user for e in store.audit_log(user="Ada")] == ["Ada"]
 
 
-    # -- add_metrics: pipelines pushing metrics (portal.metrics_merge) --------------------
+    # -- add_metrics: pipelines pushing metrics (portal.review.metrics_merge) --------------------
 
     def test_add_metrics_to_an_asset_without_qc_creates_the_document(self, store):
         store.upsert_many([record("bare", qc=False)])

@@ -11,13 +11,13 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
-from portal.auth import can
-from portal.cli import main
+from portal.accounts.auth import can
+from portal.accounts.oidc import role_from_claims
+from portal.accounts.users import UserStore, display_key, users
+from portal.cli.main import main
 from portal.errors import InvalidInput
-from portal.oidc import role_from_claims
 from portal.settings import ROLES, load_settings
 from portal.store.sql.engine import MIGRATIONS, _alembic_config, make_engine, migrate
-from portal.users import UserStore, display_key, users
 from tests.api_helpers import bearer, make_token, seed
 
 

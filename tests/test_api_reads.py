@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 
 from portal import create_app
-from portal.present import summary_json
+from portal.accounts.tokens import TokenStore
 from portal.settings import load_settings
-from portal.tokens import TokenStore
+from portal.views.present import summary_json
 from tests.api_helpers import bearer, make_token, seed
 
 
@@ -147,7 +147,7 @@ def test_qc_download_is_a_json_file(client):
 def test_the_asset_page_links_its_qc_json_download(app, client):
     from components import ids
     from components.asset.header import header
-    from portal.detail.model import load_detail
+    from portal.views.asset.model import load_detail
     from tests.walk import find_by_id
 
     with app.server.test_request_context("/"):

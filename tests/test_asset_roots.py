@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from portal import create_app
-from portal.cli import main
+from portal.cli.main import main
 from portal.references.roots import AssetRoots, remember_root
 from portal.settings import load_settings
 from portal.store.sql.tables import asset_roots

@@ -7,8 +7,8 @@ import pytest
 
 from components import ids
 from portal import create_app
-from portal.annotation_service import submit
-from portal.auth import User
+from portal.accounts.auth import User
+from portal.review.annotation_service import submit
 from portal.store.protocol import Annotation, MetricEdit
 from tests.auth_helpers import add_user, login
 from tests.dash_client import DashClient

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from portal import create_app
-from portal.auth import can, require
-from portal.cli import main
+from portal.accounts.auth import can, require
+from portal.cli.main import main
 from portal.errors import ConfigError, Forbidden, InvalidInput
 from portal.settings import load_settings
 from tests.auth_helpers import PASSWORD, SAME_ORIGIN, add_user, login, logout
@@ -98,7 +98,7 @@ def test_login_starts_a_fresh_session(app):
 
 
 def test_permission_rules(app):
-    from portal.auth import Anonymous, User
+    from portal.accounts.auth import Anonymous, User
 
     users = app.server.extensions["qc_portal"].users
     viewer = User(users.add("v", "viewer", PASSWORD))
@@ -138,7 +138,7 @@ def test_require_login_sends_pages_to_the_login_and_refuses_the_rest(closed_app)
     for path in ("/login", "/healthz", "/assets/00-bootstrap.min.css"):
         assert client.get(path).status_code == 200, path
     with closed_app.server.test_request_context():
-        from portal.auth import Anonymous
+        from portal.accounts.auth import Anonymous
 
         assert not can(Anonymous(), "view")
     login(client, "vic")
@@ -305,7 +305,7 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["serve", "--port", "1"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "qc-portal: error: " + __import__("portal.secret", fromlist=["MISSING"]).MISSING]
+        "qc-portal: error: " + __import__("portal.accounts.secret", fromlist=["MISSING"]).MISSING]
 
 
 def test_demo_mode_generates_a_private_key_once(tmp_path):

@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 
 from portal import create_app
-from portal.auth import User
-from portal.batch import apply
-from portal.batch.check import check_rows, parse_value
-from portal.batch.sheets import read_upload, template_csv, template_xlsx
+from portal.accounts.auth import User
 from portal.errors import Forbidden, InvalidInput
+from portal.review.batch import apply
+from portal.review.batch.check import check_rows, parse_value
+from portal.review.batch.sheets import read_upload, template_csv, template_xlsx
 from portal.store.protocol import UNSET
 from tests.records import metric, record
 

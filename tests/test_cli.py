@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.cli.main import main
 from tests.records import metric, record
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -128,7 +128,7 @@ def test_real_world_fixtures_ingest(run, tmp_path):
 
 
 def test_console_script_is_installed():
-    out = subprocess.run([sys.executable, "-m", "portal.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "portal.cli.main", "--help"], capture_output=True, text=True)
     exe = Path(sys.executable).with_name("qc-portal")
     assert exe.exists(), "the qc-portal console script is not installed"
     assert "ingest" in subprocess.run([str(exe), "--help"], capture_output=True, text=True).stdout

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.accounts.tokens import TokenStore
+from portal.cli.main import main
 from portal.context import build_portal
 from portal.settings import load_settings
-from portal.tokens import TokenStore
 from tests.records import metric, record
 from tests.s3_fixtures import *  # noqa: F403
 

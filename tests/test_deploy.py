@@ -23,7 +23,7 @@ def test_slim_python_311_non_root_exec_form():
     assert IMAGE.cmd == ["gunicorn", "--config", "gunicorn.conf.py", "portal.wsgi:server"]
     assert IMAGE.env["QC_PORTAL_BIND"] == "0.0.0.0:8000"
     assert "EXPOSE 8000" in IMAGE.text
-    assert IMAGE.healthcheck[:3] == ["python", "-m", "portal.probe"] and IMAGE.healthcheck[3:] == ["/healthz"]
+    assert IMAGE.healthcheck[:3] == ["python", "-m", "portal.ops.probe"] and IMAGE.healthcheck[3:] == ["/healthz"]
 
 
 def test_dependencies_come_from_pyproject_and_no_secret_is_baked_in():

@@ -13,9 +13,9 @@ from components.asset.cards import metric_card, status_control
 from components.asset.values import value_widget
 from components.asset.viewers import group_viewers, viewer
 from components.ids import detail_ids
-from portal.detail.model import Curation, HistoryEntry, MetricView
-from portal.detail.viewers import ReferenceGroup, Viewer
 from portal.references import parse
+from portal.views.asset.model import Curation, HistoryEntry, MetricView
+from portal.views.asset.viewers import ReferenceGroup, Viewer
 from tests.walk import find_by_id, iter_tree, texts
 
 

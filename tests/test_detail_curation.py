@@ -12,11 +12,11 @@ import pytest
 from components import ids
 from components.asset.viewers import group_viewers
 from portal import create_app
-from portal.annotation_service import submit
-from portal.detail import curation as curations
-from portal.detail import edits as edit_state
-from portal.detail.model import load_detail
-from portal.detail.viewers import ReferenceGroup, Viewer
+from portal.review.annotation_service import submit
+from portal.views.asset import curation as curations
+from portal.views.asset import edits as edit_state
+from portal.views.asset.model import load_detail
+from portal.views.asset.viewers import ReferenceGroup, Viewer
 from tests.auth_helpers import SAME_ORIGIN, add_user, login
 from tests.real_shapes import curation
 from tests.records import metric, record
@@ -135,7 +135,7 @@ def test_an_annotators_curation_becomes_a_change(app, store):
 
 
 def test_submitting_a_curation_appends_it_with_a_history_entry_and_audits_it(app, store):
-    from portal.auth import User
+    from portal.accounts.auth import User
 
     portal = app.server.extensions["qc_portal"]
     detail = load_detail(store, "sorted")

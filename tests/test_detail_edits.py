@@ -1,5 +1,5 @@
-"""The browser's edit state (portal.detail.edits) and what widgets start from
-(portal.detail.shown): edits are keyed by metric key, recorded only when a widget moves
+"""The browser's edit state (portal.views.asset.edits) and what widgets start from
+(portal.views.asset.shown): edits are keyed by metric key, recorded only when a widget moves
 away from what it was rendered with, and become MetricEdits naming exactly one metric."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from portal.detail import edits as edit_state
-from portal.detail.shown import shown_value
 from portal.errors import InvalidInput
 from portal.store.protocol import UNSET
+from portal.views.asset import edits as edit_state
+from portal.views.asset.shown import shown_value
 from tests.real_shapes import checkbox, dropdown
 
 KEY = "drift [ecephys, Raw data, probe=A]"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from portal.demo.showcase import showcase_records
-from portal.detail.model import load_detail
-from portal.detail.navigator import (
+from portal.qc import load_qc
+from portal.store.sql.engine import make_engine
+from portal.store.sql.store import SqlAssetStore
+from portal.views.asset.model import load_detail
+from portal.views.asset.navigator import (
     UNTAGGED,
     NavMetric,
     build_tree,
@@ -18,9 +21,6 @@ from portal.detail.navigator import (
     parse_grouping,
     parse_node_key,
 )
-from portal.qc import load_qc
-from portal.store.sql.engine import make_engine
-from portal.store.sql.store import SqlAssetStore
 from tests.records import metric, record
 
 # Positions in the showcase (portal/demo/showcase.py documents the order).

@@ -10,8 +10,8 @@ import pytest
 
 from components import ids
 from portal import create_app
-from portal.annotation_service import submit
 from portal.errors import Forbidden
+from portal.review.annotation_service import submit
 from portal.store.protocol import Annotation, MetricEdit
 from tests.auth_helpers import add_user, login
 from tests.records import metric, record
@@ -100,7 +100,7 @@ def test_read_only_for_anonymous_visitors(app):
 
 
 def test_service_writes_with_the_server_side_name_and_utc_time(app, store):
-    from portal.auth import User
+    from portal.accounts.auth import User
 
     portal = app.server.extensions["qc_portal"]
     user = User(portal.users.get("ann"))
@@ -117,7 +117,7 @@ def test_service_writes_with_the_server_side_name_and_utc_time(app, store):
 
 @pytest.mark.parametrize("who", ["vic", None, "anonymous"])
 def test_service_refuses_viewers_and_anonymous_and_writes_nothing(app, store, who):
-    from portal.auth import Anonymous, User
+    from portal.accounts.auth import Anonymous, User
 
     portal = app.server.extensions["qc_portal"]
     user = {"vic": lambda: User(portal.users.get("vic")), None: lambda: None, "anonymous": Anonymous}[who]()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from components import ids
 from portal import create_app
-from portal.cli import main
+from portal.cli.main import main
 from portal.settings import load_settings
 from tests.docdb_fixtures import *  # noqa: F403
 from tests.records import metric, record

@@ -115,8 +115,8 @@ def test_request_counts_per_page(seeded, fresh_gateway):
     last = seeded.list_assets(AssetQuery(), offset=4, limit=10)
     assert last.total == 6 and fresh_gateway.requests == [("POST", "aggregate")]  # a short page needs no count
     fresh_gateway.reset()
-    from portal.filters_url import parse_query
-    from portal.views import overview_view
+    from portal.views.filters_url import parse_query
+    from portal.views.overview import overview_view
 
     view = overview_view(seeded, parse_query("?project=Alpha"))  # totals, per project, per modality...
     assert view.total == 6 and fresh_gateway.requests == [("POST", "aggregate")]  # ...from one aggregate

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.cli.main import main
 from portal.context import build_portal
 from portal.settings import load_settings
 from portal.store.protocol import Annotation, MetricEdit

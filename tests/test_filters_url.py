@@ -1,4 +1,4 @@
-"""The overview's URL query <-> AssetQuery (portal.filters_url)."""
+"""The overview's URL query <-> AssetQuery (portal.views.filters_url)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from portal.filters_url import parse_query, query_pairs, to_search
 from portal.store.protocol import AssetQuery
+from portal.views.filters_url import parse_query, query_pairs, to_search
 
 
 def test_empty_inputs_are_no_filter():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.cli.main import main
 from tests.records import metric, record
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.cli.main import main
 from tests.records import metric, record
 from tests.s3_fixtures import *  # noqa: F403
 

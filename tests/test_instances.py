@@ -79,7 +79,7 @@ def _asset_page(dash: DashClient) -> dict:
 
 
 def _submit(dash: DashClient, asset: dict, status: str, seen: tuple[int, str]):
-    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.views.asset.edits)
     edit = {"key": key, "name": "drift", "status": status, "seen_history": seen[0], "seen_status": seen[1],
             "version": asset["version"]}
     values = {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_ASSET}.data": asset, f"{ids.DETAIL_REFRESH}.data": 0,

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from portal import create_app
-from portal.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter, logging_config
+from portal.ops.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter, logging_config
 from tests.auth_helpers import SAME_ORIGIN, add_user, login
 from tests.records import metric, record
 

@@ -20,8 +20,8 @@ import requests
 from joserfc.jwk import RSAKey
 
 from portal import create_app
+from portal.accounts.oidc import FAILED, NO_ROLE, role_from_claims
 from portal.errors import ConfigError
-from portal.oidc import FAILED, NO_ROLE, role_from_claims
 from portal.settings import load_settings
 from tests.auth_helpers import PASSWORD
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
@@ -158,7 +158,7 @@ def test_algorithm_confusion_and_unsigned_tokens_are_refused(app, provider, monk
         signing_input = f"{_b64(json.dumps({'alg': alg, 'kid': 'main'}).encode())}.{_b64(json.dumps(claims).encode())}"
         return f"{signing_input}.{sign(signing_input.encode())}"
 
-    caplog.set_level(logging.WARNING, logger="portal.oidc")
+    caplog.set_level(logging.WARNING, logger="portal.accounts.oidc")
     for alg, sign in (("HS256", lambda data: _b64(hmac.new(public_pem, data, hashlib.sha256).digest())),
                       ("none", lambda data: "")):
         monkeypatch.setattr(provider, "id_token", lambda nonce, alg=alg, sign=sign: token(alg, nonce, sign))

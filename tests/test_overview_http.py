@@ -10,9 +10,9 @@ import pytest
 
 from components import ids
 from portal import create_app
-from portal.filters_url import parse_query, to_search
-from portal.grid import filter_model
 from portal.store.protocol import AssetQuery
+from portal.views.filters_url import parse_query, to_search
+from portal.views.grid import filter_model
 from tests.dash_client import DashClient, output_value
 from tests.records import metric, record
 from tests.walk import find_by_id, texts

@@ -15,14 +15,14 @@ from components.filter_bar import chips, widget_values
 from components.grid import DEFAULT_VISIBLE, column_defs
 from components.overview import rendered
 from components.status import STATUS_COLORS
-from portal.export import COLUMNS, csv_chunks, csv_record
-from portal.filters_url import ParsedQuery, parse_query
-from portal.grid import apply_filter_model, filter_model, page_request, row_json, sort_from_model
-from portal.project_view import project_view, worst_status
 from portal.store.protocol import AssetQuery, AssetRow, Sort
 from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore
-from portal.views import attention_share, overview_view
+from portal.transfer.csv_export import COLUMNS, csv_chunks, csv_record
+from portal.views.filters_url import ParsedQuery, parse_query
+from portal.views.grid import apply_filter_model, filter_model, page_request, row_json, sort_from_model
+from portal.views.overview import attention_share, overview_view
+from portal.views.project import project_view, worst_status
 from tests.records import metric, record
 from tests.walk import find_by_id, texts
 

@@ -14,8 +14,8 @@ from dash import dcc, html
 from components.asset.viewers import iframe_viewer, viewer
 from components.markdown import markdown
 from portal import create_app
-from portal.detail.viewers import Viewer
 from portal.security.urls import embeddable, safe_url
+from portal.views.asset.viewers import Viewer
 from tests.walk import iter_tree, texts
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -120,7 +120,7 @@ def test_https_origin_behind_a_proxy(settings):
 def _submit_body(client, store):
     stored = store.get("ecephys_1")
     dash = DashClient(client)
-    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.views.asset.edits)
     edits = {stored.id: {"metrics": {key: {"key": key, "name": "drift", "status": "Fail", "seen_history": 1,
                                            "seen_status": "Pending", "version": stored.version}}}}
     asset = {"id": stored.id, "name": stored.name, "version": stored.version}

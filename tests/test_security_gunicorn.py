@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from portal import create_app
-from portal.secret import MISSING
+from portal.accounts.secret import MISSING
 from portal.settings import load_settings
 from tests.auth_helpers import PASSWORD, add_user
 from tests.records import metric, record

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from portal import create_app
+from portal.accounts.throttle import USER_POLICY
 from portal.settings import load_settings
-from portal.throttle import USER_POLICY
 from tests.api_helpers import bearer, make_token, seed
 from tests.auth_helpers import SAME_ORIGIN, add_user, login, logout
 from tests.live_server import LivePortal

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from portal import create_app
-from portal.cli import main
+from portal.cli.main import main
 from portal.references.upload import IncomingFile, check_files, rewrite_references
 from tests.api_helpers import bearer, make_token, seed
 from tests.records import metric

@@ -10,7 +10,7 @@ import pytest
 
 from components import ids
 from portal import create_app
-from portal.tokens import TokenStore
+from portal.accounts.tokens import TokenStore
 from tests.auth_helpers import add_user, login
 from tests.dash_client import DashClient, output_value
 from tests.records import metric, record
@@ -58,7 +58,7 @@ def test_the_page_is_for_annotators(app, who, allowed):
         if who:
             from flask_login import login_user
 
-            from portal.auth import User
+            from portal.accounts.auth import User
 
             login_user(User(app.server.extensions["qc_portal"].users.get(who)))
         tree = layout()
@@ -104,10 +104,10 @@ def test_submit_is_refused_to_anyone_but_annotators(app, who):
 
 
 def test_a_tick_for_someone_elses_upload_is_refused(app):
-    from portal.auth import User
-    from portal.batch import apply
-    from portal.batch.check import check_rows
-    from portal.batch.sheets import read_upload
+    from portal.accounts.auth import User
+    from portal.review.batch import apply
+    from portal.review.batch.check import check_rows
+    from portal.review.batch.sheets import read_upload
 
     portal = app.server.extensions["qc_portal"]
     ann = User(portal.users.get("ann"))

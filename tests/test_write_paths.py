@@ -160,7 +160,7 @@ def test_the_analysis_sees_through_helpers():
 
 
 def test_an_unmarked_writer_would_be_caught():
-    from portal import annotation_service
+    from portal.review import annotation_service
 
     def sneaky_callback(clicks, edits):
         return annotation_service.submit(None, None, edits)
@@ -207,7 +207,7 @@ def _payload(dep: dict, values: dict | None = None) -> bytes:
 
 def _submit_values(app) -> dict:
     stored = app.server.extensions["qc_portal"].store.get("ecephys_1")
-    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.detail.edits)
+    key = "drift [ecephys, Raw data]"  # the asset page keys edits by metric key (portal.views.asset.edits)
     edits = {stored.id: {"metrics": {key: {"key": key, "name": "drift", "status": "Fail", "seen_history": 1,
                                            "seen_status": "Pending", "version": stored.version}}}}
     return {f"{ids.DETAIL_SUBMIT}.n_clicks": 1, f"{ids.DETAIL_EDITS}.data": edits,

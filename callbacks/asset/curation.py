@@ -1,7 +1,7 @@
 """Curations sent back by an embedded curation GUI become unsaved changes.
 
 assets/curation.js accepts a `curation-data` message only from the curation frame's
-own window and origin, for annotators, up to portal.detail.curation.MAX_BYTES, and puts
+own window and origin, for annotators, up to portal.views.asset.curation.MAX_BYTES, and puts
 it into `DETAIL_CURATION_IN`. This callback checks the right, the shape and the size
 again on the server (a request can be forged), then records the curation against the
 metric's base like any other edit: counted, previewed, submitted, audited.
@@ -17,9 +17,9 @@ from flask_login import current_user
 
 from components import ids
 from components.ids import detail_ids
-from portal.auth import can
-from portal.detail import curation as curations
-from portal.detail import edits as edit_state
+from portal.accounts.auth import can
+from portal.views.asset import curation as curations
+from portal.views.asset import edits as edit_state
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Edits live in the browser's local storage (`DETAIL_EDITS`, keyed by asset id) until
 they are saved, so a reload or a store error loses nothing. Submit goes through the
-one write path, `portal.annotation_service.submit`, which checks the signed-in user's
+one write path, `portal.review.annotation_service.submit`, which checks the signed-in user's
 role on the server: the callback endpoint refuses viewers and anonymous POSTs.
 """
 
@@ -17,12 +17,12 @@ from flask_login import current_user
 from components import ids
 from components.asset.annotate import change_summary, conflicts_panel, saved
 from components.ids import detail_ids
-from portal import annotation_service
-from portal.auth import can
+from portal.accounts.auth import can
 from portal.context import current_portal
-from portal.detail import edits as edit_state
-from portal.detail.shown import same
+from portal.review import annotation_service
 from portal.security.writes import writes
+from portal.views.asset import edits as edit_state
+from portal.views.asset.shown import same
 
 log = logging.getLogger(__name__)
 VALUE = detail_ids.value(0)["type"]

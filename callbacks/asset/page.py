@@ -22,10 +22,13 @@ from components.asset.cards import node_panel
 from components.asset.header import status_table
 from components.asset.page import no_qc, not_found, page, skeleton, unreadable
 from components.ids import detail_ids
-from portal.auth import can
+from portal.accounts.auth import can
 from portal.context import current_portal
-from portal.detail.model import AssetDetail, load_detail
-from portal.detail.navigator import (
+from portal.errors import PortalError
+from portal.references import AssetLocation
+from portal.references.route import resolvers
+from portal.views.asset.model import AssetDetail, load_detail
+from portal.views.asset.navigator import (
     FILTERS,
     MODALITY,
     STAGE,
@@ -35,10 +38,7 @@ from portal.detail.navigator import (
     filter_tree,
     parse_grouping,
 )
-from portal.detail.viewers import reference_groups
-from portal.errors import PortalError
-from portal.references import AssetLocation
-from portal.references.route import resolvers
+from portal.views.asset.viewers import reference_groups
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 30  # metrics of a node rendered at once ("Show more" adds as many)

@@ -13,7 +13,7 @@ from dash import html
 from components import ids
 from components.ids import detail_ids
 from components.status import status_badge
-from portal.detail.edits import Change
+from portal.views.asset.edits import Change
 
 
 def changes_bar() -> html.Div:

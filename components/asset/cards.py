@@ -12,12 +12,12 @@ from components.asset.viewers import group_viewers
 from components.ids import detail_ids
 from components.markdown import markdown
 from components.status import status_badge
-from portal.detail.curation import curation_frame
-from portal.detail.edits import edit_of, metric_base
-from portal.detail.model import MetricView
-from portal.detail.viewers import ReferenceGroup
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET
+from portal.views.asset.curation import curation_frame
+from portal.views.asset.edits import edit_of, metric_base
+from portal.views.asset.model import MetricView
+from portal.views.asset.viewers import ReferenceGroup
 
 
 def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None):
@@ -107,7 +107,7 @@ def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: boo
                shown: int, total: int, title: str, curation_hosts: frozenset[str] = frozenset()):
     """The selected node: one row per reference (viewer left, its metrics right).
 
-    `edits` is the asset's edit state (portal.detail.edits); `curation_hosts` are the
+    `edits` is the asset's edit state (portal.views.asset.edits); `curation_hosts` are the
     hosts whose embedded pages exchange curations with the portal (QC_PORTAL_CURATION_HOSTS).
     """
     rows = []

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from components import ids
 from components.status import status_badge
-from portal.detail.model import AssetDetail
+from portal.views.asset.model import AssetDetail
 
 
 def asset_href(name: str) -> str:

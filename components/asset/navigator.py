@@ -8,8 +8,8 @@ from dash import dcc, html
 from components import ids
 from components.ids import detail_ids
 from components.status import STATUS_COLORS, status_badge
-from portal.detail.navigator import Grouping, Node, level_label
 from portal.qc.types import FAIL, PASS, PENDING
+from portal.views.asset.navigator import Grouping, Node, level_label
 
 _FILTER_OPTIONS = [
     {"label": "All", "value": "all"},

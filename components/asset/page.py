@@ -12,8 +12,8 @@ from components.asset.annotate import changes_bar
 from components.asset.header import header, notes
 from components.ids import detail_ids
 from components.shell import error_panel
-from portal.detail.model import AssetDetail
-from portal.detail.navigator import Grouping, Node
+from portal.views.asset.model import AssetDetail
+from portal.views.asset.navigator import Grouping, Node
 
 
 def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:

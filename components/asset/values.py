@@ -5,7 +5,7 @@ Editable kinds (number, text, bool, dropdown, checkbox) are inputs with the metr
 edits" is on, and everything is disabled for users who may not annotate. Tables,
 lists, JSON, curations and multi-asset lists are read-only views.
 
-A stored value the widget cannot show exactly (portal.detail.shown: a checkbox value
+A stored value the widget cannot show exactly (portal.views.asset.shown: a checkbox value
 `""`, a dropdown value outside its options) is written out beside the widget, which
 starts from nothing chosen; the value stays as stored unless the reviewer chooses.
 """
@@ -22,9 +22,9 @@ from dash import dcc, html
 
 from components.ids import detail_ids
 from components.status import status_badge
-from portal.detail.curation import latest as latest_curation
-from portal.detail.model import MetricView
 from portal.store.protocol import UNSET
+from portal.views.asset.curation import latest as latest_curation
+from portal.views.asset.model import MetricView
 
 _JSON_LIMIT = 20_000  # characters of a JSON value shown before it is cut
 

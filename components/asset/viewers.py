@@ -13,8 +13,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.ids import detail_ids
-from portal.detail.curation import CurationFrame
-from portal.detail.viewers import ReferenceGroup, Viewer
 from portal.references.parse import (
     FIGURL,
     FILE,
@@ -30,6 +28,8 @@ from portal.references.parse import (
     ZARR,
 )
 from portal.security.urls import safe_url
+from portal.views.asset.curation import CurationFrame
+from portal.views.asset.viewers import ReferenceGroup, Viewer
 
 # External viewer apps run scripts in their own origin; never the portal's.
 _SANDBOX = "allow-scripts allow-same-origin allow-popups allow-forms allow-downloads"

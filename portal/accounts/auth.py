@@ -4,10 +4,10 @@ Anonymous users may browse (unless QC_PORTAL_REQUIRE_LOGIN); writing needs an
 authenticated annotator, pipeline (a service account) or admin; the audit log needs an
 admin. Every write path checks `require(...)` on the server (portal.security.writes
 marks them): hiding a button is not protection. Password sign-ins are throttled
-(portal.throttle); single sign-on lives in portal.oidc.
+(portal.accounts.throttle); single sign-on lives in portal.accounts.oidc.
 
 Signing out ends the session on the server: the account's session epoch
-(portal.users) goes up, and the user loader refuses a session made under an older one,
+(portal.accounts.users) goes up, and the user loader refuses a session made under an older one,
 so a cookie copied before `POST /logout` signs nobody in afterwards.
 """
 
@@ -30,10 +30,10 @@ from flask import (
 )
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
+from portal.accounts.throttle import LoginThrottle
+from portal.accounts.users import Account, UserStore
 from portal.errors import Forbidden
 from portal.settings import Settings
-from portal.throttle import LoginThrottle
-from portal.users import Account, UserStore
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ the audience (our client id), expiry and the nonce. Anything wrong there is one
 generic "sign-in failed" page; the reason goes to the log.
 
 The account is found by the token's (issuer, subject), created at the first sign-in
-(portal.users.UserStore.sign_in_external); its display name comes from `name` (else
+(portal.accounts.users.UserStore.sign_in_external); its display name comes from `name` (else
 `preferred_username`, `email`), its role from the groups in QC_PORTAL_OIDC_ROLE_CLAIM
 through QC_PORTAL_OIDC_ROLE_MAP (highest role wins; QC_PORTAL_OIDC_DEFAULT_ROLE else).
 """
@@ -23,9 +23,9 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, request, session, url_for
 from joserfc.errors import JoseError
 
-from portal.auth import login_page, safe_next, sign_in
+from portal.accounts.auth import login_page, safe_next, sign_in
+from portal.accounts.users import UserStore
 from portal.settings import ROLES, Settings
-from portal.users import UserStore
 
 log = logging.getLogger(__name__)
 _TIMEOUT = 10  # seconds for each request to the provider

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from portal.accounts.users import Account, account_from_row, users
 from portal.errors import InvalidInput, NotFound
 from portal.store.sql.api_tables import api_tokens
-from portal.users import Account, account_from_row, users
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def bearer_token(header: str | None) -> str | None:
 def create_token(portal, user, name: str = "") -> tuple[str, TokenInfo]:
     """A new token for `user` made in the UI (annotators and admins; Forbidden otherwise).
     Viewers get theirs from an operator: `qc-portal tokens create USER`."""
-    from portal.auth import require
+    from portal.accounts.auth import require
     from portal.errors import Forbidden
 
     if user is None:
@@ -195,7 +195,7 @@ def create_token(portal, user, name: str = "") -> tuple[str, TokenInfo]:
 
 def revoke_token(portal, user, token_id: int) -> TokenInfo:
     """Revoke one of `user`'s own tokens (annotators and admins; Forbidden otherwise)."""
-    from portal.auth import require
+    from portal.accounts.auth import require
     from portal.errors import Forbidden
 
     if user is None:

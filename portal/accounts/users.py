@@ -5,7 +5,7 @@ An account has a login `name` (unique, what the audit log records) and a
 share a display name, compared case-insensitively with spaces trimmed and collapsed
 (`display_key`, unique in the database since migration 0011): a status entry names one
 reviewer. `session_epoch` counts sign-outs: a session remembers the epoch it was made
-in, and signing out raises it, so a copied cookie stops working (portal.auth).
+in, and signing out raises it, so a copied cookie stops working (portal.accounts.auth).
 """
 
 from __future__ import annotations

@@ -90,8 +90,8 @@ def _unknown(_rest: str):
 
 def _load_token_user(req):
     """flask-login's request loader: `Authorization: Bearer <token>` on API paths only."""
-    from portal.auth import User
-    from portal.tokens import bearer_token
+    from portal.accounts.auth import User
+    from portal.accounts.tokens import bearer_token
 
     if not (req.path == PREFIX or req.path.startswith(PREFIX + "/")):
         return None
@@ -117,8 +117,8 @@ def _refuse_bad_tokens():
 
 def init_api(server: Flask, engine) -> None:
     """Register /api/v1 on `server`: endpoints, token sign-in, JSON errors."""
+    from portal.accounts.tokens import TokenStore
     from portal.api import openapi, reads, writes  # noqa: F401 - they add their routes to the blueprint
-    from portal.tokens import TokenStore
 
     server.extensions[TOKENS] = TokenStore(engine)
     server.login_manager.request_loader(_load_token_user)

@@ -15,11 +15,11 @@ import json
 from flask import Response, render_template_string, request
 from pydantic.json_schema import models_json_schema
 
+from portal.accounts.auth import require
 from portal.api import models as m
 from portal.api.http import PREFIX, api
-from portal.auth import require
-from portal.filters_url import ASSET_STATUSES, LEVELS, METRIC_STATUSES
 from portal.store.protocol import SORTABLE, STATUS_GROUPS
+from portal.views.filters_url import ASSET_STATUSES, LEVELS, METRIC_STATUSES
 
 _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOut, m.AnnotationOut, m.SummaryOut,
         m.UserOut)

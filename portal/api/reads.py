@@ -1,7 +1,7 @@
 """Read endpoints of /api/v1: assets, one asset, its QC, grouped counts, who am I.
 
 Every view's first line checks the permission (reads follow QC_PORTAL_REQUIRE_LOGIN),
-then it calls the store; the filters are the overview's URL keys (portal.filters_url).
+then it calls the store; the filters are the overview's URL keys (portal.views.filters_url).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask import Response, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.accounts.auth import require
 from portal.api.http import api, json_response
 from portal.api.models import (
     AssetOut,
@@ -27,14 +28,13 @@ from portal.api.models import (
     SummaryOut,
     UserOut,
 )
-from portal.auth import require
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
-from portal.filters_url import KEYS, parse_query
-from portal.present import summary_json
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status
 from portal.qc.identity import MetricIndex
 from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, StoredAsset
+from portal.views.filters_url import KEYS, parse_query
+from portal.views.present import summary_json
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 _LAST_DAY = date(9999, 12, 30)

@@ -1,7 +1,7 @@
 """Write endpoints of /api/v1: push metrics (with reference files) and annotate.
 
 Both are marked `write_route("annotate")` (portal.security.writes: checked before the
-view runs) and go through portal.annotation_service, the one write path, which checks
+view runs) and go through portal.review.annotation_service, the one write path, which checks
 the role again and writes as the signed-in account (a token acts as its account: the
 evaluator written into status histories is that account's display name).
 """
@@ -16,14 +16,14 @@ from flask import request
 from flask_login import current_user
 from pydantic import ValidationError
 
-from portal import annotation_service
 from portal.api.http import ApiConflict, api, invalid, json_response
 from portal.api.models import AnnotationIn, AnnotationOut, ChangeOut, MetricsIn, MetricsOut, StoredFileOut
 from portal.api.reads import stored_asset
 from portal.context import current_portal
 from portal.errors import InvalidInput
-from portal.metrics_merge import MetricsPayload, read_payload
 from portal.references.upload import IncomingFile, check_files, rewrite_references, store_files
+from portal.review import annotation_service
+from portal.review.metrics_merge import MetricsPayload, read_payload
 from portal.security.writes import write_route
 from portal.store.protocol import UNSET, Annotation, MetricEdit
 
@@ -90,7 +90,7 @@ def add_metrics(name: str):
 
 
 def _s3(settings):
-    from portal.ingest.s3 import s3_client
+    from portal.transfer.ingest.s3 import s3_client
 
     return s3_client(settings)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from portal.cli_api import export, tokens
+from portal.cli.tokens_export import export, tokens
 from portal.errors import PortalError
 from portal.settings import ROLES, Settings, load_settings
 
@@ -62,8 +62,8 @@ def serve(host, port, data_dir) -> None:
 
 
 def _serve(settings: Settings) -> None:
-    from portal.secret import secret_key
-    from portal.server import run
+    from portal.accounts.secret import secret_key
+    from portal.ops.server import run
 
     secret_key(settings)  # no key outside demo mode: one clear line now, not a failing worker later
     click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
@@ -188,7 +188,7 @@ def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = 
     an asset root (remembered in the portal's database, so the server serves it), and a
     record whose local location lies outside the roots is refused.
     """
-    from portal.ingest import IngestPolicy, find_sources, ingest_items, source_items
+    from portal.transfer.ingest import IngestPolicy, find_sources, ingest_items, source_items
 
     s3 = None
     policy = IngestPolicy(strict=strict)
@@ -201,7 +201,7 @@ def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = 
                 roots.remember(path, by=actor)
         policy = IngestPolicy(limits=settings.limits, roots=roots, strict=strict)
         if any(p.lower().startswith("s3://") for p in paths):
-            from portal.ingest.s3 import S3Source, s3_client
+            from portal.transfer.ingest.s3 import S3Source, s3_client
 
             s3 = S3Source(s3_client(settings), settings.limits)
     sources = find_sources(paths, s3=s3)  # paths only: records are read lazily, memory stays flat
@@ -225,7 +225,7 @@ def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = 
 def show(name, as_json) -> None:
     """Print an asset's summary and QC status."""
     from portal.errors import NotFound
-    from portal.present import summary_json, summary_text
+    from portal.views.present import summary_json, summary_text
 
     stored = _store(_settings()).get(name)
     if stored is None:
@@ -236,7 +236,7 @@ def show(name, as_json) -> None:
         click.echo(summary_text(stored.summary))
 
 
-main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli_api)
+main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli.tokens_export)
 main.add_command(export)  # qc-portal export NAME --dest DIR
 
 if __name__ == "__main__":

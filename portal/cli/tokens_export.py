@@ -1,6 +1,6 @@
 """`qc-portal tokens ...` (personal API tokens) and `qc-portal export` (an asset's QC as a folder).
 
-Registered on the main command group by portal.cli; expected errors are PortalErrors,
+Registered on the main command group by portal.cli.main; expected errors are PortalErrors,
 which the group turns into one `qc-portal: error: ...` line.
 """
 
@@ -22,7 +22,7 @@ def _portal():
 
 
 def _tokens(portal):
-    from portal.tokens import TokenStore
+    from portal.accounts.tokens import TokenStore
 
     return TokenStore(portal.users.engine)
 
@@ -73,10 +73,10 @@ def tokens_revoke(token_id) -> None:
 def export(name, dest) -> None:
     """Write an asset's metadata files (quality_control.json, data_description.json, ...) and its
     reference files (local, S3, kachery) into DEST: an asset folder `qc-portal ingest` reads back."""
-    from portal.export_asset import export_asset
-    from portal.ingest.s3 import s3_client
     from portal.references.kachery import KacheryResolver
     from portal.store import open_store
+    from portal.transfer.export_asset import export_asset
+    from portal.transfer.ingest.s3 import s3_client
 
     settings = load_settings()
     report = export_asset(open_store(settings), name, dest, s3_client=lambda: s3_client(settings),

@@ -6,7 +6,7 @@
   schema is at this release's newest migration, and (with DocDB) the gateway answers.
   503 with a JSON `reason` otherwise, so a load balancer sends traffic elsewhere.
 
-Both are unauthenticated (see `portal.auth`'s public endpoints) and cheap: `/readyz`
+Both are unauthenticated (see `portal.accounts.auth`'s public endpoints) and cheap: `/readyz`
 is two small queries (plus one tiny DocDB find). They name what failed, not how: the
 details (hosts, driver messages) go to the log, not to anonymous callers.
 

@@ -1,4 +1,4 @@
-"""`python -m portal.probe [PATH]`: exit 0 when this host's portal answers 200 on PATH.
+"""`python -m portal.ops.probe [PATH]`: exit 0 when this host's portal answers 200 on PATH.
 
 The Docker image's HEALTHCHECK (PATH `/healthz`; `/readyz` works too). It asks the
 address gunicorn listens on (QC_PORTAL_BIND, else QC_PORTAL_HOST:QC_PORTAL_PORT; a

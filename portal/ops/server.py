@@ -10,7 +10,7 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-from portal.logs import logging_config
+from portal.ops.logs import logging_config
 from portal.settings import Settings
 
 SHM = "/dev/shm"  # noqa: S108 - see worker_tmp_dir below

@@ -70,7 +70,7 @@ def _check_s3(store, settings) -> str:
     bucket = _s3_bucket(store)
     if bucket is None:
         return "not used"
-    from portal.ingest.s3 import s3_client
+    from portal.transfer.ingest.s3 import s3_client
 
     s3_client(settings).head_bucket(Bucket=bucket)
     return f"bucket {bucket} answers"

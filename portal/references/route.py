@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, current_app, send_file
 from flask_login import current_user
 
-from portal.auth import can
+from portal.accounts.auth import can
 from portal.context import EXTENSION as PORTAL_EXTENSION
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound

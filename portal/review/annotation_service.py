@@ -2,7 +2,7 @@
 batch upload and the REST API).
 
 `submit` checks the user's right on the server, then hands the annotation to the
-store, which applies it atomically (portal.annotate): each status change appends
+store, which applies it atomically (portal.review.annotate): each status change appends
 `QCStatus(evaluator=<the server-side user's display name>, status, <UTC now>)`,
 values are set, the document is re-validated with aind-data-schema, statuses are
 recomputed, and the write happens only on the version the reviewer loaded (or
@@ -17,16 +17,16 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from portal.auth import can, require
+from portal.accounts.auth import can, require
 from portal.context import Portal
 from portal.errors import Forbidden, TooLarge
-from portal.metrics_merge import MetricsPayload
+from portal.review.metrics_merge import MetricsPayload
 from portal.store.protocol import Actor, AnnotateResult, Annotation, MetricsResult
 
 
 def actor(user) -> Actor:
     """The store's view of a signed-in user: account name, display name, and whether it may
-    name other evaluators in pushed status entries (portal.auth's `name_evaluators` rule)."""
+    name other evaluators in pushed status entries (portal.accounts.auth's `name_evaluators` rule)."""
     return Actor(account=user.name, display_name=user.display_name, service=can(user, "name_evaluators"))
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
 
 def add_metrics(portal: Portal, user, asset: str, payload: MetricsPayload) -> MetricsResult:
     """Add or replace metrics of `asset` as `user` (an authenticated annotator; Forbidden
-    otherwise): the store merges them atomically (portal.metrics_merge), checks that every
+    otherwise): the store merges them atomically (portal.review.metrics_merge), checks that every
     new status entry is attributable to the user and not dated in the future, and audits
     the change under the user's account. Raises NotFound, InvalidInput, Forbidden or
     StoreUnavailable as the store does."""

@@ -1,7 +1,7 @@
 """Adding or replacing metrics in an asset's quality_control (the "alternate workflow").
 
 Pipelines push metrics from code (REST API, Python client) instead of writing
-`quality_control.json`. Backend-independent, like portal.annotate: every store calls
+`quality_control.json`. Backend-independent, like portal.review.annotate: every store calls
 `merge_metrics` inside its own atomic read-modify-write.
 
 Rules:

@@ -20,7 +20,7 @@ import dash
 from dash.exceptions import DashException, PreventUpdate
 from flask import Flask, request
 
-from portal.http_errors import error_answer
+from portal.ops.http_errors import error_answer
 
 log = logging.getLogger(__name__)
 _MAX_ITEMS = 10_000  # pattern-matching inputs of one callback: far more than any page renders

@@ -12,7 +12,7 @@
   (portal.security.dash_requests checks the rest of its shape).
 
 A JSON form field of the API (the `payload` of a multipart push) is checked the same way.
-Refusals are `{"error", "message"}` JSON for API and Dash requests (portal.http_errors).
+Refusals are `{"error", "message"}` JSON for API and Dash requests (portal.ops.http_errors).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from portal.http_errors import error_answer
+from portal.ops.http_errors import error_answer
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The mark every write path carries, and the permission check it brings.
 
 A Dash callback that changes data is decorated with `writes(action)`; a Flask view
-with `write_route(action)`. Both check `portal.auth.require(action)` on the server
+with `write_route(action)`. Both check `portal.accounts.auth.require(action)` on the server
 *before* the body runs (whatever the request says: a forged POST to
 /_dash-update-component is refused like a click), and both leave a mark that
 `write_action` finds through any wrapping (Dash and Flask wrap the functions).
@@ -32,7 +32,7 @@ def writes(action: str = "annotate") -> Callable:
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def checked(*args, **kwargs):
-            from portal.auth import require
+            from portal.accounts.auth import require
 
             require(action)
             return function(*args, **kwargs)
@@ -50,7 +50,7 @@ def write_route(action: str = "annotate") -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def checked(*args, **kwargs):
-            from portal.auth import require
+            from portal.accounts.auth import require
 
             try:
                 require(action)

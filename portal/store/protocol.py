@@ -16,7 +16,7 @@ from portal.qc.identity import MetricSelector
 from portal.qc.types import AssetSummary
 
 if TYPE_CHECKING:
-    from portal.metrics_merge import MetricsPayload
+    from portal.review.metrics_merge import MetricsPayload
 
 # Columns the asset listing can be sorted by (the grid's field ids).
 SORTABLE = (
@@ -339,7 +339,7 @@ class AssetStore(Protocol):
     def add_metrics(self, asset: str, payload: MetricsPayload, *, user: Actor | str) -> MetricsResult:
         """Add or replace metrics in the asset's quality_control atomically, and audit it.
 
-        The rules are portal.metrics_merge's (a metric replaced keeps every status entry
+        The rules are portal.review.metrics_merge's (a metric replaced keeps every status entry
         it had); an asset without quality_control gets one. NotFound for an unknown
         asset, InvalidInput when the stored document cannot be read or the result does
         not validate (nothing is written then).

@@ -1,6 +1,6 @@
 """CSV export of the overview's filtered asset list, streamed (GET /export/assets.csv).
 
-The route takes the overview's URL keys (portal.filters_url) and streams every matching
+The route takes the overview's URL keys (portal.views.filters_url) and streams every matching
 row from `store.iter_assets` in batches: memory stays flat whatever the count. The
 columns are the grid's fields.
 """
@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from flask import Flask, Response, jsonify, request, stream_with_context
 
 from portal.errors import PortalError
-from portal.filters_url import parse_query
 from portal.store.protocol import AssetQuery, AssetRow, AssetStore, Sort
+from portal.views.filters_url import EXPORT_PATH, parse_query
 
 COLUMNS = (
     "name", "project", "subject_id", "modalities", "acquired", "level", "status", "modality_status",
     "pending", "fail", "total", "last_review_by", "last_review_at", "source",
 )
-ROUTE = "/export/assets.csv"
+ROUTE = EXPORT_PATH
 _ROWS_PER_CHUNK = 500
 # Spreadsheets run cells starting with these as formulas: such text is written with a quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -89,7 +89,7 @@ def export_response(store: AssetStore, query: AssetQuery) -> Response:
 
 def init_export(server: Flask) -> None:
     """Add the CSV export route to `server`."""
-    from portal.auth import require
+    from portal.accounts.auth import require
     from portal.context import current_portal
 
     @server.get(ROUTE)

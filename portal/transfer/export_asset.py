@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from portal.errors import InvalidInput, NotFound, PortalError
-from portal.ingest.sources import CORE_FILES
 from portal.qc import QCReadError, load_qc
 from portal.references.kachery import KacheryResolver, parse_sha1
 from portal.references.parse import ZARR, Reference, parse
 from portal.references.resolve import LocalFolderResolver, checked_relative
 from portal.references.s3 import S3Object, split_s3
 from portal.store.protocol import AssetStore
+from portal.transfer.ingest.sources import CORE_FILES
 
 COMBINED_FILE = "metadata.nd.json"
 

@@ -42,6 +42,10 @@ KEYS = {
 MAX_VALUES = 100  # per key: a longer list is cut (and said so)
 _TRUE = {"1", "true", "yes", "on"}
 
+# Where the overview's filtered list is served as CSV (portal.transfer.csv_export); the
+# overview links to it with the same query string.
+EXPORT_PATH = "/export/assets.csv"
+
 
 @dataclass(frozen=True)
 class ParsedQuery:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from portal.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
 from portal.store.protocol import SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
+from portal.views.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
 
 # Grid column field -> AssetQuery field its filter sets.
 FILTER_FIELDS = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.filters_url import ParsedQuery
 from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
 from portal.store.protocol import AssetQuery, AssetStore
+from portal.views.filters_url import ParsedQuery
 
 STATUS_ORDER = (PASS, FAIL, PENDING, NO_QC, UNREADABLE)
 NO_PROJECT = "(no project)"

@@ -12,7 +12,7 @@ from datetime import date
 
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery, AssetRow, AssetStore, Sort
-from portal.views import STATUS_ORDER
+from portal.views.overview import STATUS_ORDER
 
 STAGE_ORDER = ("Raw data", "Processing", "Analysis", "Multi-asset")
 _RANK = {PASS: 0, "No QC": 1, "Unreadable": 2, PENDING: 3, FAIL: 4}

@@ -12,9 +12,9 @@ import pytest
 from components import ids
 from portal import create_app
 from portal.demo import build_records, read_manifest, write_demo
-from portal.ingest import find_sources, ingest_items, source_items
 from portal.qc import dump_qc, load_qc
 from portal.settings import load_settings
+from portal.transfer.ingest import find_sources, ingest_items, source_items
 from tests.auth_helpers import add_user
 from tests.browser.asset_helpers import (
     asset_url,

@@ -18,8 +18,8 @@ from components import ids
 from portal import create_app
 from portal.demo import read_manifest, write_demo
 from portal.errors import StoreUnavailable
-from portal.ingest import find_sources, ingest_items, source_items
 from portal.settings import load_settings
+from portal.transfer.ingest import find_sources, ingest_items, source_items
 from tests.auth_helpers import PASSWORD, add_user
 from tests.browser.conftest import LiveServer
 from tests.records import metric, record

@@ -15,9 +15,9 @@ from urllib.parse import quote
 import pytest
 
 from portal import create_app
-from portal.filters_url import parse_query
 from portal.settings import load_settings
 from portal.store.protocol import AssetQuery, Sort
+from portal.views.filters_url import parse_query
 from tests.browser.conftest import LiveServer
 from tests.records import metric, record
 

@@ -192,8 +192,8 @@ def test_a_cross_site_form_with_a_valid_session_is_refused_and_the_own_form_work
 # -- the audit page ----------------------------------------------------------------------
 
 def test_admins_filter_the_audit_log_in_the_page(page, live):
-    from portal.annotation_service import submit
-    from portal.auth import User
+    from portal.accounts.auth import User
+    from portal.review.annotation_service import submit
     from portal.store.protocol import Annotation, MetricEdit
 
     portal = live.app.server.extensions["qc_portal"]

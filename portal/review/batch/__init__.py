@@ -8,5 +8,5 @@ The flow of the /upload page (validate -> preview -> submit):
 - `records`: uploads and their rows in the portal's own database (who, when, counts,
   what happened to each row);
 - `apply`: applies the plan one asset at a time, each asset atomically, through
-  portal.annotation_service (the one write path), as the uploader.
+  portal.review.annotation_service (the one write path), as the uploader.
 """

@@ -3,7 +3,7 @@
 `submit` reads the file again and checks every row again on the server (the verdicts
 the browser showed are never trusted), saves the upload, and applies its first assets;
 `apply_more` continues (the page's progress ticks). Each asset's valid rows are one
-annotation (portal.annotation_service.submit as the uploader): all of them land or
+annotation (portal.review.annotation_service.submit as the uploader): all of them land or
 none does; statuses are appended, so a batch never conflicts with reviewers.
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import time
 
-from portal import annotation_service
-from portal.batch.check import check_rows
-from portal.batch.records import Upload, UploadStore
-from portal.batch.sheets import read_upload
 from portal.context import Portal
 from portal.errors import Forbidden, PortalError
+from portal.review import annotation_service
+from portal.review.batch.check import check_rows
+from portal.review.batch.records import Upload, UploadStore
+from portal.review.batch.sheets import read_upload
 from portal.store.protocol import UNSET, Annotation, MetricEdit
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ A row is valid when its asset exists and its QC can be read, the row names exact
 of the asset's metrics (by name, and where names repeat by modality, stage, tags and
 occurrence: portal.qc.identity; a row that matches several is "ambiguous metric: N
 match"), the status (if any) is Pass, Fail or Pending (any case), the value (if any)
-has the metric's type (portal.annotate.coerce_value: numbers stay numbers, a dropdown
+has the metric's type (portal.review.annotate.coerce_value: numbers stay numbers, a dropdown
 takes one of its options, ...), something is changed at all, and no earlier row
 names the same asset and metric. Nothing is written here: the verdicts are shown,
 then checked again at submit. A valid row keeps the key of its metric, so it is
@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.annotate import coerce_value
-from portal.batch.sheets import SheetRow
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, load_qc, value_kind
 from portal.qc.identity import AmbiguousMetric, MetricIndex, MetricLookupError, MetricSelector
 from portal.qc.types import STATUSES
+from portal.review.annotate import coerce_value
+from portal.review.batch.sheets import SheetRow
 from portal.store.protocol import UNSET, AssetStore, MetricEdit
 
 _STATUS = {status.lower(): status for status in STATUSES}

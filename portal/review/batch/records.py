@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from portal.batch.check import Checked
 from portal.errors import NotFound
+from portal.review.batch.check import Checked
 from portal.store.protocol import UNSET
 from portal.store.sql.api_tables import upload_rows, uploads
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from portal.batch.sheets import template_csv, template_xlsx
+from portal.review.batch.sheets import template_csv, template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def init_batch(server: Flask) -> None:
     """Add the template downloads to `server` (readable by whoever may read the portal)."""
-    from portal.auth import require
+    from portal.accounts.auth import require
 
     @server.get("/upload/template.csv")
     def upload_template_csv():

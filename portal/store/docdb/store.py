@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, insert
 
-from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
-from portal.metrics_merge import merge_metrics
 from portal.qc import summarise
 from portal.qc.identity import MetricIndex
+from portal.review.annotate import apply_annotation
+from portal.review.metrics_merge import merge_metrics
 from portal.store.docdb import cube, queries
 from portal.store.docdb.bookkeeping import Bookkeeping
 from portal.store.docdb.client import DocDbTarget, call, checked
@@ -251,7 +251,7 @@ class DocDbAssetStore:
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
 
     def add_metrics(self, asset: str, payload, *, user: Actor | str) -> MetricsResult:
-        """Add or replace metrics (portal.metrics_merge rules) the way `annotate` writes:
+        """Add or replace metrics (portal.review.metrics_merge rules) the way `annotate` writes:
         re-read under the asset's lock, write quality_control only, read back and verify."""
         actor = Actor.of(user)
         asset_id = self._asset_id(asset)

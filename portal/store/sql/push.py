@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from portal.metrics_merge import MetricsPayload, merge_metrics
+from portal.review.metrics_merge import MetricsPayload, merge_metrics
 from portal.store.merge import record_edits
 from portal.store.protocol import Actor, MetricsResult
 

@@ -13,9 +13,9 @@ from itertools import islice
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from portal.annotate import apply_annotation
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
 from portal.qc import summarise
+from portal.review.annotate import apply_annotation
 from portal.store.merge import record_edits
 from portal.store.protocol import (
     Actor,
@@ -180,7 +180,7 @@ class SqlAssetStore(summaries.SummaryReads):
         self._write_status_rows(connection, row.id, summary, replace=old)
 
     def add_metrics(self, asset: str, payload, *, user: Actor | str):
-        """Add or replace metrics atomically (portal.metrics_merge rules; see push.py)."""
+        """Add or replace metrics atomically (portal.review.metrics_merge rules; see push.py)."""
         from portal.store.sql.push import add_metrics
 
         return add_metrics(self, asset, payload, user=user)

@@ -176,7 +176,7 @@ users = Table(
     Column("password_hash", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_login_at", UTCDateTime()),
-    # portal.users.display_key(display_name): unique (ux_users_display_key), so a status entry names one
+    # portal.accounts.users.display_key(display_name): unique (ux_users_display_key), so a status entry names one
     # reviewer; session_epoch counts sign-outs (a session made before the last one is refused). Migration 0011.
     Column("display_key", String(400)),
     Column("session_epoch", Integer, nullable=False, default=0, server_default="0"),

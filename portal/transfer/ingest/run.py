@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from portal.ingest.checks import IngestPolicy, Verdict, check_record
-from portal.ingest.s3 import S3AssetFolder
-from portal.ingest.sources import SourceItem, discover, read
 from portal.qc.bounds import DEFAULT_LIMITS, Limits
 from portal.store.protocol import AssetStore
+from portal.transfer.ingest.checks import IngestPolicy, Verdict, check_record
+from portal.transfer.ingest.s3 import S3AssetFolder
+from portal.transfer.ingest.sources import SourceItem, discover, read
 
 _BATCH = 500
 
@@ -43,7 +43,7 @@ class IngestReport:
 def find_sources(paths: list[str], *, s3=None) -> list:
     """The asset folders and dump files under `paths` (cheap: nothing is read yet).
 
-    `s3://bucket/prefix/` paths are searched with `s3` (a portal.ingest.s3.S3Source).
+    `s3://bucket/prefix/` paths are searched with `s3` (a portal.transfer.ingest.s3.S3Source).
     """
     found: list = []
     for path in paths:
@@ -99,7 +99,7 @@ def ingest_items(
     `on_item(item, reason)` is called once per item (for progress and failure lines);
     `reason` is None on success, else the failure line naming the file. `on_warning(item,
     line)` is called for each warning of an item that was stored. `policy` (default: the
-    default bounds, no asset roots) decides what is refused (portal.ingest.checks); with
+    default bounds, no asset roots) decides what is refused (portal.transfer.ingest.checks); with
     `policy.strict` a warning refuses the item like a failure. Records whose
     quality_control cannot be read are always refused (the store's `strict`), so a broken
     file never replaces a readable document.

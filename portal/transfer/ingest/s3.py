@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from portal.ingest.sources import ASSET_MARKERS, CORE_FILES, SourceItem, parse_json, too_large
 from portal.qc.bounds import DEFAULT_LIMITS, Limits
 from portal.settings import Settings
+from portal.transfer.ingest.sources import ASSET_MARKERS, CORE_FILES, SourceItem, parse_json, too_large
 
 _MAX_DEPTH = 12
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from portal.ingest.checks import nul_path
 from portal.qc.bounds import DEFAULT_LIMITS, Limits, TooDeep
 from portal.qc.bounds import loads as bounded_loads
+from portal.transfer.ingest.checks import nul_path
 
 ASSET_MARKERS = ("quality_control.json", "data_description.json", "metadata.nd.json")
 # The core metadata files of an asset folder, by record field.

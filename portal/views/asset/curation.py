@@ -88,7 +88,7 @@ def _host(url: str) -> str:
 
 
 def curation_frame(group, hosts: frozenset[str]) -> CurationFrame | None:
-    """The curation frame of a reference group (portal.detail.viewers.ReferenceGroup), if any.
+    """The curation frame of a reference group (portal.views.asset.viewers.ReferenceGroup), if any.
 
     Bound only when the group has exactly one curation metric (a frame speaks for one
     metric) and one of its viewers is embedded from a curation host.

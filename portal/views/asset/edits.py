@@ -16,7 +16,7 @@ is ignored, so an old browser state can neither crash the page nor be submitted.
 
 "status" / "value" / "curation" / "notes" are present only when the reviewer changed
 them. A widget is compared with the value it was *rendered with* (the base's
-"shown", portal.detail.shown), not with the stored value: a stored value no widget
+"shown", portal.views.asset.shown), not with the stored value: a stored value no widget
 can show exactly (a checkbox value `""`, a dropdown value outside its options) never
 becomes an edit by itself. `seen_*` and `version` record what the reviewer saw when
 making the edit: the store uses them to tell a real conflict (someone changed the same
@@ -30,12 +30,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from portal.detail import curation as curations
-from portal.detail.shown import same
 from portal.errors import InvalidInput
 from portal.qc import status_from_choice
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
+from portal.views.asset import curation as curations
+from portal.views.asset.shown import same
 
 _MAX_EDITS = 5000
 _FIELDS = ("status", "value", "curation")

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from portal.detail.navigator import Grouping, NavMetric, normalise_grouping
-from portal.detail.shown import Shown, shown_value
 from portal.errors import NotFound
 from portal.qc import QCReadError, effective_status, load_qc, metric_status, status_from_choice, value_kind
 from portal.qc.identity import MetricIndex
@@ -21,6 +19,8 @@ from portal.qc.types import AssetSummary
 from portal.references import Reference, parse
 from portal.references.placeholders import ReferenceContext, reference_context
 from portal.store.protocol import AssetQuery, AssetStore
+from portal.views.asset.navigator import Grouping, NavMetric, normalise_grouping
+from portal.views.asset.shown import Shown, shown_value
 
 # Value kinds a reviewer can edit in place (the rest are shown read-only).
 EDITABLE_KINDS = frozenset({"number", "string", "bool", "dropdown", "checkbox"})
@@ -75,7 +75,7 @@ class MetricView:
 
     @cached_property
     def shown(self) -> Shown:
-        """What the value widget starts from, and how the stored value differs (portal.detail.shown)."""
+        """What the value widget starts from, and how the stored value differs (portal.views.asset.shown)."""
         return shown_value(self.kind, self.value)
 
     @property

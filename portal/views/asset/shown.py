@@ -5,7 +5,7 @@ Real documents hold values a widget cannot show exactly: a checkbox whose value 
 dropdown whose value is not one of its options, choices that are not options at all.
 The page shows such a value as it is, with a note, and the widget starts from the
 closest thing it can show (nothing chosen). That starting point is the *shown* value:
-an edit is recorded only when the widget moves away from it (portal.detail.edits), so
+an edit is recorded only when the widget moves away from it (portal.views.asset.edits), so
 opening a page never turns a stored value into an edit.
 """
 

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from portal.detail.model import MetricView
 from portal.references import AssetLocation, ReferenceResolvers
 from portal.references.parse import IFRAME_KINDS, IMAGE, LINK, RERUN, SVG
 from portal.security.urls import embeddable
 from portal.settings import IFRAME_HOSTS, split_list
+from portal.views.asset.model import MetricView
 
 RERUN_APP = "https://app.rerun.io/version/{version}/"
 DEFAULT_FRAME_HOSTS = frozenset(split_list(IFRAME_HOSTS))

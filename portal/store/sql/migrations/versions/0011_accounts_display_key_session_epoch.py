@@ -12,7 +12,7 @@ display name becomes the account name. `users.session_epoch` (0): raised at each
 sign-out; a session made under an older epoch no longer signs anyone in.
 
 The key function is copied here on purpose (a migration must not change when the code
-does); tests/test_accounts.py checks it agrees with portal.users.display_key.
+does); tests/test_accounts.py checks it agrees with portal.accounts.users.display_key.
 """
 
 import unicodedata
