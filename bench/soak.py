@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -101,7 +102,7 @@ class Reviewer(threading.Thread):
         """Submit until done, stopped, or out of attempts (5 per submission)."""
         url = f"{self.base}/api/v1/assets/{quote(ASSET)}/annotations"
         seen = None
-        attempts = 0
+        attempts = in_row = 0
         while len(self.acks) < self.args.submissions and not self.stop.is_set():
             attempts += 1
             if attempts > 5 * self.args.submissions:
@@ -126,6 +127,7 @@ class Reviewer(threading.Thread):
                 continue
             self.answers[response.status_code] += 1
             if response.status_code == 200:
+                in_row = 0
                 answer = response.json()
                 self.acks.append({"asset": ASSET, "metric": self.metric, "evaluator": display_name(self.number),
                                   "version": answer["version"]})
@@ -133,13 +135,16 @@ class Reviewer(threading.Thread):
             else:
                 seen = None
                 if response.status_code == 409:
-                    # The documented loop: resubmit at once with the 409's version and the
-                    # metric's current history length (no re-read).
+                    # The documented loop: resubmit with the 409's version and the metric's
+                    # current history length (no re-read), after a short random back-off that
+                    # grows with the conflicts in a row (reviewers on one metric then take turns).
                     self.conflicts += 1
+                    in_row += 1
                     body = response.json()
                     current = (body.get("conflicts") or [{}])[0].get("current") or {}
                     if "seen_history" in current:
                         seen = (body["version"], current["seen_history"])
+                    time.sleep(random.uniform(0, 0.01 * min(in_row, 20)))
                 elif len(self.failures) < 20:
                     self.failures.append(f"{response.status_code}: {response.text[:200]}")
             if self.args.pause:
