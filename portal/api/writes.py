@@ -145,7 +145,7 @@ def annotate(name: str):
             "changes conflict. Decide with each conflict's `current`, then resubmit with this `version` and "
             "`seen_history`/`seen_value` from `current` (or send force=true to append yours anyway).",
             version=result.version, conflicts=conflicts)
-    changes = [ChangeOut(**{k: _plain(v) for k, v in change.items()}) for change in result.changes]
+    changes = [ChangeOut(**change) for change in _plain(list(result.changes))]  # one JSON round trip
     return json_response(AnnotationOut(applied=True, version=result.version, changes=changes))
 
 

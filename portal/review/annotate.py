@@ -21,6 +21,7 @@ once, each edit is resolved through one index.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,11 +146,18 @@ def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime)
                 status = implied
     if status is not None:
         old = metric_status(metric)
-        metric.status_history.append(QCStatus(evaluator=user, status=status, timestamp=now))
+        metric.status_history.append(_entry(user, status, now).model_copy())
         changes.append({"metric": metric.name, "key": key, "field": "status", "old": old, "new": status})
     if edit.comment:
         changes.append({"metric": metric.name, "key": key, "field": "comment", "old": None, "new": edit.comment})
     return changes
+
+
+@functools.lru_cache(maxsize=64)
+def _entry(user: str, status: str, now: datetime) -> QCStatus:
+    # One validated entry per (user, status, time): an annotation of thousands of metrics
+    # copies it instead of validating the same three fields thousands of times.
+    return QCStatus(evaluator=user, status=status, timestamp=now)
 
 
 def record_curations(metric, old: Any, new: Any, *, user: str, now: datetime) -> None:

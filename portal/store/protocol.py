@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from portal.qc.identity import MetricSelector
@@ -159,13 +160,27 @@ class MetricCountRow:
 
 @dataclass(frozen=True)
 class StoredAsset:
-    """An asset as stored: its record (with quality_control), summary and version."""
+    """An asset as stored: its record (with quality_control), version and (computed when first
+    asked for: most callers only need the id or the record) its summary."""
 
     id: str
     name: str
     version: int
     record: dict[str, Any]
-    summary: AssetSummary
+
+    @cached_property
+    def summary(self) -> AssetSummary:
+        """The record's AssetSummary (portal.qc.summarise), computed once."""
+        from portal.qc.summary import summarise
+
+        return summarise(self.record)
+
+    @classmethod
+    def with_summary(cls, id: str, name: str, version: int, record: dict, summary: AssetSummary) -> StoredAsset:
+        """A StoredAsset whose summary the caller already computed."""
+        asset = cls(id, name, version, record)
+        asset.__dict__["summary"] = summary  # cached_property's own slot: not computed again
+        return asset
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class DocDbAssetStore:
             return None
         summary = summarise(record)
         version = self.books.version(summary.id, record.get("quality_control"))
-        return StoredAsset(summary.id, summary.name, version, record, summary)
+        return StoredAsset.with_summary(summary.id, summary.name, version, record, summary)
 
     def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
         """A page of summary rows and the total matching the query (DocDB sorts and pages)."""

@@ -195,7 +195,7 @@ class SqlAssetStore(summaries.SummaryReads):
             ).first()
         if row is None:
             return None
-        return StoredAsset(row.id, row.name, row.version, row.document, summarise(row.document))
+        return StoredAsset(row.id, row.name, row.version, row.document)
 
     def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
         """A page of summary rows and the total matching the query."""
