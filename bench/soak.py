@@ -136,15 +136,16 @@ class Reviewer(threading.Thread):
                 seen = None
                 if response.status_code == 409:
                     # The documented loop: resubmit with the 409's version and the metric's
-                    # current history length (no re-read), after a short random back-off that
-                    # grows with the conflicts in a row (reviewers on one metric then take turns).
+                    # current history length (no re-read), after a random back-off that doubles
+                    # with the conflicts in a row ("full jitter"; reviewers on one metric then
+                    # take turns instead of colliding on every attempt).
                     self.conflicts += 1
                     in_row += 1
                     body = response.json()
                     current = (body.get("conflicts") or [{}])[0].get("current") or {}
                     if "seen_history" in current:
                         seen = (body["version"], current["seen_history"])
-                    time.sleep(random.uniform(0, 0.01 * min(in_row, 20)))
+                    time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** min(in_row, 6))))
                 elif len(self.failures) < 20:
                     self.failures.append(f"{response.status_code}: {response.text[:200]}")
             if self.args.pause:
