@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from portal.cli.push import push
 from portal.cli.tokens_export import export, tokens
 from portal.errors import PortalError
 from portal.settings import ROLES, Settings, load_settings
@@ -238,6 +239,7 @@ def show(name, as_json) -> None:
 
 main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli.tokens_export)
 main.add_command(export)  # qc-portal export NAME --dest DIR
+main.add_command(push)  # qc-portal push ASSET [quality_control.json | DIR] (a client of a portal's REST API)
 
 if __name__ == "__main__":
     main()
