@@ -23,7 +23,6 @@ from portal.api.http import (
     invalid,
     json_response,
     portal_error,
-    refuse_bad_tokens,
     validation_error,
 )
 from portal.api.models import EvaluationIn, EvaluationOut
@@ -38,7 +37,6 @@ from portal.security.writes import write_route
 aind = Blueprint("aind", __name__, url_prefix=AIND_PREFIX)
 aind.register_error_handler(PortalError, portal_error)  # the REST API's error shapes
 aind.register_error_handler(ValidationError, validation_error)
-aind.before_request(refuse_bad_tokens)
 
 
 def _payload(qc_evaluation: dict | list) -> dict:

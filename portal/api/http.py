@@ -124,11 +124,11 @@ def _load_token_user(req):
     return User(account) if account else None
 
 
-@api.before_request
 def refuse_bad_tokens():
     """A token that does not work is a 401 even where anonymous reads are allowed: the
-    caller meant to be someone and must learn that the token is wrong or revoked."""
-    if "Authorization" in request.headers and not current_user.is_authenticated:
+    caller meant to be someone and must learn that the token is wrong or revoked. Wherever
+    tokens are accepted (the API, AIND's route, reference files)."""
+    if "Authorization" in request.headers and token_accepted(request) and not current_user.is_authenticated:
         return error_response(401, "Unauthorized", "The API token is not valid (unknown, revoked, or its account "
                                                    "was removed). Send `Authorization: Bearer <token>`.")
     return None
@@ -144,4 +144,5 @@ def init_api(server: Flask, engine) -> None:
     server.login_manager.request_loader(_load_token_user)
     server.register_blueprint(api)
     server.register_blueprint(aind)  # POST /v1/add_qc_evaluation, AIND's alternate workflow
+    server.before_request(refuse_bad_tokens)
     server.register_error_handler(HTTPException, _http_error)
