@@ -9,10 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 
-from tests.gunicorn_proc import ROOT, Gunicorn, dockerfile, free_port, get, server_env
+from tests.gunicorn_proc import BIN, ROOT, Gunicorn, dockerfile, free_port, get, server_env
 
 IMAGE = dockerfile()
 
@@ -68,7 +69,8 @@ def _image_env(tmp_path, port: int, **settings: str) -> dict[str, str]:
     env.update(IMAGE.env)
     env.update({"QC_PORTAL_BIND": f"127.0.0.1:{port}", "QC_PORTAL_DATA_DIR": str(tmp_path / "data"),
                 "QC_PORTAL_DATABASE": f"sqlite:///{tmp_path / 'data' / 'portal.db'}",
-                "QC_PORTAL_SECRET_KEY": "deploy-test-key", "QC_PORTAL_WORKERS": "2", "QC_PORTAL_THREADS": "2"})
+                "QC_PORTAL_SECRET_KEY": "deploy-test-key-of-at-least-32-characters", "QC_PORTAL_WORKERS": "2",
+                "QC_PORTAL_THREADS": "2"})
     env.update({f"QC_PORTAL_{k.upper()}": v for k, v in settings.items()})
     return env
 
@@ -105,19 +107,35 @@ def test_the_image_command_serves_health_readiness_and_pages_with_json_logs(tmp_
     assert not any(r["level"] == "ERROR" for r in records), [r for r in records if r["level"] == "ERROR"]
 
 
-def test_the_image_command_refuses_to_start_without_a_secret_key(tmp_path):
+@pytest.mark.parametrize(("key", "says"), [
+    (None, "qc-portal: error: QC_PORTAL_SECRET_KEY is not set"),
+    ("short-key", "qc-portal: error: QC_PORTAL_SECRET_KEY is 9 characters long; use at least 32 random ones"),
+])
+def test_the_image_command_refuses_a_missing_or_short_secret_key_before_any_worker(tmp_path, key, says):
     port = free_port()
     env = _image_env(tmp_path, port, log_format="json")
-    del env["QC_PORTAL_SECRET_KEY"]
+    if key is None:
+        del env["QC_PORTAL_SECRET_KEY"]
+    else:
+        env["QC_PORTAL_SECRET_KEY"] = key
     result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
-    # The refusal is a bare line (one per worker), like the command line's; the rest is JSON.
-    refusals = [line for line in lines if line.startswith("qc-portal: error: QC_PORTAL_SECRET_KEY is not set")]
-    records = [json.loads(line) for line in lines if line not in refusals]
-    assert refusals and not any("Traceback" in line for line in lines)
-    assert records[-1]["message"] == "Reason: App failed to load."  # gunicorn stops: no restart loop
-    assert not any("Traceback" in r["message"] or "exception" in r for r in records)
+    assert result.returncode == 2
+    # One line, from gunicorn's master, before gunicorn started or booted anything.
+    assert result.stdout == "" and result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(says)
+    assert not (tmp_path / "data" / "portal.db").exists()
+
+
+def test_demo_mode_generates_its_key(tmp_path):
+    port = free_port()
+    env = _image_env(tmp_path, port, demo="true")
+    del env["QC_PORTAL_SECRET_KEY"]
+    server = Gunicorn(IMAGE.cmd, env, tmp_path / "gunicorn.log", port).start()
+    try:
+        assert get(server.base + "/healthz")[0] == 200
+    finally:
+        assert server.stop() == 0
+    assert len((tmp_path / "data" / "secret_key").read_text()) >= 32
 
 
 @pytest.mark.parametrize("variable, value", [("QC_PORTAL_WORKERS", "0"), ("QC_PORTAL_BIND", "8000"),
@@ -126,7 +144,7 @@ def test_gunicorn_conf_stops_on_a_bad_setting_with_one_line(tmp_path, variable, 
     env = _image_env(tmp_path, free_port(), **{})
     env[variable] = value
     result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error, as on the command line
     assert result.stderr.strip().splitlines()[-1].startswith("qc-portal: error:")
     assert variable in result.stderr
 
@@ -144,12 +162,62 @@ def test_workers_starting_together_migrate_a_new_sqlite_file_in_turn(tmp_path):
         assert all(status == 0 for status, _ in failures), [err for status, err in failures if status]
 
 
-def test_a_database_that_does_not_answer_at_start_is_one_line_and_a_stop(tmp_path):
+def test_a_database_that_does_not_answer_is_waited_for_then_one_line_and_a_stop(tmp_path):
     port = free_port()
     env = _image_env(tmp_path, port, database=f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/qc",
-                     db_timeout="2", workers="1")
+                     db_timeout="1", workers="1", database_wait_s="3")
     result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "qc-portal: error: cannot use the database postgresql+psycopg://nobody@127.0.0.1" in output
-    assert "Traceback" not in output and "App failed to load" in output
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    retries = [line for line in lines if "does not answer yet" in line and "QC_PORTAL_DATABASE_WAIT_S" in line]
+    assert len(retries) >= 2, result.stderr  # one log line per retry
+    assert lines[-1].startswith("qc-portal: error: cannot use the database postgresql+psycopg://nobody@127.0.0.1")
+    assert "waited 3 s" in lines[-1]
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_database_that_starts_late_is_waited_for(tmp_path, postgres):
+    from tests.pg import PostgresServer
+
+    late = PostgresServer()  # its port is known now; it starts in 3 s
+    port = free_port()
+    env = _image_env(tmp_path, port, database=late.url(), db_timeout="1", workers="1", database_wait_s="60")
+    starter = threading.Timer(3.0, late.start)
+    starter.start()
+    server = Gunicorn(IMAGE.cmd, env, tmp_path / "gunicorn.log", port)
+    try:
+        server.start(timeout=90)
+        assert get(server.base + "/readyz")[0] == 200
+    finally:
+        server.stop()
+        starter.join()
+        late.stop()
+    output = server.output()
+    assert "does not answer yet" in output and "answers (after" in output
+    assert output.index("answers (after") < output.index("Booting worker")
+
+
+def test_a_second_server_on_a_served_port_stops_with_one_line(tmp_path):
+    port = free_port()
+    env = _image_env(tmp_path, port, workers="2")
+    first = Gunicorn(IMAGE.cmd, env, tmp_path / "first.log", port).start()
+    try:
+        other = {**_image_env(tmp_path / "other", port, workers="1")}
+        result = subprocess.run(IMAGE.cmd, cwd=ROOT, env=other, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"qc-portal: error: 127.0.0.1:{port} is already in use by another server (is a portal already running "
+            "there?): stop it, or choose another address (QC_PORTAL_BIND, --port)")
+        # `qc-portal serve` says the same.
+        serve = subprocess.run([str(BIN / "qc-portal"), "serve", "--port", str(port), "--data-dir",
+                                str(tmp_path / "serve")], cwd=ROOT, env=other, capture_output=True, text=True,
+                               timeout=60)
+        assert serve.returncode == 1 and "is already in use by another server" in serve.stderr
+        # The first server still answers, with its per-worker sockets.
+        assert get(first.base + "/healthz")[0] == 200
+        if shutil.which("ss"):
+            sockets = subprocess.run(["ss", "-Htln", f"sport = :{port}"], capture_output=True, text=True, timeout=10)
+            assert len(sockets.stdout.strip().splitlines()) == 2
+    finally:
+        assert first.stop() == 0

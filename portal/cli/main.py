@@ -64,10 +64,11 @@ def serve(host, port, data_dir) -> None:
 
 
 def _serve(settings: Settings) -> None:
-    from portal.accounts.secret import secret_key
+    from portal.ops.preflight import preflight
     from portal.ops.server import run
 
-    secret_key(settings)  # no key outside demo mode: one clear line now, not a failing worker later
+    # The secret key, the port and the database: one clear line now, not failing workers later.
+    preflight(settings, f"{settings.host}:{settings.port}")
     click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
     run(settings)
 

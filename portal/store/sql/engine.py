@@ -172,6 +172,11 @@ def schema_state(connection) -> tuple[str, str | None]:
     return ("behind" if revision is None or revision in known else "ahead"), revision
 
 
+def first_line(exc: Exception) -> str:
+    """The first line of a driver error (for one-line messages at start)."""
+    return _first_line(exc)
+
+
 def _first_line(exc: Exception) -> str:
     detail = getattr(exc, "orig", None) or exc
     return str(detail).strip().splitlines()[0] if str(detail).strip() else type(detail).__name__
