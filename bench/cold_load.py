@@ -35,9 +35,11 @@ def _load(context, url: str) -> dict:
 
     def on_response(event):
         response = event["response"]
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
         responses[event["requestId"]] = {
             "url": response["url"], "cached": bool(response.get("fromDiskCache") or response.get("fromMemoryCache")),
-            "status": response["status"], "encoding": response.get("headers", {}).get("content-encoding", ""),
+            "status": response["status"], "encoding": headers.get("content-encoding", ""),
+            "cache_control": headers.get("cache-control", ""),
         }
 
     def on_finished(event):
@@ -73,15 +75,23 @@ def _load(context, url: str) -> dict:
         "compressed_responses": sum(1 for i in items if i["encoding"]),
         "largest": sorted(((i.get("wire", 0), i["url"].split("?")[0].rsplit("/", 1)[-1]) for i in items),
                           reverse=True)[:5],
+        "responses": sorted(([i.get("wire", 0), i["status"], i["encoding"], i["cache_control"],
+                              "/" + i["url"].split("/", 3)[-1]] for i in items), reverse=True) if _VERBOSE else [],
     }
+
+
+_VERBOSE = False
 
 
 def main() -> None:
     """Measure and print (or write) the cold and warm loads."""
+    global _VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=300)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--responses", action="store_true", help="List every response (size, status, headers).")
     args = parser.parse_args()
+    _VERBOSE = args.responses
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="qcp-coldload-") as scratch_dir:

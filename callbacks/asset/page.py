@@ -126,8 +126,9 @@ def http_status(name: str | None = None, **_) -> int | None:
         return None
     try:
         return 404 if current_portal().store.get(unquote(name)) is None else None
-    except PortalError:
-        return None  # a store that does not answer: the page says so, with its own status
+    except Exception:  # a store that does not answer (whatever its driver raises): the page's own data
+        log.info("asset page %r: status not checked (the store did not answer)", name)  # request says so
+        return None
 
 
 def _title(name: str | None = None, **_):
