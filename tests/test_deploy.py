@@ -19,7 +19,9 @@ IMAGE = dockerfile()
 
 
 def test_slim_python_311_non_root_exec_form():
-    assert IMAGE.base == "python:3.11-slim"
+    # Debian's release pinned; the digest is a build argument (see the Dockerfile's head).
+    assert IMAGE.base == "python:3.11-slim-bookworm" and "FROM ${PYTHON_IMAGE}" in IMAGE.text
+    assert "--build-arg PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:" in IMAGE.text
     assert IMAGE.user and IMAGE.user not in ("root", "0")
     assert IMAGE.cmd == ["gunicorn", "--config", "gunicorn.conf.py", "portal.wsgi:server"]
     assert IMAGE.env["QC_PORTAL_BIND"] == "0.0.0.0:8000"
@@ -28,12 +30,52 @@ def test_slim_python_311_non_root_exec_form():
 
 
 def test_dependencies_come_from_pyproject_and_no_secret_is_baked_in():
-    assert "pyproject.toml" in IMAGE.copies[0]  # first layer: the dependencies alone
-    assert "tomllib" in IMAGE.text and "['project']['dependencies']" in IMAGE.text
+    assert IMAGE.copies[0][:-1] == ["pyproject.toml", "constraints.txt"]  # first layer: the dependencies alone
+    assert "tomllib" in IMAGE.text and "pip install -c constraints.txt -r /tmp/requirements.txt" in IMAGE.text
     for name in ("Dockerfile", "gunicorn.conf.py", ".dockerignore"):
         code = [line for line in (ROOT / name).read_text().splitlines() if not line.lstrip().startswith("#")]
         assert not re.search(r"SECRET_KEY\s*=", "\n".join(code)), f"{name} sets a secret key"
     assert "QC_PORTAL_SECRET_KEY" not in IMAGE.env
+
+
+def _requirements(tmp_path, extras: str) -> list[str]:
+    """What the image's dependency RUN writes to /tmp/requirements.txt, run here as it is."""
+    command = next(run for run in IMAGE.runs if "tomllib" in run)
+    command = command.split("&&")[0].replace("/tmp/requirements.txt", str(tmp_path / "requirements.txt"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    env = {**server_env(), "EXTRAS": extras, "PATH": f"{BIN}:/usr/bin:/bin"}
+    subprocess.run(["sh", "-c", command], cwd=tmp_path, env=env, check=True, timeout=60)
+    return (tmp_path / "requirements.txt").read_text().split("\n")
+
+
+def test_the_constraints_pin_every_dependency_and_this_environment_satisfies_them(tmp_path):
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from portal.ops.lock import closure
+
+    requirements = _requirements(tmp_path, IMAGE.args["EXTRAS"])
+    assert any(line.startswith("imageio-ffmpeg") for line in requirements)  # the demo works in the image
+    (tmp_path / "lean").mkdir()
+    assert not any(line.startswith("imageio-ffmpeg") for line in _requirements(tmp_path / "lean", ""))
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"{line}: constraints pin exact versions"
+            pins[canonicalize_name(name)] = version
+    # Every package the image installs is pinned, at a version its requirement allows.
+    assert sorted(set(closure()) - set(pins)) == [], "run: python -m portal.ops.lock > constraints.txt"
+    for line in requirements:
+        if line.strip():
+            requirement = Requirement(line)
+            assert requirement.specifier.contains(pins[canonicalize_name(requirement.name)], prereleases=True), line
+    # The image's exact pip command resolves with what is installed here (offline: nothing to fetch).
+    check = subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--dry-run", "--no-index", "-c",
+                            str(ROOT / "constraints.txt"), "-r", str(tmp_path / "requirements.txt")],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Would install" not in check.stdout
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
@@ -124,6 +166,25 @@ def test_the_image_command_refuses_a_missing_or_short_secret_key_before_any_work
     assert result.stdout == "" and result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(says)
     assert not (tmp_path / "data" / "portal.db").exists()
+
+
+def test_qc_portal_demo_runs_with_the_images_environment(tmp_path):
+    """`docker run -p 8000:8000 qc-portal qc-portal demo`: the image's env, no secret key given."""
+    port = free_port()
+    env = _image_env(tmp_path, port)
+    for key in ("QC_PORTAL_SECRET_KEY", "QC_PORTAL_DATABASE"):
+        del env[key]
+    server = Gunicorn(["qc-portal", "demo", "--assets", "12"], env, tmp_path / "demo.log", port).start(timeout=300)
+    try:
+        assert get(server.base + "/")[0] == 200  # it listens on QC_PORTAL_BIND (the image's 0.0.0.0:8000)
+        status, _, body = get(server.base + "/api/v1/assets?limit=1")
+        name = json.loads(body)["rows"][0]["name"]
+        assert status == 200 and get(server.base + f"/asset/{name}")[0] == 200
+        probe = subprocess.run([sys.executable, *IMAGE.healthcheck[1:]], env=env, cwd=ROOT, timeout=30)
+        assert probe.returncode == 0
+    finally:
+        assert server.stop() == 0
+    assert "demo annotator created: user demo" in server.output()
 
 
 def test_demo_mode_generates_its_key(tmp_path):

@@ -58,19 +58,20 @@ def main() -> None:
 @click.option("--port", type=int, help="Port to listen on (QC_PORTAL_PORT).")
 @data_dir_option
 def serve(host, port, data_dir) -> None:
-    """Serve the portal over what the store holds."""
-    settings = _settings(host=host, port=port, data_dir=data_dir)
-    _serve(settings)
+    """Serve the portal over what the store holds (on --host/--port, else QC_PORTAL_BIND, else
+    QC_PORTAL_HOST:QC_PORTAL_PORT)."""
+    _serve(_settings(data_dir=data_dir), host, port)
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     from portal.ops.preflight import preflight
-    from portal.ops.server import run
+    from portal.ops.server import run, serve_address
 
+    bind = serve_address(settings, host, port)
     # The secret key, the port and the database: one clear line now, not failing workers later.
-    preflight(settings, f"{settings.host}:{settings.port}")
-    click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
-    run(settings)
+    preflight(settings, bind)
+    click.echo(f"QC Portal on http://{bind}  (Ctrl+C to stop)", err=True)
+    run(settings, bind)
 
 
 @main.command()
@@ -84,7 +85,7 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
     """Generate (once) and ingest a realistic demo dataset, then serve it."""
     from portal.demo import write_demo
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, demo=True)
+    settings = _settings(data_dir=data_dir, demo=True)
     store = _store(settings)
     with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
         folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
@@ -92,7 +93,7 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
     click.echo(report.line(), err=True)
     _demo_annotator(settings)
     if not no_serve:
-        _serve(settings)
+        _serve(settings, host, port)
 
 
 DEMO_USER = "demo"
