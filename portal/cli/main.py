@@ -15,7 +15,7 @@ from portal.cli.common import data_dir_option, existing_store, settings_for
 from portal.cli.push import push
 from portal.cli.tokens_export import export, tokens
 from portal.cli.users import users
-from portal.errors import PortalError
+from portal.errors import ConfigError, PortalError
 from portal.settings import Settings
 
 log = logging.getLogger("portal")
@@ -87,8 +87,11 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
 
     settings = _settings(data_dir=data_dir, demo=True)
     store = _store(settings)
-    with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
-        folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
+    try:
+        with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
+            folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
+    except RuntimeError as exc:  # media.py: no imageio-ffmpeg (an image built without the demo extra), ffmpeg failed
+        raise ConfigError(f"the demo data cannot be generated: {exc}") from None
     report = _ingest(store, [str(folder)], actor="demo", settings=settings)
     click.echo(report.line(), err=True)
     _demo_annotator(settings)
