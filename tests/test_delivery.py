@@ -65,6 +65,9 @@ def test_lazy_dash_chunks_revalidate_with_304(client):
     again = client.get(url, headers={**GZ, "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b"" and again.headers["Cache-Control"] == "no-cache"
     assert client.get("/_favicon.ico?v=4.4.1").headers["Cache-Control"] == YEAR
+    # Browsers ask for /favicon.ico on pages Dash did not make: it is there, not a 404 page.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/x-icon"
 
 
 def test_pages_layouts_and_api_answers_are_gzipped_but_not_cached(client):

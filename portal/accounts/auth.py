@@ -50,7 +50,7 @@ _RULES = {
 EPOCH = "qc_portal_epoch"
 # Routes a visitor reaches without signing in even when login is required.
 _PUBLIC_ENDPOINTS = frozenset({"login", "logout", "sso_login", "sso_callback", "healthz", "readyz"})
-_PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
+_PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico", "/favicon.ico")
 
 
 @dataclass(frozen=True)

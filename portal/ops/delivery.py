@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import pkgutil
 import threading
 from collections import OrderedDict
 
@@ -73,6 +74,13 @@ def init_delivery(server: Flask, routes_prefix: str = "/") -> None:
     favicon = routes_prefix + "_favicon.ico"
     references = "/references/"
     compressed = _Compressed()
+
+    @server.get("/favicon.ico")
+    def favicon_ico():
+        """Dash's icon at the path browsers ask for on pages Dash did not make (sign-in, /status)."""
+        response = Response(pkgutil.get_data("dash", "favicon.ico"), mimetype="image/x-icon")
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
 
     def cache_control(response: Response) -> bool:
         """Set Cache-Control for static URLs; True when the response is a static file."""
