@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.gunicorn_proc import Gunicorn, dockerfile, free_port, server_env
 
-SECRET = "bench-only-key"  # a scratch database on loopback
+SECRET = "bench-only-key-of-at-least-32-characters"  # a scratch database on loopback
 
 
 def start(database: str, scratch: Path, **settings: str) -> Gunicorn:

@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.accounts.secret import secret_key
     from portal.api.http import init_api
     from portal.context import build_portal
+    from portal.ops.delivery import init_delivery
     from portal.ops.health import init_health
     from portal.ops.http_errors import init_error_handlers
     from portal.ops.status_page import init_status
@@ -88,6 +89,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     init_input_checks(server, settings.max_json_depth, lambda: request.path == endpoint_path(app))
     init_dash_request_checks(server, app)
     init_headers(server, settings, app)  # CSP (with the hashes of Dash's inline scripts) and friends
+    # Cache headers, 304s and gzip (portal.ops.delivery). Registered last, so it runs first of the
+    # after_request hooks (Flask runs them in reverse): the security headers and a page's status
+    # are then set on what is sent, a 304 included; none of them reads the body.
+    init_delivery(server, app.config.routes_pathname_prefix)
     # Outermost: the request id covers everything below, and the access line times all of it.
     server.wsgi_app = RequestLog(server.wsgi_app)
     return app

@@ -11,8 +11,10 @@
 
 Answers are the API's own pydantic models (portal.api.models); errors are exceptions
 named for what happened (NotFoundError, ForbiddenError, ConflictError, ...), all
-QCPortalError. Every request has a timeout; connection failures are retried with
-backoff, and reads also on 502/503/504 (writes are not re-sent once they reached the
+QCPortalError: the client raises nothing else (a URL that is not a portal, an answer of
+the wrong shape, a file that cannot be read, a wrong argument are QCPortalErrors too).
+Every request has a timeout; connection failures are retried with backoff, and reads
+also on 502/503/504 (writes are not re-sent once they reached the
 server: an annotation appends, and must not append twice).
 """
 
@@ -23,12 +25,12 @@ import mimetypes
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
-from urllib.parse import quote
+from typing import Any, BinaryIO, TypeVar
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -49,9 +51,11 @@ from portal.api.models import (
 __all__ = [
     "AnnotationOut", "AssetOut", "AssetRowOut", "Change", "ClientSettings", "ConflictError", "ConflictOut",
     "ForbiddenError", "InvalidRequestError", "MetricsOut", "NotFoundError", "QCPortalClient", "QCPortalError",
-    "QualityControlOut", "ServerError", "SummaryOut", "UnauthorizedError", "UnavailableError", "UserOut",
+    "QualityControlOut", "ServerError", "SummaryOut", "UnauthorizedError", "UnavailableError", "UsageError",
+    "UserOut",
 ]
 
+_M = TypeVar("_M", bound=BaseModel)
 Change = ChangeIn  # one change of an annotation: metric, status, value, comment, seen_history, seen_value
 _UNSET: Any = object()
 _FILTERS = ("project", "modality", "subject", "status", "level", "q", "source", "metric", "metric_status")
@@ -110,7 +114,13 @@ class ServerError(QCPortalError):
 
 
 class UnavailableError(QCPortalError):
-    """The portal could not be reached (connection refused, DNS, timeout)."""
+    """The portal could not be reached (connection refused, DNS, timeout, a dropped connection)."""
+
+
+class UsageError(QCPortalError, TypeError):
+    """A call the client cannot make: an unknown filter, a change that is not one, a file that
+    cannot be read, a URL that is not http(s). Nothing was sent. (Also a TypeError, as a wrong
+    argument is in Python.)"""
 
 
 _BY_STATUS = {400: InvalidRequestError, 401: UnauthorizedError, 403: ForbiddenError, 404: NotFoundError,
@@ -123,10 +133,16 @@ class QCPortalClient:
 
     def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 30.0,
                  retries: int = 3, backoff: float = 0.5):
-        settings = ClientSettings()
+        try:
+            settings = ClientSettings()
+        except ValidationError as exc:
+            raise UsageError(f"QC_PORTAL_URL / QC_PORTAL_TOKEN cannot be read: {exc.errors()[0]['msg']}") from None
         base = (url or settings.url).rstrip("/")
         if not base:
             raise QCPortalError("no portal URL: pass url= or set QC_PORTAL_URL (environment or .env)")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"{base!r} is not a portal URL: give one like https://qc.example.org")
         self.url = base
         self.api = base + "/api/v1"
         self.timeout = timeout
@@ -164,8 +180,17 @@ class QCPortalClient:
             if timed_out and not isinstance(cause, urllib3.exceptions.NewConnectionError):
                 raise UnavailableError(f"{self.url} did not answer within {self.timeout:g} s") from None
             raise UnavailableError(f"cannot reach {self.url}: {_reason(cause)}") from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise UnavailableError(f"{self.url} broke off its answer: {_reason(_cause(exc))}") from None
+        except requests.RequestException as exc:  # too many redirects, an invalid URL or header, ...
+            raise QCPortalError(f"the request to {self.url} failed: {_reason(exc)}") from None
         if response.status_code < 400:
-            return response.json()
+            try:
+                return response.json()
+            except ValueError:
+                raise ServerError(f"{self.url} answered {method} {path} with {response.status_code} but no JSON "
+                                  f"({response.headers.get('Content-Type') or 'no content type'}): is it a QC Portal "
+                                  "(and is the token valid)?", status=response.status_code) from None
         try:
             body = response.json()
         except ValueError:
@@ -177,11 +202,14 @@ class QCPortalClient:
         raise kind(message, status=response.status_code, title=body.get("error") or response.reason or "Error",
                    body=body)
 
+    def _get(self, model: type[_M], path: str, **kwargs) -> _M:
+        return _answer(model, self._request("GET", path, **kwargs), self.url)
+
     # -- reads ---------------------------------------------------------------------
 
     def me(self) -> UserOut:
         """The account the token acts as (UnauthorizedError without a valid token)."""
-        return UserOut.model_validate(self._request("GET", "/me"))
+        return self._get(UserOut, "/me")
 
     def assets(self, *, limit: int = 100, offset: int = 0, sort: str | None = None, **filters) -> AssetPageOut:
         """One page of assets. Filters: project, modality, subject, status, level, q, source,
@@ -189,7 +217,7 @@ class QCPortalClient:
         params = _filter_params(filters) + [("limit", str(limit)), ("offset", str(offset))]
         if sort:
             params.append(("sort", sort))
-        return AssetPageOut.model_validate(self._request("GET", "/assets", params=params))
+        return self._get(AssetPageOut, "/assets", params=params)
 
     def iter_assets(self, *, page_size: int = 500, sort: str = "name", **filters) -> Iterator[AssetRowOut]:
         """Every asset matching the filters, fetched a page at a time."""
@@ -201,16 +229,16 @@ class QCPortalClient:
 
     def asset(self, name: str) -> AssetOut:
         """An asset's summary and statuses (by name or id)."""
-        return AssetOut.model_validate(self._request("GET", f"/assets/{_segment(name)}"))
+        return self._get(AssetOut, f"/assets/{_segment(name)}")
 
     def quality_control(self, name: str) -> QualityControlOut:
         """An asset's quality_control (normalised to 2.x) and its version."""
-        return QualityControlOut.model_validate(self._request("GET", f"/assets/{_segment(name)}/qc"))
+        return self._get(QualityControlOut, f"/assets/{_segment(name)}/qc")
 
     def summary(self, *, by: str = "project", **filters) -> SummaryOut:
         """Counts of the filtered assets per status, per `by` (project, subject, level, week) and per modality."""
         params = _filter_params(filters) + [("by", by)]
-        return SummaryOut.model_validate(self._request("GET", "/summary", params=params))
+        return self._get(SummaryOut, "/summary", params=params)
 
     # -- writes --------------------------------------------------------------------
 
@@ -226,12 +254,14 @@ class QCPortalClient:
         if metrics is not None:
             body["metrics"] = [_plain(m) for m in metrics]
         if not files:
-            return MetricsOut.model_validate(self._request("POST", f"/assets/{_segment(name)}/qc/metrics", json=body))
+            return _answer(MetricsOut, self._request("POST", f"/assets/{_segment(name)}/qc/metrics", json=body),
+                           self.url)
         opened: list[BinaryIO] = []
         try:
             parts = [("files", item) for item in _file_parts(files, opened)]
-            return MetricsOut.model_validate(self._request(
-                "POST", f"/assets/{_segment(name)}/qc/metrics", data={"payload": json.dumps(body)}, files=parts))
+            return _answer(MetricsOut, self._request(
+                "POST", f"/assets/{_segment(name)}/qc/metrics", data={"payload": json.dumps(body)}, files=parts),
+                self.url)
         finally:
             for handle in opened:
                 handle.close()
@@ -245,7 +275,10 @@ class QCPortalClient:
         with what was seen of each metric, so only changes others made since conflict
         (ConflictError). Without `base` or `version`, the current version is read first.
         """
-        items = [c if isinstance(c, ChangeIn) else ChangeIn.model_validate(dict(c)) for c in changes]
+        try:
+            items = [c if isinstance(c, ChangeIn) else ChangeIn.model_validate(dict(c)) for c in changes]
+        except (ValidationError, TypeError, ValueError) as exc:
+            raise UsageError(f"a change is not one: {exc}") from None
         if base is not None:
             version = base.version
             items = [_with_seen(change, base) for change in items]
@@ -257,7 +290,8 @@ class QCPortalClient:
             body["notes"] = notes
             if base is not None:
                 body["seen_notes"] = (base.quality_control or {}).get("notes")
-        return AnnotationOut.model_validate(self._request("POST", f"/assets/{_segment(name)}/annotations", json=body))
+        return _answer(AnnotationOut, self._request("POST", f"/assets/{_segment(name)}/annotations", json=body),
+                       self.url)
 
 
 def _with_seen(change: ChangeIn, base: QualityControlOut) -> ChangeIn:
@@ -278,6 +312,15 @@ def _with_seen(change: ChangeIn, base: QualityControlOut) -> ChangeIn:
     return ChangeIn.model_validate({**change.model_dump(exclude_unset=True), **extra}) if extra else change
 
 
+def _answer(model: type[_M], data: Any, url: str) -> _M:
+    """An answer read as its model; one of another shape is a ServerError (not a portal, or another version)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ServerError(f"{url} answered with something that is not a {model.__name__} ({exc.error_count()} "
+                          "problem(s)): is it a QC Portal of a compatible version?") from None
+
+
 def _filter_params(filters: dict) -> list[tuple[str, str]]:
     params: list[tuple[str, str]] = []
     for key, value in filters.items():
@@ -292,7 +335,7 @@ def _filter_params(filters: dict) -> list[tuple[str, str]]:
             values = [value] if isinstance(value, str) else list(value)
             params.extend((name, str(v)) for v in values)
         else:
-            raise TypeError(f"unknown filter {key!r}: use one of {', '.join(_FILTERS)}, from_, to, pending")
+            raise UsageError(f"unknown filter {key!r}: use one of {', '.join(_FILTERS)}, from_, to, pending")
     return params
 
 
@@ -307,7 +350,10 @@ def _file_parts(files: Sequence | Mapping, opened: list) -> list[tuple[str, Any,
     parts = []
     for name, content in items:
         if isinstance(content, str | Path):
-            content = open(content, "rb")  # noqa: SIM115 - closed by the caller after the request
+            try:
+                content = open(content, "rb")  # noqa: SIM115 - closed by the caller after the request
+            except OSError as exc:
+                raise UsageError(f"cannot read the file {content}: {exc.strerror or exc}") from None
             opened.append(content)
         parts.append((str(name), content, mimetypes.guess_type(str(name))[0] or "application/octet-stream"))
     return parts

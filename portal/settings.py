@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     db_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds to wait when connecting to the database."
     )
+    database_wait_s: float = Field(
+        default=30, ge=0, le=3600,
+        description="Seconds a starting server waits for a PostgreSQL database to answer (one log line per retry) "
+        "before it gives up; 0: no wait.",
+    )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     log_format: str = Field(
         default="text", description="Log lines as `text` or `json` (one object per line, for log collectors)."
@@ -108,7 +113,7 @@ class Settings(BaseSettings):
     reuse_port: bool = Field(
         default=True,
         description="Each gunicorn worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new "
-        "connections over them; off: one shared socket (a second server on the same port then fails to start).",
+        "connections over them; off: one shared socket. A second server on a served port stops either way.",
     )
     aws_region: str = Field(
         default="us-west-2", description="AWS region of DocDB's API gateway (SigV4 signing of writes) and of S3."

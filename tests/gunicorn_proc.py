@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -38,6 +39,8 @@ class Dockerfile:
 
     base: str = ""
     user: str = ""
+    args: dict[str, str] = field(default_factory=dict)  # ARG defaults
+    runs: list[str] = field(default_factory=list)  # RUN commands (shell form), continuation lines joined
     env: dict[str, str] = field(default_factory=dict)
     copies: list[list[str]] = field(default_factory=list)
     healthcheck: list[str] = field(default_factory=list)
@@ -61,8 +64,13 @@ def dockerfile(path: Path = ROOT / "Dockerfile") -> Dockerfile:
     for line in lines:
         word, _, rest = line.partition(" ")
         word = word.upper()
-        if word == "FROM":
-            parsed.base = rest.strip()
+        if word == "ARG":
+            name, _, default = rest.strip().partition("=")
+            parsed.args[name] = default
+        elif word == "FROM":
+            parsed.base = re.sub(r"\$\{(\w+)\}", lambda m: parsed.args.get(m.group(1), ""), rest.strip())
+        elif word == "RUN":
+            parsed.runs.append(rest.strip())
         elif word == "USER":
             parsed.user = rest.strip()
         elif word == "ENV":

@@ -31,7 +31,7 @@ def free_port() -> int:
 def portal_env(data_dir: Path, **settings: str) -> dict:
     """The environment of a portal process over `data_dir` (no developer QC_PORTAL_* leaks in)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QC_PORTAL_")}
-    env.update(QC_PORTAL_DATA_DIR=str(data_dir), QC_PORTAL_SECRET_KEY="live-test-secret",
+    env.update(QC_PORTAL_DATA_DIR=str(data_dir), QC_PORTAL_SECRET_KEY="live-test-secret-of-at-least-32-characters",
                PYTHONPATH=str(ROOT), **{f"QC_PORTAL_{k.upper()}": v for k, v in settings.items()})
     return env
 

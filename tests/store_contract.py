@@ -82,6 +82,18 @@ class StoreContract(IdentityContract):
         # The file's history is merged with what was stored, not replaced.
         assert len(got.record["quality_control"]["metrics"][0]["status_history"]) == 2
 
+    def test_a_dry_run_says_what_would_happen_and_writes_nothing(self, store):
+        store.upsert_many([record("kept", metrics=[metric("m", "Pending")])])
+        audit = len(store.audit_log(limit=1000))
+        changed = record("kept", metrics=[metric("m", "Pass", timestamp="2025-02-02T00:00:00+00:00")])
+        results = store.upsert_many([changed, record("new one"), {"no": "name"}], dry_run=True)
+        assert [r.action for r in results] == ["updated", "created", "error"], results
+        kept = store.get("kept")
+        assert kept.version == 1 and kept.summary.overall_status == "Pending"
+        assert store.get("new one") is None and len(store.audit_log(limit=1000)) == audit
+        # What the dry run said is what the ingest then does.
+        assert [r.action for r in store.upsert_many([changed, record("new one")])] == ["updated", "created"]
+
     def test_same_asset_twice_in_one_batch(self, store):
         first = record("twice", metrics=[metric("m", "Pending")])
         second = record("twice", metrics=[metric("m", "Pass", timestamp="2025-03-03T00:00:00+00:00")])

@@ -80,6 +80,7 @@ def test_single_sign_on_maps_a_group_to_pipeline_and_the_highest_wins(tmp_path):
 
 def test_the_cli_makes_pipeline_accounts(tmp_path, monkeypatch):
     monkeypatch.setenv("QC_PORTAL_DATA_DIR", str(tmp_path))
+    migrate(make_engine(f"sqlite:///{tmp_path / 'portal.db'}"))  # the portal exists: `users` never creates it
     runner = CliRunner()
     made = runner.invoke(main, ["users", "add", "etl", "--role", "pipeline", "--password-stdin"],
                          input="a long password\n")
@@ -124,6 +125,7 @@ def test_the_database_refuses_a_duplicate_display_key(store):
 
 def test_the_cli_refuses_a_taken_display_name(tmp_path, monkeypatch):
     monkeypatch.setenv("QC_PORTAL_DATA_DIR", str(tmp_path))
+    migrate(make_engine(f"sqlite:///{tmp_path / 'portal.db'}"))  # the portal exists: `users` never creates it
     runner = CliRunner()
     add = ["users", "add", "--role", "annotator", "--password-stdin", "--display-name"]
     assert runner.invoke(main, [*add, "Ada Lovelace", "ada"], input="a long password\n").exit_code == 0

@@ -35,7 +35,7 @@ MAX_EXAMPLES = 25
 def live_api(tmp_path_factory):
     """A seeded portal under gunicorn and an annotator's token."""
     data = tmp_path_factory.mktemp("schema-portal")
-    portal = build_portal(load_settings(data_dir=data, secret_key="live-test-secret"))
+    portal = build_portal(load_settings(data_dir=data, secret_key="live-test-secret-of-at-least-32-characters"))
 
     class _App:
         server = type("S", (), {"extensions": {"qc_portal": portal}})

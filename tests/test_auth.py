@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from portal import create_app
 from portal.accounts.auth import can, require
 from portal.cli.main import main
+from portal.context import build_portal
 from portal.errors import ConfigError, Forbidden, InvalidInput
 from portal.settings import load_settings
 from tests.auth_helpers import PASSWORD, SAME_ORIGIN, add_user, login, logout
@@ -270,6 +271,7 @@ def test_single_sign_on_accounts_are_found_by_identity_never_by_name(app):
 
 def test_users_cli(tmp_path, monkeypatch):
     monkeypatch.setenv("QC_PORTAL_DATA_DIR", str(tmp_path))
+    build_portal(load_settings())  # the portal exists (users refuses to create its database)
     run = CliRunner()
     added = run.invoke(main, ["users", "add", "bob", "--role", "viewer", "--display-name", "Bob B",
                               "--password-stdin"], input=PASSWORD + "\n")
@@ -285,6 +287,7 @@ def test_users_cli(tmp_path, monkeypatch):
 
 def test_users_cli_prompts_for_the_password_twice(tmp_path, monkeypatch):
     monkeypatch.setenv("QC_PORTAL_DATA_DIR", str(tmp_path))
+    build_portal(load_settings())
     added = CliRunner().invoke(main, ["users", "add", "cy", "--role", "admin"],
                                input=f"{PASSWORD}\n{PASSWORD}\n")
     assert added.exit_code == 0, added.output

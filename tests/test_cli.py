@@ -94,7 +94,9 @@ def test_bad_items_are_reported_and_the_rest_ingested(run, tmp_path):
     assert run("show", no_history.name).exit_code == 1
 
 
-def test_show_unknown_asset(run):
+def test_show_unknown_asset(run, tmp_path):
+    write_folder(tmp_path / "assets", record("a"))
+    assert run("ingest", str(tmp_path / "assets")).exit_code == 0
     result = CliRunner().invoke(main, ["show", "nope"])
     assert result.exit_code == 1
     assert "Asset not found: nope" in result.output

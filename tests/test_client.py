@@ -34,7 +34,7 @@ from tests.records import metric
 def live(tmp_path_factory):
     """A seeded portal under gunicorn, an annotator's token made with the CLI, a viewer's token."""
     data = tmp_path_factory.mktemp("client-portal")
-    portal = build_portal(load_settings(data_dir=data, secret_key="live-test-secret"))
+    portal = build_portal(load_settings(data_dir=data, secret_key="live-test-secret-of-at-least-32-characters"))
 
     class _App:  # what tests.api_helpers.seed expects
         server = type("S", (), {"extensions": {"qc_portal": portal}})

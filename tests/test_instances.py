@@ -28,7 +28,7 @@ from tests.gunicorn_proc import BIN, ROOT, Gunicorn, HttpClient, find_props, fre
 from tests.records import metric, record
 
 ASSET = "ecephys_700001_2025-03-04_10-00-00"
-SECRET = "one-key-for-every-instance"
+SECRET = "one-key-for-every-instance-at-least-32-characters"
 
 
 def _cli(env: dict, *args: str, stdin: str = "") -> str:

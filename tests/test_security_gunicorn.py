@@ -21,7 +21,7 @@ from portal.settings import load_settings
 from tests.auth_helpers import PASSWORD, add_user
 from tests.records import metric, record
 
-SECRET = "gunicorn-security-signing-key"
+SECRET = "gunicorn-security-signing-key-of-32-characters"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -165,7 +165,7 @@ def _allowed_checks(elapsed: float) -> int:
 def test_parallel_wrong_passwords_against_gunicorn_workers(tmp_path):
     """Two gunicorn workers with threads: the count holds across processes."""
     data = tmp_path / "data"
-    portal = create_app(load_settings(data_dir=data, secret_key="live-test-secret"))
+    portal = create_app(load_settings(data_dir=data, secret_key="live-test-secret-of-at-least-32-characters"))
     add_user(portal, "ada", "annotator")
     server = LivePortal(data, workers=2, threads=8).start()
     try:

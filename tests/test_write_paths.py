@@ -38,6 +38,7 @@ SESSION_ROUTES = {
     "sso_callback": "signs in with a verified ID token (creates the account at the first sign-in)",
     "/_dash-update-component": "Dash's callback dispatcher: the callbacks it runs are checked one by one",
     "api._unknown": "answers 404 for unknown API paths",
+    "aind._unknown": "answers 404 for other paths under /v1 (AIND's add_qc_evaluation)",
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PROJECT = ("callbacks", "components", "portal")

@@ -29,7 +29,8 @@ def _get(url: str) -> tuple[int, bytes]:
 @pytest.fixture
 def gunicorn(tmp_path):
     port = _free_port()
-    env = {**os.environ, "QC_PORTAL_DATA_DIR": str(tmp_path), "QC_PORTAL_SECRET_KEY": "wsgi-test"}
+    env = {**os.environ, "QC_PORTAL_DATA_DIR": str(tmp_path),
+           "QC_PORTAL_SECRET_KEY": "wsgi-test-secret-of-at-least-32-characters"}
     exe = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(exe), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}", "portal.wsgi:server"],

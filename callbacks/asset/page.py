@@ -120,6 +120,17 @@ def layout(name: str | None = None, group=None, show=None, node=None, **_query):
                 limit=PAGE_SIZE)
 
 
+def http_status(name: str | None = None, **_) -> int | None:
+    """404 when no asset has this name or id (the page then says so; callbacks.not_found)."""
+    if not name:
+        return None
+    try:
+        return 404 if current_portal().store.get(unquote(name)) is None else None
+    except Exception:  # a store that does not answer (whatever its driver raises): the page's own data
+        log.info("asset page %r: status not checked (the store did not answer)", name)  # request says so
+        return None
+
+
 def _title(name: str | None = None, **_):
     return f"{unquote(name)} · QC Portal" if name else "Asset · QC Portal"
 
@@ -132,7 +143,8 @@ def _detail(asset: dict | None) -> AssetDetail:
 
 def register(app: dash.Dash) -> None:
     """Register the page and its navigation callbacks on `app`."""
-    dash.register_page("asset", path_template="/asset/<name>", layout=layout, title=_title, name="Asset")
+    dash.register_page("asset", path_template="/asset/<name>", layout=layout, title=_title, name="Asset",
+                       http_status=http_status)
 
     @app.callback(
         Output(ids.DETAIL_NODE, "data", allow_duplicate=True),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
@@ -50,7 +50,7 @@ _RULES = {
 EPOCH = "qc_portal_epoch"
 # Routes a visitor reaches without signing in even when login is required.
 _PUBLIC_ENDPOINTS = frozenset({"login", "logout", "sso_login", "sso_callback", "healthz", "readyz"})
-_PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
+_PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico", "/favicon.ico")
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,20 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+# Characters a path keeps as they are in `next`: everything else (spaces, `#`, `%`, `?`, non-ASCII)
+# is percent-encoded, so the path survives the redirect and the login form as one path.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def login_target() -> str:
+    """The current request's URL (path and query) as `next` for the login page: the path
+    re-encoded from its decoded form (an asset named `Record Node 101#Probe 100%` stays
+    that asset, not a path cut at `#` with a stray `%`), the query as the client sent it."""
+    path = request.script_root + quote(request.path, safe=_PATH_SAFE)
+    query = request.query_string.decode("latin-1")
+    return f"{path}?{query}" if query else path
+
+
 def sign_in(account: Account) -> None:
     """Start a fresh session for `account` (nothing from the anonymous session is kept),
     made under the account's current session epoch."""
@@ -212,18 +226,27 @@ def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
 
     @server.before_request
     def _login_gate():
-        """With QC_PORTAL_REQUIRE_LOGIN, everything but signing in needs a signed-in user."""
+        """With QC_PORTAL_REQUIRE_LOGIN, everything but signing in needs a signed-in user
+        (or, on the API and reference files, a valid token)."""
         if not settings.require_login or current_user.is_authenticated:
             return None
         if request.endpoint in _PUBLIC_ENDPOINTS or request.path.startswith(_PUBLIC_PREFIXES):
             return None
+        if "Authorization" in request.headers:
+            # A script, not a browser: it learns that its token does not work, never gets a login page.
+            from portal.api.http import token_accepted
+
+            if token_accepted(request):
+                message = ("The API token is not valid (unknown, revoked, or its account was removed). Send "
+                           "`Authorization: Bearer <token>`.")
+            else:
+                message = ("API tokens work on /api/v1, /v1 and reference files (GET /references/...); pages need "
+                           "a signed-in session.")
+            return _unauthorized(message)
         if request.method in ("GET", "HEAD") and request.accept_mimetypes.accept_html \
                 and not request.path.startswith("/_dash"):
-            target = request.script_root + (request.full_path if request.query_string else request.path)
-            return redirect(url_for("login", next=target))
-        response = jsonify(error="Unauthorized", message="Sign in to use the QC Portal.")
-        response.status_code = 401
-        return response
+            return redirect(url_for("login", next=login_target()))
+        return _unauthorized("Sign in to use the QC Portal.")
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
@@ -260,6 +283,12 @@ def init_auth(server: Flask, users: UserStore, settings: Settings) -> None:
         logout_user()
         session.clear()
         return redirect(safe_next(None))
+
+
+def _unauthorized(message: str):
+    response = jsonify(error="Unauthorized", message=message)
+    response.status_code = 401
+    return response
 
 
 def _css_url() -> str:

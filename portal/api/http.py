@@ -54,12 +54,22 @@ def invalid(exc: ValidationError) -> PortalError:
     return InvalidInput(f"{where}: {first.get('msg', 'invalid')}" + (f" (and {more} more)" if more else ""))
 
 
+# AIND's route (portal.api.aind) lives under /v1, outside the API's prefix, with the API's rules.
+AIND_PREFIX = "/v1"
+
+
+def is_api_path(path: str) -> bool:
+    """Whether `path` is the REST API's (/api/v1/...) or AIND's compatible route (/v1/...)."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in (PREFIX, AIND_PREFIX))
+
+
 def _is_api() -> bool:
-    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+    return is_api_path(request.path)
 
 
 @api.errorhandler(PortalError)
-def _portal_error(exc: PortalError):
+def portal_error(exc: PortalError):
+    """A PortalError as the one error shape (a 403 without a signed-in user is a 401)."""
     if isinstance(exc, ApiConflict):
         return error_response(409, exc.title, exc.message, version=exc.version, conflicts=exc.conflicts)
     if exc.status == 403 and not getattr(current_user, "is_authenticated", False):
@@ -68,8 +78,9 @@ def _portal_error(exc: PortalError):
 
 
 @api.errorhandler(ValidationError)
-def _validation_error(exc: ValidationError):
-    return _portal_error(invalid(exc))
+def validation_error(exc: ValidationError):
+    """A pydantic refusal as a 422 naming the field."""
+    return portal_error(invalid(exc))
 
 
 def _http_error(exc: HTTPException):
@@ -88,12 +99,20 @@ def _unknown(_rest: str):
     return error_response(404, "Not Found", "There is no such API endpoint: see /api/v1/openapi.json.")
 
 
+def token_accepted(req) -> bool:
+    """Where a token signs a request in: the API, AIND's route, and reads of reference files
+    (scripts fetch the figures the API lists). Pages and Dash's endpoints take sessions only."""
+    if is_api_path(req.path):
+        return True
+    return req.method in ("GET", "HEAD") and req.path.startswith("/references/")
+
+
 def _load_token_user(req):
-    """flask-login's request loader: `Authorization: Bearer <token>` on API paths only."""
+    """flask-login's request loader: `Authorization: Bearer <token>` where tokens are accepted."""
     from portal.accounts.auth import User
     from portal.accounts.tokens import bearer_token
 
-    if not (req.path == PREFIX or req.path.startswith(PREFIX + "/")):
+    if not token_accepted(req):
         return None
     try:
         token = bearer_token(req.headers.get("Authorization"))
@@ -105,11 +124,11 @@ def _load_token_user(req):
     return User(account) if account else None
 
 
-@api.before_request
-def _refuse_bad_tokens():
+def refuse_bad_tokens():
     """A token that does not work is a 401 even where anonymous reads are allowed: the
-    caller meant to be someone and must learn that the token is wrong or revoked."""
-    if "Authorization" in request.headers and not current_user.is_authenticated:
+    caller meant to be someone and must learn that the token is wrong or revoked. Wherever
+    tokens are accepted (the API, AIND's route, reference files)."""
+    if "Authorization" in request.headers and token_accepted(request) and not current_user.is_authenticated:
         return error_response(401, "Unauthorized", "The API token is not valid (unknown, revoked, or its account "
                                                    "was removed). Send `Authorization: Bearer <token>`.")
     return None
@@ -119,8 +138,11 @@ def init_api(server: Flask, engine) -> None:
     """Register /api/v1 on `server`: endpoints, token sign-in, JSON errors."""
     from portal.accounts.tokens import TokenStore
     from portal.api import openapi, reads, writes  # noqa: F401 - they add their routes to the blueprint
+    from portal.api.aind import aind
 
     server.extensions[TOKENS] = TokenStore(engine)
     server.login_manager.request_loader(_load_token_user)
     server.register_blueprint(api)
+    server.register_blueprint(aind)  # POST /v1/add_qc_evaluation, AIND's alternate workflow
+    server.before_request(refuse_bad_tokens)
     server.register_error_handler(HTTPException, _http_error)

@@ -188,6 +188,26 @@ class MetricsOut(_Out):
     files: list[StoredFileOut] = Field(default_factory=list)
 
 
+class EvaluationIn(_In):
+    """The body of AIND's `POST /v1/add_qc_evaluation` (portal.api.aind)."""
+
+    data_asset_id: str = Field(min_length=1, max_length=500, description="The asset's DocDB `_id` or its name.")
+    qc_evaluation: dict[str, Any] | list[dict[str, Any]] = Field(
+        description="A 1.x QCEvaluation (with `metrics`), or a 2.x QCMetric / CurationMetric, or a list of them.")
+
+
+class EvaluationOut(_Out):
+    """What `add_qc_evaluation` did: the asset, its version afterwards, the metrics added and replaced."""
+
+    # AIND's gateway answers {"acknowledged": true}: a capsule that reads it keeps working.
+    acknowledged: bool = True
+    data_asset_id: str = Field(description="The asset's id.")
+    name: str
+    version: int
+    added: list[str]
+    replaced: list[str]
+
+
 class ChangeIn(_In):
     """One change to one metric: a new status (appended to its history), a value, a comment.
 

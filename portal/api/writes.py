@@ -32,7 +32,8 @@ from portal.store.protocol import UNSET, Annotation, MetricEdit
 _UNSEEN: Any = type("Unseen", (), {"__repr__": lambda self: "UNSEEN", "__bool__": lambda self: True})()
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
+    """The request's JSON body; InvalidInput when there is none or it is not JSON."""
     if not request.data:
         raise InvalidInput("the request has no body: send JSON")
     try:
@@ -58,7 +59,7 @@ def _metrics_request() -> tuple[Any, list[IncomingFile]]:
                 size = storage.stream.tell()
                 files.append(IncomingFile(storage.filename or "", storage.stream, size))
         return payload, files
-    return _json_body(), []
+    return json_body(), []
 
 
 @api.post("/assets/<name>/qc/metrics")
@@ -121,7 +122,7 @@ def annotate(name: str):
     """Apply changes made on `version`: statuses appended as the token's account, values,
     comments, notes. A stale version with conflicting changes is a 409 listing them."""
     try:
-        body = AnnotationIn.model_validate(_json_body())
+        body = AnnotationIn.model_validate(json_body())
     except ValidationError as exc:
         raise invalid(exc) from None
     given = body.model_fields_set

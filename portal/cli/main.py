@@ -1,23 +1,25 @@
-"""The `qc-portal` command: serve, demo, ingest, show."""
+"""The `qc-portal` command group: serve, demo, ingest and show here; users, tokens, export and push registered."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
+from portal.cli.common import data_dir_option, existing_store, settings_for
+from portal.cli.push import push
 from portal.cli.tokens_export import export, tokens
-from portal.errors import PortalError
-from portal.settings import ROLES, Settings, load_settings
+from portal.cli.users import users
+from portal.errors import ConfigError, PortalError
+from portal.settings import Settings
 
 log = logging.getLogger("portal")
-
-
-def _settings(**overrides) -> Settings:
-    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+_settings = settings_for
 
 
 def _store(settings: Settings):
@@ -54,26 +56,28 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (QC_PORTAL_HOST).")
 @click.option("--port", type=int, help="Port to listen on (QC_PORTAL_PORT).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="QC_PORTAL_DATA_DIR.")
+@data_dir_option
 def serve(host, port, data_dir) -> None:
-    """Serve the portal over what the store holds."""
-    settings = _settings(host=host, port=port, data_dir=data_dir)
-    _serve(settings)
+    """Serve the portal over what the store holds (on --host/--port, else QC_PORTAL_BIND, else
+    QC_PORTAL_HOST:QC_PORTAL_PORT)."""
+    _serve(_settings(data_dir=data_dir), host, port)
 
 
-def _serve(settings: Settings) -> None:
-    from portal.accounts.secret import secret_key
-    from portal.ops.server import run
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    from portal.ops.preflight import preflight
+    from portal.ops.server import run, serve_address
 
-    secret_key(settings)  # no key outside demo mode: one clear line now, not a failing worker later
-    click.echo(f"QC Portal on http://{settings.host}:{settings.port}  (Ctrl+C to stop)", err=True)
-    run(settings)
+    bind = serve_address(settings, host, port)
+    # The secret key, the port and the database: one clear line now, not failing workers later.
+    preflight(settings, bind)
+    click.echo(f"QC Portal on http://{bind}  (Ctrl+C to stop)", err=True)
+    run(settings, bind)
 
 
 @main.command()
 @click.option("--assets", "n_assets", type=click.IntRange(1, 1_000_000), default=300, show_default=True,
               help="How many demo assets to generate.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="QC_PORTAL_DATA_DIR.")
+@data_dir_option
 @click.option("--host", help="Address to listen on.")
 @click.option("--port", type=int, help="Port to listen on.")
 @click.option("--no-serve", is_flag=True, help="Generate and ingest only.")
@@ -81,15 +85,18 @@ def demo(n_assets, data_dir, host, port, no_serve) -> None:
     """Generate (once) and ingest a realistic demo dataset, then serve it."""
     from portal.demo import write_demo
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, demo=True)
+    settings = _settings(data_dir=data_dir, demo=True)
     store = _store(settings)
-    with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
-        folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
+    try:
+        with click.progressbar(length=n_assets, label="generating demo assets", file=sys.stderr) as bar:
+            folder = write_demo(settings.data_dir, n_assets, progress=lambda k: bar.update(1))
+    except RuntimeError as exc:  # media.py: no imageio-ffmpeg (an image built without the demo extra), ffmpeg failed
+        raise ConfigError(f"the demo data cannot be generated: {exc}") from None
     report = _ingest(store, [str(folder)], actor="demo", settings=settings)
     click.echo(report.line(), err=True)
     _demo_annotator(settings)
     if not no_serve:
-        _serve(settings)
+        _serve(settings, host, port)
 
 
 DEMO_USER = "demo"
@@ -109,84 +116,54 @@ def _demo_annotator(settings: Settings) -> None:
     click.echo(f"demo annotator created: user {DEMO_USER}, password {password}  (shown once)", err=True)
 
 
-@main.group()
-def users() -> None:
-    """Manage portal accounts (roles: viewer, annotator, pipeline, admin)."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True,
-              help="pipeline: a service account that may also name other evaluators.")
-@click.option("--display-name", help="Name shown in the portal and written as evaluator (unique, ignoring case).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_add(name, role, display_name, password_stdin) -> None:
-    """Create an account; the password comes from stdin or a prompt, never an argument."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    account = _users(_settings()).add(name, role, password, display_name)
-    click.echo(f"created {account.name} ({account.role})")
-
-
-@users.command("list")
-def users_list() -> None:
-    """List accounts with their role and last login."""
-    for account in _users(_settings()).list():
-        last = account.last_login_at.isoformat(timespec="seconds") if account.last_login_at else "never"
-        click.echo(f"{account.name}\t{account.role}\t{account.display_name}\tlast login: {last}")
-
-
-@users.command("set-role")
-@click.argument("name")
-@click.argument("role", type=click.Choice(ROLES))
-def users_set_role(name, role) -> None:
-    """Change an account's role."""
-    account = _users(_settings()).set_role(name, role)
-    click.echo(f"{account.name} is now {account.role}")
-
-
-@users.command("set-display-name")
-@click.argument("name")
-@click.argument("display_name")
-def users_set_display_name(name, display_name) -> None:
-    """Change the name an account is shown as and writes as evaluator (refused if another
-    account has it, ignoring case)."""
-    account = _users(_settings()).set_display_name(name, display_name)
-    click.echo(f"{account.name} is now shown as {account.display_name}")
-
-
-@users.command("remove")
-@click.argument("name")
-def users_remove(name) -> None:
-    """Delete an account (its audit entries stay)."""
-    _users(_settings()).remove(name)
-    click.echo(f"removed {name}")
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--actor", default="ingest", show_default=True, help="Name recorded in the audit log.")
 @click.option("--strict", is_flag=True,
               help="Refuse what is otherwise a warning (unknown schema_version, no data description): "
                    "a FAILED line, exit 1.")
-def ingest(paths, actor, strict) -> None:
+@click.option("--dry-run", is_flag=True, help="Check and merge everything, say what would change, write nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per item on standard output: item, action (created, updated, unchanged, "
+                   "failed), asset, id, reason, warnings.")
+@data_dir_option
+def ingest(paths, actor, strict, dry_run, as_json, data_dir) -> None:
     """Index asset folders, folders of asset folders and JSON/NDJSON dumps of records."""
-    settings = _settings()
-    store = _store(settings)
-    report = _ingest(store, list(paths), actor=actor, settings=settings, strict=strict)
+    settings = _settings(data_dir=data_dir)
+    if dry_run:
+        with _dry_run_store(settings) as store:
+            report = _ingest(store, list(paths), actor=actor, settings=settings, strict=strict, dry_run=True,
+                             as_json=as_json)
+    else:
+        report = _ingest(_store(settings), list(paths), actor=actor, settings=settings, strict=strict,
+                         as_json=as_json)
     click.echo(report.line(), err=True)
     if not report.ok:
         sys.exit(1)
 
 
-def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = None, strict: bool = False):
-    """Ingest `paths`, one `FAILED <item>: <reason>` / `WARNING <item>: <reason>` line each.
+@contextlib.contextmanager
+def _dry_run_store(settings: Settings):
+    """The store a dry run reads: the portal's own, or, where there is no database yet, an
+    empty one in a scratch folder (so that not even an empty database is left behind)."""
+    from portal.store.sql.engine import missing_database
+
+    if not missing_database(settings.database, timeout=settings.db_timeout):
+        yield _store(settings)
+        return
+    with tempfile.TemporaryDirectory(prefix="qc-portal-dry-run-") as scratch:
+        yield _store(settings.model_copy(update={"database": f"sqlite:///{Path(scratch) / 'portal.db'}"}))
+
+
+def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = None, strict: bool = False,
+            dry_run: bool = False, as_json: bool = False):
+    """Ingest `paths`, one `FAILED <item>: <reason>` / `WARNING <item>: <reason>` line each
+    (with `as_json`, one JSON object per item on stdout instead; a dry run also prints what
+    would be created or updated).
 
     With `settings`: files are read within its bounds, every local folder given becomes
-    an asset root (remembered in the portal's database, so the server serves it), and a
-    record whose local location lies outside the roots is refused.
+    an asset root (remembered in the portal's database, so the server serves it; a dry run
+    only uses it), and a record whose local location lies outside the roots is refused.
     """
     from portal.transfer.ingest import IngestPolicy, find_sources, ingest_items, source_items
 
@@ -195,9 +172,12 @@ def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = 
     if settings is not None:
         from portal.references.roots import AssetRoots
 
-        roots = AssetRoots.from_settings(settings, getattr(store, "engine", None))
-        for path in paths:
-            if not path.lower().startswith("s3://") and Path(path).expanduser().is_dir():
+        given = [p for p in paths if not p.lower().startswith("s3://") and Path(p).expanduser().is_dir()]
+        if dry_run:
+            roots = AssetRoots([*settings.asset_root_paths, *given], getattr(store, "engine", None))
+        else:
+            roots = AssetRoots.from_settings(settings, getattr(store, "engine", None))
+            for path in given:
                 roots.remember(path, by=actor)
         policy = IngestPolicy(limits=settings.limits, roots=roots, strict=strict)
         if any(p.lower().startswith("s3://") for p in paths):
@@ -210,24 +190,34 @@ def _ingest(store, paths: list[str], *, actor: str, settings: Settings | None = 
             # One line each, on its own line even while the bar is drawn.
             click.echo(f"\n{line}" if sys.stderr.isatty() else line, err=True)
 
-        def on_item(item, error):
-            if error:
-                echo(f"FAILED {error}")
+        def on_item(item, outcome):
+            if as_json:
+                click.echo(json.dumps(outcome.as_json()))
+            elif outcome.reason:
+                echo(f"FAILED {outcome.reason}")
+            elif dry_run and outcome.action in ("created", "updated"):
+                echo(f"WOULD {'CREATE' if outcome.action == 'created' else 'UPDATE'} {outcome.asset} "
+                     f"({outcome.origin})")
+
+        def on_warning(item, line):
+            if not as_json:
+                echo(f"WARNING {line}")
 
         items = source_items(sources, on_source=lambda: bar.update(1), s3=s3, limits=policy.limits)
-        return ingest_items(store, items, actor=actor, on_item=on_item,
-                            on_warning=lambda item, line: echo(f"WARNING {line}"), policy=policy)
+        return ingest_items(store, items, actor=actor, on_item=on_item, on_warning=on_warning, policy=policy,
+                            dry_run=dry_run)
 
 
 @main.command()
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def show(name, as_json) -> None:
+@data_dir_option
+def show(name, as_json, data_dir) -> None:
     """Print an asset's summary and QC status."""
     from portal.errors import NotFound
     from portal.views.present import summary_json, summary_text
 
-    stored = _store(_settings()).get(name)
+    stored = existing_store(_settings(data_dir=data_dir)).get(name)
     if stored is None:
         raise NotFound(f"Asset not found: {name}")
     if as_json:
@@ -236,8 +226,10 @@ def show(name, as_json) -> None:
         click.echo(summary_text(stored.summary))
 
 
+main.add_command(users)  # qc-portal users add/list/set-role/set-display-name/remove (portal.cli.users)
 main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli.tokens_export)
 main.add_command(export)  # qc-portal export NAME --dest DIR
+main.add_command(push)  # qc-portal push ASSET [quality_control.json | DIR] (a client of a portal's REST API)
 
 if __name__ == "__main__":
     main()

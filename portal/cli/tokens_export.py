@@ -11,14 +11,12 @@ from pathlib import Path
 
 import click
 
+from portal.cli.common import data_dir_option, existing_portal, existing_store, settings_for
 from portal.errors import NotFound
-from portal.settings import load_settings
 
 
-def _portal():
-    from portal.context import build_portal
-
-    return build_portal(load_settings())
+def _portal(data_dir):
+    return existing_portal(settings_for(data_dir=data_dir))
 
 
 def _tokens(portal):
@@ -35,9 +33,10 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("user")
 @click.option("--name", default="", help="What the token is for (shown in lists).")
-def tokens_create(user, name) -> None:
+@data_dir_option
+def tokens_create(user, name, data_dir) -> None:
     """Create a token acting as USER; the token is printed once, alone on the last line."""
-    portal = _portal()
+    portal = _portal(data_dir)
     account = portal.users.get(user)
     if account is None:
         raise NotFound(f"no user named {user!r} (create one with `qc-portal users add`)")
@@ -48,9 +47,10 @@ def tokens_create(user, name) -> None:
 
 @tokens.command("list")
 @click.argument("user", required=False)
-def tokens_list(user) -> None:
+@data_dir_option
+def tokens_list(user, data_dir) -> None:
     """List tokens (of USER) with their last use; never the tokens themselves."""
-    for info in _tokens(_portal()).list(user):
+    for info in _tokens(_portal(data_dir)).list(user):
         used = f"last used {info.last_used_at.isoformat(timespec='seconds')}" if info.last_used_at else "never used"
         state = f"revoked {info.revoked_at.isoformat(timespec='seconds')}" if info.revoked_at else "active"
         click.echo(f"{info.id}\t{info.user}\t{info.name}\t{info.prefix}…\tcreated "
@@ -59,9 +59,10 @@ def tokens_list(user) -> None:
 
 @tokens.command("revoke")
 @click.argument("token_id", type=int)
-def tokens_revoke(token_id) -> None:
+@data_dir_option
+def tokens_revoke(token_id, data_dir) -> None:
     """Revoke a token by its id (from `tokens list`); it stops working at once."""
-    info = _tokens(_portal()).revoke(token_id)
+    info = _tokens(_portal(data_dir)).revoke(token_id)
     click.echo(f"revoked token {info.id} ({info.name}) of {info.user}")
 
 
@@ -70,16 +71,16 @@ def tokens_revoke(token_id) -> None:
 @click.option("--dest", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the metadata files (quality_control.json, data_description.json, ...) "
                    "and the reference files into.")
-def export(name, dest) -> None:
+@data_dir_option
+def export(name, dest, data_dir) -> None:
     """Write an asset's metadata files (quality_control.json, data_description.json, ...) and its
     reference files (local, S3, kachery) into DEST: an asset folder `qc-portal ingest` reads back."""
     from portal.references.kachery import KacheryResolver
-    from portal.store import open_store
     from portal.transfer.export_asset import export_asset
     from portal.transfer.ingest.s3 import s3_client
 
-    settings = load_settings()
-    report = export_asset(open_store(settings), name, dest, s3_client=lambda: s3_client(settings),
+    settings = settings_for(data_dir=data_dir)
+    report = export_asset(existing_store(settings), name, dest, s3_client=lambda: s3_client(settings),
                           kachery=KacheryResolver(timeout=settings.kachery_timeout))
     for reference, why in report.skipped:
         click.echo(f"SKIPPED {reference}: {why}", err=True)

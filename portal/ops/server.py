@@ -46,12 +46,12 @@ def gunicorn_options(settings: Settings, bind: str | None = None) -> dict:
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, settings: Settings, bind: str):
+        self.settings, self.bind = settings, bind
         super().__init__()
 
     def load_config(self):
-        options = gunicorn_options(self.settings, bind=f"{self.settings.host}:{self.settings.port}")
+        options = gunicorn_options(self.settings, bind=self.bind)
         for key, value in options.items():
             if key in self.cfg.settings:  # control_socket_disable: gunicorn 27 and later
                 self.cfg.set(key, value)
@@ -64,6 +64,14 @@ class _Gunicorn(BaseApplication):
         return app.server
 
 
-def run(settings: Settings) -> None:
-    """Serve the portal until interrupted."""
-    _Gunicorn(settings).run()
+def serve_address(settings: Settings, host: str | None = None, port: int | None = None) -> str:
+    """Where `qc-portal serve` / `demo` listen: --host/--port when given, else QC_PORTAL_BIND
+    (the Docker image's 0.0.0.0:8000), else QC_PORTAL_HOST:QC_PORTAL_PORT."""
+    if host is None and port is None and settings.bind:
+        return settings.bind
+    return f"{host or settings.host}:{port or settings.port}"
+
+
+def run(settings: Settings, bind: str) -> None:
+    """Serve the portal on `bind` until interrupted."""
+    _Gunicorn(settings, bind).run()

@@ -20,6 +20,7 @@ from flask import Flask, abort, jsonify, redirect, render_template_string, reque
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from portal.accounts.auth import login_target
 from portal.context import current_portal
 from portal.errors import PortalError
 from portal.qc.types import UNREADABLE
@@ -141,7 +142,7 @@ def _allowed() -> None:
     if current_portal().settings.status_page == "anonymous":
         return
     if not getattr(current_user, "is_authenticated", False):
-        abort(redirect(url_for("login", next=request.full_path.rstrip("?"))))
+        abort(redirect(url_for("login", next=login_target())))
     if getattr(current_user, "role", None) != "admin":
         abort(403)
 

@@ -307,12 +307,14 @@ class AssetStore(Protocol):
         """Raise StoreUnavailable if the store does not answer."""
 
     def upsert_many(
-        self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False
+        self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False, dry_run: bool = False
     ) -> list[UpsertResult]:
         """Insert or update records (matched by id, then name), merging portal-made edits.
 
         One bad record gives an "error" result and never stops the others; with
-        `strict`, a record whose quality_control cannot be read is refused.
+        `strict`, a record whose quality_control cannot be read is refused. With
+        `dry_run`, every check and merge runs and the results say what would happen, but
+        nothing is written (no asset, no audit row).
         """
 
     def get(self, key: str) -> StoredAsset | None:

@@ -49,6 +49,28 @@ def test_overview_shows_counts_and_a_reload_picks_up_new_assets(page, live):
     assert "5" in page.locator("[data-count=total]").inner_text()
 
 
+_DOCUMENT_404 = "Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+
+
+def _expect_document_404s(page, count: int) -> None:
+    """Chromium logs one console error per document answered 404: exactly those are expected
+    (any other error, a missing bundle's 404 included, still fails the test)."""
+    for _ in range(count):
+        assert _DOCUMENT_404 in page.console_errors, page.console_errors
+        page.console_errors.remove(_DOCUMENT_404)
+
+
 def test_unknown_path_shows_not_found(page, live):
-    page.goto(live.url + "/no/such/page")
+    response = page.goto(live.url + "/no/such/page")
+    assert response.status == 404  # the HTTP status says it too (callbacks.not_found)
     page.get_by_text("Page not found").wait_for()
+    _expect_document_404s(page, 1)
+
+
+def test_unknown_asset_answers_404_and_shows_its_message(page, live):
+    response = page.goto(live.url + "/asset/no_such_asset")
+    assert response.status == 404
+    page.get_by_text("Asset not found: no_such_asset").wait_for()
+    page.wait_for_load_state("networkidle")
+    _expect_document_404s(page, 1)
+    assert page.goto(live.url + "/asset/ecephys_1").status == 200

@@ -67,11 +67,12 @@ class Bookkeeping:
             return row.version + 1
 
     @contextmanager
-    def hold(self, asset_id: str) -> Iterator[Held]:
-        """A transaction holding `asset_id`'s bookkeeping row until the block ends."""
+    def hold(self, asset_id: str, *, rollback: bool = False) -> Iterator[Held]:
+        """A transaction holding `asset_id`'s bookkeeping row until the block ends (rolled
+        back then with `rollback`: a dry run leaves no row behind)."""
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
-            with connection.begin():
+            with connection.begin() as transaction:
                 dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
                 connection.execute(dialect.insert(docdb_assets).values(
                     asset_id=asset_id, version=1, qc_hash=_UNSEEN, portal_edits=empty_edits()
@@ -81,6 +82,8 @@ class Bookkeeping:
                     .where(docdb_assets.c.asset_id == asset_id).with_for_update()
                 ).one()
                 yield Held(connection, asset_id, row.version, row.qc_hash, row.portal_edits or empty_edits())
+                if rollback:
+                    transaction.rollback()
 
     def versions(self, asset_ids: list[str]) -> dict[str, int]:
         """The last version seen of each asset (missing: never seen, version 1)."""

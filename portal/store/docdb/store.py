@@ -217,13 +217,14 @@ class DocDbAssetStore:
 
     # -- writes ---------------------------------------------------------------
 
-    def upsert_many(self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False
-                    ) -> list[UpsertResult]:
+    def upsert_many(self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False,
+                    dry_run: bool = False) -> list[UpsertResult]:
         """Update the quality_control of existing records (merging portal edits); insert
-        new records only when the store allows it (`create`). See upserts.py."""
+        new records only when the store allows it (`create`); with `dry_run`, say what
+        would happen and write nothing. See upserts.py."""
         self._facets = None
         try:
-            return Upserter(self).run(records, actor=actor, strict=strict)
+            return Upserter(self, dry_run=dry_run).run(records, actor=actor, strict=strict)
         finally:
             self._cubes.clear()
 

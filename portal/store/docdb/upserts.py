@@ -40,8 +40,8 @@ _BATCH = 200
 class Upserter:
     """One ingest run into a DocDB store."""
 
-    def __init__(self, store: DocDbAssetStore):
-        self.store = store
+    def __init__(self, store: DocDbAssetStore, *, dry_run: bool = False):
+        self.store, self.dry_run = store, dry_run
 
     def run(self, records: Iterable[dict], *, actor: str, strict: bool) -> list[UpsertResult]:
         """Upsert every record; one bad record gives an "error" result and never stops the others."""
@@ -99,6 +99,10 @@ class Upserter:
         asset_id = record_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
         record = {**record, "_id": asset_id, "name": name}
         checked_summary(summarise(record), strict)
+        if self.dry_run:  # every check done; nothing inserted, nothing audited
+            existing[("id", asset_id)] = existing[("name", name)] = {"_id": asset_id, "name": name,
+                                                                      "quality_control": record.get("quality_control")}
+            return UpsertResult(asset_id, name, "created")
         call(self.store.target, f"inserting {name}",
              lambda: checked(self.store.client.insert_one_docdb_record(record)))
         self.store.books.written(asset_id, 1, record.get("quality_control"))
@@ -113,7 +117,7 @@ class Upserter:
             return UpsertResult(asset_id, name, "unchanged")
         # Under the asset's lock (Bookkeeping.hold) and on DocDB's latest document: an annotation
         # or a push committed since the batch was read is merged, never overwritten.
-        with self.store.books.hold(asset_id) as held:
+        with self.store.books.hold(asset_id, rollback=self.dry_run) as held:
             stored_qc = self.store._latest(asset_id).get("quality_control")
             try:
                 merged = merge_quality_control(stored_qc, record.get("quality_control"), held.edits)
@@ -124,6 +128,9 @@ class Upserter:
             if qc_hash(merged) in (qc_hash(stored_qc), _normalised_hash(stored_qc)):
                 return UpsertResult(asset_id, name, "unchanged")
             checked_summary(summarise({**record, "quality_control": merged}), strict)
+            if self.dry_run:  # the merge DocDB would get; nothing written, nothing audited
+                current["quality_control"] = merged
+                return UpsertResult(asset_id, name, "updated")
             version = held.version(stored_qc)
             self.store.write_qc(asset_id, merged, what=f"updating {name}")
             found = call(self.store.target, "reading back an update", lambda: self.store.client._find_records(

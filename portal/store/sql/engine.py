@@ -125,6 +125,28 @@ def _migrate(engine: Engine) -> None:
         raise StoreUnavailable(f"cannot use the database {describe(engine)}: {_first_line(exc)}") from None
 
 
+def missing_database(url: str, *, timeout: float = 5.0) -> str | None:
+    """Why the portal's database at `url` does not exist yet (None when it does): a SQLite
+    file that is not there (or empty), a PostgreSQL database no portal ever migrated.
+    StoreUnavailable when the server does not answer. Creates nothing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            return None
+        path = Path(database)
+        return None if path.is_file() and path.stat().st_size > 0 else f"there is no portal database at {path}"
+    engine = make_engine(url, timeout=timeout)
+    try:
+        with engine.connect() as connection:
+            migrated = MigrationContext.configure(connection).get_current_revision() is not None
+    except DBAPIError as exc:
+        raise StoreUnavailable(f"cannot use the database {describe(engine)}: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    return None if migrated else f"the database {describe(engine)} holds no portal (it was never migrated)"
+
+
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
     with engine.connect() as connection:
@@ -148,6 +170,11 @@ def schema_state(connection) -> tuple[str, str | None]:
     if revision == head:
         return "current", revision
     return ("behind" if revision is None or revision in known else "ahead"), revision
+
+
+def first_line(exc: Exception) -> str:
+    """The first line of a driver error (for one-line messages at start)."""
+    return _first_line(exc)
 
 
 def _first_line(exc: Exception) -> str:

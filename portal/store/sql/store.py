@@ -63,13 +63,16 @@ class SqlAssetStore(summaries.SummaryReads):
     # -- plumbing -------------------------------------------------------------
 
     @contextmanager
-    def _tx(self):
-        """A transaction; a database that does not answer becomes StoreUnavailable."""
+    def _tx(self, *, rollback: bool = False):
+        """A transaction (rolled back at the end with `rollback`: a dry run); a database that
+        does not answer becomes StoreUnavailable."""
         try:
             with self.engine.connect() as connection:
                 connection.execution_options(**{WRITE_OPTION: True})
-                with connection.begin():
+                with connection.begin() as transaction:
                     yield connection
+                    if rollback:
+                        transaction.rollback()
         except OperationalError as exc:
             log.error("the database %s did not answer: %s", describe(self.engine), _short(exc))
             raise StoreUnavailable("the database did not answer") from None  # no URL or driver text to callers
@@ -91,17 +94,18 @@ class SqlAssetStore(summaries.SummaryReads):
     # -- writes ---------------------------------------------------------------
 
     def upsert_many(
-        self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False
+        self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False, dry_run: bool = False
     ) -> list[UpsertResult]:
         """Insert or update records in batches; one bad record never stops the others.
 
         With `strict`, a record whose quality_control cannot be read is refused (an
-        "error" result) instead of being stored with its error.
+        "error" result) instead of being stored with its error. With `dry_run` each batch
+        runs exactly as it would and its transaction is rolled back.
         """
         results: list[UpsertResult] = []
         iterator = iter(records)
         while batch := list(islice(iterator, _BATCH)):
-            results.extend(SqlUpserter(self, actor, strict).run(batch))
+            results.extend(SqlUpserter(self, actor, strict, dry_run=dry_run).run(batch))
         return results
 
     def upsert(self, record: dict, *, actor: str = "ingest", strict: bool = False) -> UpsertResult:

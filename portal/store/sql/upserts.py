@@ -33,15 +33,16 @@ if TYPE_CHECKING:
 class SqlUpserter:
     """One ingest batch into a SQL store (see the module doc)."""
 
-    def __init__(self, store: SqlAssetStore, actor: str, strict: bool):
-        self.store, self.actor, self.strict = store, actor, strict
+    def __init__(self, store: SqlAssetStore, actor: str, strict: bool, *, dry_run: bool = False):
+        self.store, self.actor, self.strict, self.dry_run = store, actor, strict, dry_run
 
     def run(self, batch: list[dict]) -> list[UpsertResult]:
         """Upsert one batch of records in one transaction; one bad record is one error result."""
         actor, strict = self.actor, self.strict
         now = datetime.now(UTC)
         prepared = [prepare(record) for record in batch]
-        with self.store._tx() as connection:
+        # A dry run does all of it, then rolls the transaction back: the results are what would happen.
+        with self.store._tx(rollback=self.dry_run) as connection:
             existing = self._existing(connection, prepared)
             results: list[UpsertResult | None] = []
             inserts = Inserts()

@@ -15,6 +15,24 @@ from portal.transfer.ingest.sources import SourceItem, discover, read
 _BATCH = 500
 
 
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What became of one item: `action` is created, updated, unchanged or failed (with
+    `reason`); `asset` and `id` name the asset when the item named one."""
+
+    origin: str
+    action: str
+    asset: str = ""
+    id: str = ""
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        """The object `qc-portal ingest --json` prints for the item."""
+        return {"item": self.origin, "action": self.action, "asset": self.asset or None, "id": self.id or None,
+                "reason": self.reason, "warnings": list(self.warnings)}
+
+
 @dataclass
 class IngestReport:
     """What an ingest did: counts per outcome, one (origin, reason) per failure and per warning."""
@@ -24,6 +42,7 @@ class IngestReport:
     unchanged: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -34,10 +53,11 @@ class IngestReport:
         """A one-line summary for the terminal."""
         done = self.created + self.updated + self.unchanged
         warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
-        return (
-            f"ingested {done} asset(s): {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged; {len(self.failures)} failed{warned}"
-        )
+        counts = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged; "
+                  f"{len(self.failures)} failed{warned}")
+        if self.dry_run:
+            return f"dry run: would ingest {done} asset(s): {counts} (nothing was written)"
+        return f"ingested {done} asset(s): {counts}"
 
 
 def find_sources(paths: list[str], *, s3=None) -> list:
@@ -90,22 +110,27 @@ def ingest_items(
     items: Iterable[SourceItem],
     *,
     actor: str = "ingest",
-    on_item: Callable[[SourceItem, str | None], None] | None = None,
+    on_item: Callable[[SourceItem, ItemOutcome], None] | None = None,
     on_warning: Callable[[SourceItem, str], None] | None = None,
     policy: IngestPolicy | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
     """Check, then upsert the readable items in batches; collect every failure and warning.
 
-    `on_item(item, reason)` is called once per item (for progress and failure lines);
-    `reason` is None on success, else the failure line naming the file. `on_warning(item,
-    line)` is called for each warning of an item that was stored. `policy` (default: the
+    `on_item(item, outcome)` is called once per item (for progress, failure lines and
+    --json); `outcome.reason` is None on success, else the failure line naming the file.
+    `on_warning(item, line)` is called for each warning of an item that was stored.
+    With `dry_run` the store checks and merges everything as it would, and writes nothing
+    (each batch is rolled back): the report says what would change. `policy` (default: the
     default bounds, no asset roots) decides what is refused (portal.transfer.ingest.checks); with
     `policy.strict` a warning refuses the item like a failure. Records whose
     quality_control cannot be read are always refused (the store's `strict`), so a broken
     file never replaces a readable document.
     """
     policy = policy or IngestPolicy()
-    report = IngestReport()
+    report = IngestReport(dry_run=dry_run)
+    # A dry run writes nothing, so a later batch does not see an asset an earlier one "created".
+    would_create: set[str] = set()
     iterator = iter(items)
     while batch := list(islice(iterator, _BATCH)):
         refused: dict[int, str] = {}
@@ -123,7 +148,8 @@ def ingest_items(
                 warned[id(item)] = verdict.warnings
                 readable.append(item)
         results = store.upsert_many(
-            [{**item.record, "__origin__": item.origin} for item in readable], actor=actor, strict=True
+            [{**item.record, "__origin__": item.origin} for item in readable], actor=actor, strict=True,
+            dry_run=dry_run,
         )
         outcome = {id(item): result for item, result in zip(readable, results, strict=True)}
         for item in batch:
@@ -132,17 +158,24 @@ def ingest_items(
                 error = refused.get(id(item), item.error)
             else:
                 error = None if result.action != "error" else result.error
-            reason = None
             if error is not None:
                 reason = _line(item, error)
                 report.failures.append((item.origin, reason))
+                done = ItemOutcome(item.origin, "failed", result.name if result else "", result.id if result else "",
+                                   reason)
             else:
-                setattr(report, result.action, getattr(report, result.action) + 1)
-                for warning in warned.get(id(item), ()):
-                    line = _line(item, warning)
+                action = result.action
+                if dry_run and action == "created" and result.id in would_create:
+                    action = "updated"
+                elif dry_run and action == "created":
+                    would_create.add(result.id)
+                setattr(report, action, getattr(report, action) + 1)
+                lines = tuple(_line(item, warning) for warning in warned.get(id(item), ()))
+                for line in lines:
                     report.warnings.append((item.origin, line))
                     if on_warning:
                         on_warning(item, line)
+                done = ItemOutcome(item.origin, action, result.name, result.id, None, lines)
             if on_item:
-                on_item(item, reason)
+                on_item(item, done)
     return report
