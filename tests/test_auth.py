@@ -144,7 +144,9 @@ def test_require_login_sends_pages_to_the_login_and_refuses_the_rest(closed_app)
         assert not can(Anonymous(), "view")
     login(client, "vic")
     assert client.get("/_dash-layout").status_code == 200
-    assert client.get("/asset/x", headers=HTML).status_code == 200
+    signed_in = client.get("/asset/x", headers=HTML)
+    # Served now, not redirected: the page itself (404: there is no asset "x").
+    assert signed_in.status_code == 404 and "_dash-config" in signed_in.get_data(as_text=True)
 
 
 # -- throttling ----------------------------------------------------------------------------
