@@ -118,7 +118,7 @@ def _refuse_bad_tokens():
 def init_api(server: Flask, engine) -> None:
     """Register /api/v1 on `server`: endpoints, token sign-in, JSON errors."""
     from portal.accounts.tokens import TokenStore
-    from portal.api import openapi, reads, writes  # noqa: F401 - they add their routes to the blueprint
+    from portal.api import events, lifecycle, openapi, reads, writes  # noqa: F401 - they add their routes
 
     server.extensions[TOKENS] = TokenStore(engine)
     server.login_manager.request_loader(_load_token_user)
