@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from portal.cli.lifecycle import assets, webhooks
 from portal.cli.tokens_export import export, tokens
 from portal.errors import PortalError
 from portal.settings import ROLES, Settings, load_settings
@@ -238,6 +239,8 @@ def show(name, as_json) -> None:
 
 main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli.tokens_export)
 main.add_command(export)  # qc-portal export NAME --dest DIR
+main.add_command(assets)  # qc-portal assets delete/restore/rename/deleted (portal.cli.lifecycle)
+main.add_command(webhooks)  # qc-portal webhooks add/list/remove/pause/resume/retry/deliver
 
 if __name__ == "__main__":
     main()

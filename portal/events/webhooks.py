@@ -83,7 +83,7 @@ def check_url(url: str) -> str:
     return url
 
 
-def add(engine: Engine, url: str, types, *, by: str, secret: str | None = None) -> tuple[Webhook, str]:
+def add_webhook(engine: Engine, url: str, types, *, by: str, secret: str | None = None) -> tuple[Webhook, str]:
     """Register a webhook; returns it and its signing key (made here unless given)."""
     url, wanted = check_url(url), parse_types(types)
     if secret is not None and len(secret) < MIN_SECRET:
@@ -95,36 +95,36 @@ def add(engine: Engine, url: str, types, *, by: str, secret: str | None = None) 
         new_id = connection.execute(insert(webhooks).values(
             url=url, events=list(wanted), secret=key, active=True, created_at=now, created_by=by,
             cursor_tx=start.tx, cursor_id=start.id).returning(webhooks.c.id)).scalar_one()
-    return get(engine, new_id), key
+    return get_webhook(engine, new_id), key
 
 
-def remove(engine: Engine, webhook_id: int) -> Webhook:
+def remove_webhook(engine: Engine, webhook_id: int) -> Webhook:
     """Delete a webhook and its queued deliveries; NotFound when there is none with this id."""
-    found = get(engine, webhook_id)
+    found = get_webhook(engine, webhook_id)
     with engine.begin() as connection:
         connection.execute(delete(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id))
         connection.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
     return found
 
 
-def set_active(engine: Engine, webhook_id: int, active: bool) -> Webhook:
+def set_webhook_active(engine: Engine, webhook_id: int, active: bool) -> Webhook:
     """Pause (queued deliveries wait) or resume a webhook."""
     with engine.begin() as connection:
         done = connection.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=active))
     if done.rowcount == 0:
         raise NotFound(f"no webhook with id {webhook_id}")
-    return get(engine, webhook_id)
+    return get_webhook(engine, webhook_id)
 
 
-def get(engine: Engine, webhook_id: int) -> Webhook:
+def get_webhook(engine: Engine, webhook_id: int) -> Webhook:
     """One webhook with its results; NotFound when there is none with this id."""
-    found = [w for w in listed(engine, ids=[webhook_id])]
+    found = [w for w in list_webhooks(engine, ids=[webhook_id])]
     if not found:
         raise NotFound(f"no webhook with id {webhook_id}")
     return found[0]
 
 
-def listed(engine: Engine, *, last: int = 10, ids: list[int] | None = None) -> list[Webhook]:
+def list_webhooks(engine: Engine, *, last: int = 10, ids: list[int] | None = None) -> list[Webhook]:
     """Every webhook (or those of `ids`), oldest first, with counts and its `last` deliveries."""
     statement = select(webhooks).order_by(webhooks.c.id)
     if ids is not None:

@@ -386,3 +386,6 @@ class AssetStore(Protocol):
 
     def deleted_assets(self, limit: int = 1000) -> list[DeletedAsset]:
         """Deleted assets, most recently deleted first."""
+
+    def renamed_to(self, key: str) -> str | None:
+        """The current name of the asset `key` is an old name (or old id) of; None otherwise."""

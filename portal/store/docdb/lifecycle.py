@@ -48,6 +48,10 @@ class DocDbLifecycle:
         """None: the portal deletes nothing in DocDB."""
         return []
 
+    def renamed_to(self, key: str) -> str | None:
+        """None: the portal renames nothing in DocDB."""
+        return None
+
     def create_asset(self: DocDbAssetStore, name: str, record: dict, *, user: str) -> LifecycleResult:
         """Insert a new record (only with `create=true`); an existing one is left as DocDB has it."""
         found = self._record(name, {"_id": 1, "name": 1, "data_description": 1, "location": 1})

@@ -155,6 +155,14 @@ class Lifecycle:
                 .order_by(asset_deletions.c.deleted_at.desc()).limit(limit)).all()
         return [DeletedAsset(r.id, r.name, r.deleted_at, r.deleted_by) for r in rows]
 
+    def renamed_to(self: SqlAssetStore, key: str) -> str | None:
+        """The current name of the (not deleted) asset `key` is an old name or old id of; None otherwise."""
+        with self._read() as connection:
+            row = connection.execute(
+                select(assets.c.name).join(asset_aliases, asset_aliases.c.asset_id == assets.c.id)
+                .where(asset_aliases.c.alias == key, assets.c.name != key, hidden.visible())).first()
+        return row.name if row is not None else None
+
     def schema_versions(self: SqlAssetStore) -> dict[str, int]:
         """Assets per stored quality_control schema_version ("(none)" without one), deleted ones left out."""
         with self._read() as connection:
