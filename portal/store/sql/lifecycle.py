@@ -126,6 +126,7 @@ class Lifecycle:
                     .where(asset_aliases.c.alias == name)).first()
                 if renamed is not None:
                     raise Conflict(f"{name} was renamed to {renamed.name}: use that name")
+                _refuse_taken(connection, name, "")  # no name that is another asset's id
             elif hidden.deletion(connection, row.id) is not None:
                 raise Conflict(f"{name} was deleted: restore it (qc-portal assets restore) or choose another name")
             else:
