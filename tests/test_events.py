@@ -76,7 +76,8 @@ def test_each_write_path_records_its_events(app):
     # Ingest: a new asset with a failing metric; then a re-ingest adding one metric and failing another.
     first = record("ecephys_2", metrics=[metric("rms", "Fail"), metric("noise", "Pass")])
     store.upsert_many([first], actor="nightly")
-    second = record("ecephys_2", metrics=[metric("rms", "Fail"), metric("noise", "Fail", timestamp="2025-01-03T00:00:00+00:00"),
+    second = record("ecephys_2", metrics=[metric("rms", "Fail"),
+                                          metric("noise", "Fail", timestamp="2025-01-03T00:00:00+00:00"),
                                           metric("new", "Pending")])
     assert store.upsert(second, actor="nightly").action == "updated"
     store.delete_asset("ecephys_2", user="root")

@@ -101,7 +101,7 @@ def test_concurrent_writers_and_a_polling_reader_see_every_event_exactly_once(st
 
     def annotator(name: str):
         rng = random.Random(name)
-        for round_ in range(8):
+        for _ in range(8):
             metric_name = f"m{rng.randrange(40)}"
             current = store.get(name)
             history = next(len(m["status_history"]) for m in current.record["quality_control"]["metrics"]

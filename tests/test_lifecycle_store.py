@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, text
 
 from portal.errors import Conflict, InvalidInput, NotFound
 from portal.review.metrics_merge import read_payload
-from portal.store.protocol import Actor, AssetQuery, Annotation, MetricEdit, Sort
+from portal.store.protocol import Actor, Annotation, AssetQuery, MetricEdit, Sort
 from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore
 from portal.store.sql.tables import asset_counts, asset_deletions, assets
@@ -52,7 +52,8 @@ def _records():
         record("ecephys_1", project="Alpha", subject="1", acquired="2025-01-01T10:00:00+00:00",
                metrics=[metric("a", "Pass"), metric("b", "Fail"), metric("c", "Pending")]),
         record("ecephys_2", project="Alpha", modalities=("ecephys", "behavior"), subject="2",
-               acquired="2025-02-01T10:00:00+00:00", metrics=[metric("a", "Fail"), metric("v", "Pending", mod="behavior")]),
+               acquired="2025-02-01T10:00:00+00:00",
+               metrics=[metric("a", "Fail"), metric("v", "Pending", mod="behavior")]),
         # The one deleted below: its project, subject and modality are its alone, so facets must lose them.
         record("spim_3", project="Delta", modalities=("SPIM",), subject="3", level="derived",
                acquired="2025-03-01T10:00:00+00:00", source=["ecephys_1"],
