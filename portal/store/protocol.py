@@ -387,5 +387,8 @@ class AssetStore(Protocol):
     def deleted_assets(self, limit: int = 1000) -> list[DeletedAsset]:
         """Deleted assets, most recently deleted first."""
 
+    def is_deleted(self, key: str) -> bool:
+        """True when the asset `key` is soft-deleted (cheap: for caches of its details)."""
+
     def renamed_to(self, key: str) -> str | None:
         """The current name of the asset `key` is an old name (or old id) of; None otherwise."""

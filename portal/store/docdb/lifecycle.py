@@ -48,6 +48,10 @@ class DocDbLifecycle:
         """None: the portal deletes nothing in DocDB."""
         return []
 
+    def is_deleted(self, key: str) -> bool:
+        """False: the portal deletes nothing in DocDB."""
+        return False
+
     def renamed_to(self, key: str) -> str | None:
         """None: the portal renames nothing in DocDB."""
         return None

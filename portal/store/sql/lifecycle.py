@@ -156,6 +156,16 @@ class Lifecycle:
                 .order_by(asset_deletions.c.deleted_at.desc()).limit(limit)).all()
         return [DeletedAsset(r.id, r.name, r.deleted_at, r.deleted_by) for r in rows]
 
+    def is_deleted(self: SqlAssetStore, key: str) -> bool:
+        """True when the asset `key` (name, id or alias) is deleted: three primary-key probes, for
+        caches of an asset's details that must not outlive its deletion."""
+        from portal.store.sql.store import _key_clause
+
+        with self._read() as connection:
+            return connection.execute(select(asset_deletions.c.asset_id).join(
+                assets, assets.c.id == asset_deletions.c.asset_id).where(_key_clause(key)).limit(1)).first() \
+                is not None
+
     def renamed_to(self: SqlAssetStore, key: str) -> str | None:
         """The current name of the (not deleted) asset `key` is an old name or old id of; None otherwise."""
         with self._read() as connection:
