@@ -14,12 +14,13 @@ import time
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from portal.errors import Conflict, InvalidInput, NotFound
 from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, AssetQuery, MetricEdit, Sort
 from portal.store.sql.engine import make_engine
+from portal.store.sql.hidden import DELETED
 from portal.store.sql.store import SqlAssetStore
 from portal.store.sql.tables import asset_counts, asset_deletions, assets
 from tests.records import metric, record
@@ -266,6 +267,7 @@ def test_an_annotation_waiting_for_a_row_that_gets_deleted_writes_nothing(pg_url
             pytest.fail("the annotation never waited for the row")
         # What delete_asset does, committed while the annotation waits.
         holder.execute(insert(asset_deletions).values(asset_id=asset_id, deleted_at=text("now()"), deleted_by="x"))
+        holder.execute(update(assets).where(assets.c.id == asset_id).values(status=DELETED))
         transaction.commit()
     thread.join(10)
     assert outcome["result"] == "not found"

@@ -67,6 +67,7 @@ class Lifecycle:
             self._delete_status_rows(connection, row.id)
             aggregates.apply(connection, removed)
             connection.execute(insert(asset_deletions).values(asset_id=row.id, deleted_at=now, deleted_by=user))
+            connection.execute(update(assets).where(assets.c.id == row.id).values(status=hidden.DELETED))
             self._audit(connection, now, user, row.id, row.name, "delete", {})
             events.emit(connection, [events.event("asset_deleted", now, user, row.id, row.name)])
         return LifecycleResult(row.id, row.name, "deleted", row.version)

@@ -69,7 +69,7 @@ assets = Table(
     Column("source", String(500)),  # the first source_data name of a derived asset
     Column("modalities", String(300), nullable=False, default=""),  # "ecephys,behavior" for display
     Column("location", Text),
-    Column("status", String(20), nullable=False),  # Pass/Fail/Pending/No QC/Unreadable
+    Column("status", String(20), nullable=False),  # Pass/Fail/Pending/No QC/Unreadable; Deleted: hidden
     Column("modality_status", JSONType, nullable=False),  # {abbreviation: status} for display
     Column("qc_error", Text),
     Column("schema_version", String(20)),
@@ -229,12 +229,11 @@ asset_roots = Table(
 
 # --- Asset lifecycle and the event log (migration 0014) ---------------------------------
 
-# Soft-deleted assets: the assets row, its document, its aliases and its audit log stay;
-# every listing, count, facet, search, page, export and API read leaves the asset out
-# (portal.store.sql.hidden), and `qc-portal assets restore` deletes this row again. A
-# table of its own rather than a column of `assets`: the listing's covering sort indexes
-# stay index-only (a column added to `assets` sits behind the document in SQLite's rows
-# and in none of those indexes, so every page would read every row it skips).
+# Soft-deleted assets (who deleted them, when): the assets row, its document, its aliases
+# and its audit log stay, its `status` becomes "Deleted" and every read leaves it out
+# (portal.store.sql.hidden says how and why); `qc-portal assets restore` deletes this row
+# again. Not a `deleted_at` column of `assets`: added by a migration it would sit behind
+# the document in SQLite's rows and in none of the covering sort indexes.
 asset_deletions = Table(
     "asset_deletions",
     metadata,
