@@ -101,6 +101,16 @@ UPLOAD_RESULT = "upload-result"  # what was applied and what was not
 UPLOAD_RECENT = "upload-recent"  # recent uploads: who, when, counts
 DETAIL_QC_JSON = "detail-qc-json"  # the asset page's "Download QC (JSON)" link
 
+# --- Webhooks (issue 18: pipelines and operators) ----------------------------------------
+NAV_WEBHOOKS = "nav-webhooks"  # the navbar's link to /admin/webhooks (admins only)
+WEBHOOKS_PAGE = "webhooks-page"  # the webhooks page's root
+WEBHOOKS_URL = "webhooks-url"  # the new webhook's URL
+WEBHOOKS_EVENTS = "webhooks-events"  # checklist: the event types it receives
+WEBHOOKS_ADD = "webhooks-add"  # "Add webhook"
+WEBHOOKS_NEW = "webhooks-new"  # the signing key of the webhook just added (shown once), or why it was not
+WEBHOOKS_LIST = "webhooks-list"  # the webhooks with their last delivery results
+WEBHOOKS_TICK = "webhooks-tick"  # dcc.Interval: the results are read again while the page is open
+
 
 def token_revoke(token_id: int) -> dict:
     """The revoke button of one API token."""
@@ -164,3 +174,8 @@ class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as deta
     def conflict_drop(key: str, field: str) -> dict:
         """"Drop mine" of one conflict, by metric key ("" for the notes) and field."""
         return {"type": "detail-conflict-drop", "key": key, "field": field}
+
+
+def webhook_action(webhook_id: int, action: str) -> dict:
+    """A webhook's button: `pause`, `resume`, `retry` (its failed deliveries) or `remove`."""
+    return {"type": "webhook-action", "webhook": webhook_id, "action": action}

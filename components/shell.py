@@ -35,6 +35,8 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
                                                 id=ids.NAV_UPLOAD))] if _may_annotate(user_role) else []),
                      *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),
                                                 id=ids.NAV_AUDIT))] if user_role == "admin" else []),
+                     *([dbc.NavItem(dbc.NavLink("Webhooks", href=dash.get_relative_path("/admin/webhooks"),
+                                                id=ids.NAV_WEBHOOKS))] if user_role == "admin" else []),
                      dbc.NavItem(dbc.NavLink("API", href=dash.get_relative_path("/api/v1/docs"), external_link=True))],
                     navbar=True,
                     className="me-auto",

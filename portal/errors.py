@@ -53,6 +53,13 @@ class InvalidInput(PortalError):
     title = "Invalid input"
 
 
+class Conflict(PortalError):
+    """The request contradicts the state of what it names (deleted already, a name taken, ...)."""
+
+    status = 409
+    title = "Conflict"
+
+
 class ConfigError(PortalError):
     """A setting is missing or invalid; raised at start."""
 

@@ -173,6 +173,20 @@ class Settings(BaseSettings):
         description="How far in the future a pushed status entry may be dated (clock skew between a pipeline "
         "and the portal); a later one is refused.",
     )
+    # -- webhooks (portal.events: the README's "Events and webhooks") --
+    webhook_deliver: bool = Field(
+        default=True, description="Server processes deliver webhooks (a background thread each); off: only "
+        "`qc-portal webhooks deliver` does.",
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120, description="Seconds a webhook receiver may take.")
+    webhook_attempts: int = Field(default=12, ge=1, le=100, description="Tries before a delivery fails for good.")
+    webhook_backoff: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="Seconds before the first retry of a failed delivery; doubled at each retry, at most an hour.",
+    )
+    webhook_poll_seconds: float = Field(
+        default=2.0, gt=0, le=300, description="How often a delivering process looks for new events and retries.",
+    )
     # -- security (see portal/security and the README's "Security" section) --
     require_login: bool = Field(
         default=False, description="Every page and file needs a signed-in user (default: anonymous users may browse)."

@@ -11,6 +11,7 @@ import sys
 
 from portal.app import create_app, warm_up
 from portal.errors import ConfigError, StoreUnavailable
+from portal.events.worker import start_delivery
 from portal.ops.preflight import check_secret, wait_for_database
 from portal.settings import load_settings
 
@@ -27,4 +28,5 @@ except (ConfigError, StoreUnavailable) as exc:
     print(f"qc-portal: error: {exc.message}", file=sys.stderr, flush=True)
     sys.exit(APP_LOAD_ERROR)
 warm_up(app)
+start_delivery(app)  # this worker's webhook delivery thread (QC_PORTAL_WEBHOOK_DELIVER)
 server = app.server

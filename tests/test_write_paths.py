@@ -30,6 +30,8 @@ from tests.records import metric, record
 WRITE_NAMES = frozenset({
     "annotation_service", "annotate", "add_metrics", "push_metrics", "upsert_many", "write_qc", "store_files",
     "set_role", "sign_in_external", "create_token", "revoke_token",
+    "create_asset", "delete_asset", "restore_asset", "rename_asset",
+    "add_webhook", "remove_webhook", "set_webhook_active", "retry_failed",
 })
 # Routes that change the session or the caller's own account, never QC data; each with why.
 SESSION_ROUTES = {
@@ -108,7 +110,11 @@ def snapshot(app) -> dict:
     assets = {name: (s.version, json.dumps(s.record, sort_keys=True, default=str))
               for name in ("ecephys_1", "ecephys_2") if (s := portal.store.get(name)) is not None}
     users = [(a.name, a.role, a.display_name) for a in portal.users.list()]
-    return {"assets": assets, "audit": len(portal.store.audit_log(limit=100_000)), "users": users}
+    from portal.events.webhooks import list_webhooks
+
+    hooks = [(w.id, w.url, w.active, tuple(sorted(w.counts.items()))) for w in list_webhooks(portal.users.engine)]
+    return {"assets": assets, "audit": len(portal.store.audit_log(limit=100_000)), "users": users,
+            "webhooks": hooks, "deleted": [d.name for d in portal.store.deleted_assets()]}
 
 
 def client_as(app, who: str | None):

@@ -1,5 +1,6 @@
 """The asset detail page: layout and navigation (page.py), annotation (edit.py), curations
-sent back by embedded curation GUIs (curation.py)."""
+sent back by embedded curation GUIs (curation.py), old names of renamed assets redirecting
+(renamed.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import dash
 
 def register(app: dash.Dash) -> None:
     """Register the asset page and all its callbacks on `app`."""
-    from callbacks.asset import curation, edit, page
+    from callbacks.asset import curation, edit, page, renamed
 
     page.register(app)
     edit.register(app)
     curation.register(app)
+    renamed.register(app)

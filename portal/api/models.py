@@ -300,3 +300,48 @@ class UserOut(_Out):
     name: str
     display_name: str
     role: str
+
+
+# -- events and the asset lifecycle (portal.api.events, portal.api.lifecycle) --
+
+EventType = Literal["annotation", "metric_added", "metric_failed", "asset_created", "asset_deleted",
+                    "asset_restored", "asset_renamed"]
+
+
+class EventOut(_Out):
+    """One event of the log (also the body of a webhook delivery)."""
+
+    id: int = Field(description="Unique, never reused; receivers deduplicate by it.")
+    cursor: str = Field(description="This event's position: pass it as `after` to read what follows.")
+    type: EventType
+    at: datetime = Field(description="When it happened (UTC).")
+    asset: str = Field(description="The asset's name when it happened.")
+    asset_id: str
+    metric: str | None = Field(description="The metric's key (annotation, metric_added, metric_failed), else null.")
+    user: str = Field(description="The account that did it (`ingest`, or the --actor, for ingests).")
+    detail: dict[str, Any] = Field(description="What changed: per type, see the README.")
+
+
+class EventPageOut(_Out):
+    """Events after the cursor sent, oldest first."""
+
+    events: list[EventOut]
+    next_cursor: str = Field(description="Send it as `after` next time (also when `events` is empty).")
+
+
+class AssetIn(_In):
+    """An asset made by a pipeline: its data description (aind-data-schema's DataDescription) and
+    optionally where its files are."""
+
+    data_description: dict[str, Any] = Field(description="Validated with aind-data-schema; `name`, when given, "
+                                                         "must be the name in the URL.")
+    location: str | None = Field(default=None, description="s3://bucket/prefix, or a folder under the asset roots.")
+
+
+class AssetLifecycleOut(_Out):
+    """What `PUT /assets/{name}` did."""
+
+    id: str
+    name: str
+    action: Literal["created", "updated", "unchanged"]
+    version: int

@@ -16,14 +16,15 @@ from flask import Response, render_template_string, request
 from pydantic.json_schema import models_json_schema
 
 from portal.accounts.auth import require
+from portal.api import events, lifecycle
 from portal.api import models as m
 from portal.api.http import PREFIX, api
 from portal.store.protocol import SORTABLE, STATUS_GROUPS
 from portal.views.filters_url import ASSET_STATUSES, LEVELS, METRIC_STATUSES
 
 _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOut, m.AnnotationOut, m.SummaryOut,
-        m.UserOut)
-_IN = (m.MetricsIn, m.AnnotationIn)
+        m.UserOut, *events.OPENAPI_MODELS, *lifecycle.OPENAPI_MODELS)
+_IN = (m.MetricsIn, m.AnnotationIn, *lifecycle.OPENAPI_MODELS_IN)
 _ERRORS = {
     "401": "No valid token or session (or login is required).",
     "403": ("The account's role may not do this (writes need annotator, pipeline or admin; a status entry under "
@@ -105,7 +106,7 @@ _METRICS_BODY = {
 
 
 def _paths() -> dict:
-    return {
+    paths = {
         "/assets": {"get": _operation(
             "List assets", "The overview's filters as query parameters, paged and sorted.", "AssetPageOut",
             ("422",), params=[*_FILTERS, *_PAGING])},
@@ -133,6 +134,10 @@ def _paths() -> dict:
         "/me": {"get": _operation("Who am I", "The account the token (or session) acts as.", "UserOut", (),
                                   tag="account")},
     }
+    for more in (lifecycle.openapi_paths(_operation, _NAME, _ref), events.openapi_paths(_operation, _param)):
+        for path, methods in more.items():
+            paths.setdefault(path, {}).update(methods)
+    return paths
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from portal.cli.common import data_dir_option, existing_store, settings_for
+from portal.cli.lifecycle import assets, webhooks
 from portal.cli.push import push
 from portal.cli.tokens_export import export, tokens
 from portal.cli.users import users
@@ -230,6 +231,8 @@ main.add_command(users)  # qc-portal users add/list/set-role/set-display-name/re
 main.add_command(tokens)  # qc-portal tokens create/list/revoke (portal.cli.tokens_export)
 main.add_command(export)  # qc-portal export NAME --dest DIR
 main.add_command(push)  # qc-portal push ASSET [quality_control.json | DIR] (a client of a portal's REST API)
+main.add_command(assets)  # qc-portal assets delete/restore/rename/deleted (portal.cli.lifecycle)
+main.add_command(webhooks)  # qc-portal webhooks add/list/remove/pause/resume/retry/deliver
 
 if __name__ == "__main__":
     main()

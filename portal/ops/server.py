@@ -58,9 +58,11 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from portal.app import create_app, warm_up
+        from portal.events.worker import start_delivery
 
         app = create_app(self.settings)
         warm_up(app)
+        start_delivery(app)  # in each worker: gunicorn forks before load() (no preload_app)
         return app.server
 
 

@@ -138,6 +138,8 @@ def serve(asset: str, path: str):
     state: ReferenceState = current_app.extensions[EXTENSION]
     try:
         location, cached = state.locations.get(asset, _asset_location)
+        if cached and current_portal().store.is_deleted(asset):  # deleted since it was cached
+            raise NotFound(f"Asset not found: {asset}")
         try:
             full = state.resolvers.local.local_file(location, path)
         except NotFound:

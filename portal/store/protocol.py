@@ -300,6 +300,27 @@ class AuditEntry:
     detail: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LifecycleResult:
+    """What a lifecycle operation did to an asset: "created", "updated", "unchanged", "deleted",
+    "restored" or "renamed", and the asset's id, (new) name and version afterwards."""
+
+    id: str
+    name: str
+    action: str
+    version: int
+
+
+@dataclass(frozen=True)
+class DeletedAsset:
+    """A soft-deleted asset: hidden everywhere, restorable."""
+
+    id: str
+    name: str
+    deleted_at: datetime
+    deleted_by: str
+
+
 class AssetStore(Protocol):
     """The operations every asset-store backend provides."""
 
@@ -364,3 +385,27 @@ class AssetStore(Protocol):
 
     def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit entries, optionally for one asset or user."""
+
+    # -- lifecycle (portal.store.sql.lifecycle; a DocDB store refuses what DocDB owns) --
+
+    def create_asset(self, name: str, record: dict, *, user: str) -> LifecycleResult:
+        """Create the asset `name` from `record` (data_description, location), or replace those of
+        the asset of that name (its quality_control is kept). Conflict for a deleted or renamed name."""
+
+    def delete_asset(self, key: str, *, user: str) -> LifecycleResult:
+        """Soft-delete an asset: hidden from every read, kept with its audit log, restorable."""
+
+    def restore_asset(self, key: str, *, user: str) -> LifecycleResult:
+        """Bring a deleted asset back as it was."""
+
+    def rename_asset(self, key: str, new_name: str, *, user: str) -> LifecycleResult:
+        """Rename an asset; the old name keeps finding it."""
+
+    def deleted_assets(self, limit: int = 1000) -> list[DeletedAsset]:
+        """Deleted assets, most recently deleted first."""
+
+    def is_deleted(self, key: str) -> bool:
+        """True when the asset `key` is soft-deleted (cheap: for caches of its details)."""
+
+    def renamed_to(self, key: str) -> str | None:
+        """The current name of the asset `key` is an old name (or old id) of; None otherwise."""

@@ -29,6 +29,7 @@ from portal.store.docdb.bookkeeping import Bookkeeping
 from portal.store.docdb.client import DocDbTarget, call, checked
 from portal.store.docdb.cube import Cubes
 from portal.store.docdb.expressions import RANK_NAMES
+from portal.store.docdb.lifecycle import DocDbLifecycle
 from portal.store.docdb.upserts import Upserter
 from portal.store.merge import record_edits
 from portal.store.protocol import (
@@ -49,6 +50,7 @@ from portal.store.protocol import (
     SubjectCountRow,
     UpsertResult,
 )
+from portal.store.sql import events
 from portal.store.sql.batch import audit_row
 from portal.store.sql.store import SqlAssetStore, _jsonable
 from portal.store.sql.tables import audit_log
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 FACETS_TTL = 60.0
 
 
-class DocDbAssetStore:
+class DocDbAssetStore(DocDbLifecycle):
     """AssetStore over DocDB (see portal.store.protocol for the contract).
 
     `client` is a MetadataDbClient (portal.store.docdb.client.make_client); `engine` the
@@ -249,6 +251,8 @@ class DocDbAssetStore:
             held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
             held.audit(now, actor.account, summarise(record).name, "annotate",
                        {"changes": _jsonable(outcome.changes), "evaluator": actor.display_name})
+            events.annotated(held.connection, now, actor.account, asset_id, record.get("name") or asset_id,
+                             outcome.changes, evaluator=actor.display_name)
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
 
     def add_metrics(self, asset: str, payload, *, user: Actor | str) -> MetricsResult:
@@ -269,6 +273,8 @@ class DocDbAssetStore:
             held.audit(now, actor.account, summarise(record).name, "add_metrics",
                        {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
                         "evaluator": actor.display_name})
+            events.pushed(held.connection, now, actor.account, asset_id, record.get("name") or asset_id,
+                          outcome.changes)
         self._facets = None
         return MetricsResult(version + 1, tuple(outcome.added), tuple(outcome.replaced))
 

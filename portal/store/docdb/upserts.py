@@ -26,8 +26,10 @@ from portal.errors import InvalidInput, PortalError
 from portal.qc import QCReadError, dump_qc, load_qc, summarise
 from portal.store.docdb.bookkeeping import qc_hash
 from portal.store.docdb.client import call, checked
+from portal.store.docdb.lifecycle import created_event
 from portal.store.merge import merge_quality_control
 from portal.store.protocol import UpsertResult
+from portal.store.sql import events
 from portal.store.sql.batch import checked as checked_summary
 from portal.store.sql.batch import record_name
 
@@ -109,6 +111,7 @@ class Upserter:
         existing[("id", asset_id)] = existing[("name", name)] = {"_id": asset_id, "name": name,
                                                                   "quality_control": record.get("quality_control")}
         self.store.audit(datetime.now(UTC), actor, asset_id, name, "create", {"source": origin})
+        created_event(self.store.engine, actor, asset_id, name, record, origin)
         return UpsertResult(asset_id, name, "created")
 
     def _update(self, record, current, name, actor, strict, origin, existing) -> UpsertResult:
@@ -139,6 +142,8 @@ class Upserter:
                 raise InvalidInput(f"DocDB accepted the update of {name!r} but does not show it on read-back")
             held.written(version + 1, merged)
             held.audit(datetime.now(UTC), actor, name, "update", {"source": origin})
+            events.reingested(held.connection, datetime.now(UTC), actor, asset_id, name,
+                              {"quality_control": stored_qc}, {"quality_control": merged})
         current["quality_control"] = merged  # the same asset again later in the batch merges onto this
         existing[("id", asset_id)] = current
         return UpsertResult(asset_id, name, "updated")

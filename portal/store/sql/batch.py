@@ -13,7 +13,7 @@ from collections import Counter
 from sqlalchemy import insert
 
 from portal.errors import InvalidInput
-from portal.store.sql import aggregates
+from portal.store.sql import aggregates, events
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
 
 
@@ -66,6 +66,7 @@ class Inserts:
             if rows:
                 connection.execute(insert(table), rows)
         connection.execute(insert(audit_log), [entry[5] for entry in self.entries])
+        events.created(connection, self.assets, [entry[5] for entry in self.entries])
         delta = Counter()
         for entry in self.entries:
             delta.update(aggregates.contribution(entry[1], entry[2]))

@@ -9,6 +9,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from portal.errors import InvalidInput
 from portal.store.protocol import SORTABLE, AssetQuery, Sort, acquired_range
+from portal.store.sql.hidden import visible
 from portal.store.sql.tables import SCAN_INDEX, asset_metrics, assets
 
 _SORT_COLUMNS = {
@@ -25,8 +26,8 @@ _SORT_COLUMNS = {
 
 
 def where(query: AssetQuery):
-    """One boolean clause over the assets table for every filter set in `query`."""
-    clauses = []
+    """One boolean clause over the assets table for every filter set in `query` (deleted assets never match)."""
+    clauses = [visible()]
     if query.project:
         clauses.append(assets.c.project.in_(query.project))
     if query.subject:

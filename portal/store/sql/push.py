@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from portal.review.metrics_merge import MetricsPayload, merge_metrics
 from portal.store.merge import record_edits
 from portal.store.protocol import Actor, MetricsResult
+from portal.store.sql import events
 
 if TYPE_CHECKING:
     from portal.store.sql.store import SqlAssetStore
@@ -34,6 +35,7 @@ def add_metrics(store: SqlAssetStore, asset: str, payload: MetricsPayload, *, us
         detail = {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
                   "evaluator": actor.display_name}
         store._audit(connection, now, actor.account, row.id, row.name, "add_metrics", detail)
+        events.pushed(connection, now, actor.account, row.id, row.name, outcome.changes)
     return MetricsResult(row.version + 1, tuple(outcome.added), tuple(outcome.replaced))
 
 

@@ -30,7 +30,7 @@ from portal.store.protocol import (
     StoredAsset,
     UpsertResult,
 )
-from portal.store.sql import aggregates, filters, summaries
+from portal.store.sql import aggregates, events, filters, hidden, lifecycle, summaries
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import WRITE_OPTION, describe, migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
@@ -52,7 +52,7 @@ _ROW_COLUMNS = [
 _BATCH = 500
 
 
-class SqlAssetStore(summaries.SummaryReads):
+class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
     """AssetStore on a SQLAlchemy engine (see portal.store.protocol for the contract)."""
 
     def __init__(self, engine: Engine, *, run_migrations: bool = True):
@@ -158,6 +158,7 @@ class SqlAssetStore(summaries.SummaryReads):
                                 portal_edits=record_edits(row.portal_edits, changes))
             self._audit(connection, now, actor.account, row.id, row.name, "annotate",
                         {"changes": _jsonable(changes), "evaluator": actor.display_name})
+            events.annotated(connection, now, actor.account, row.id, row.name, changes, evaluator=actor.display_name)
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
     def _locked(self, connection, key: str):
@@ -167,7 +168,7 @@ class SqlAssetStore(summaries.SummaryReads):
             .where(_key_clause(key))
             .with_for_update()
         ).first()
-        if row is None:
+        if row is None or hidden.deletion(connection, row.id) is not None:  # checked after the lock: see hidden
             raise NotFound(f"Asset not found: {key}")
         return row
 
@@ -195,7 +196,8 @@ class SqlAssetStore(summaries.SummaryReads):
         """The asset with this name or id (name first), or None."""
         with self._read() as connection:
             row = connection.execute(
-                select(assets.c.id, assets.c.name, assets.c.version, assets.c.document).where(_key_clause(key))
+                select(assets.c.id, assets.c.name, assets.c.version, assets.c.document)
+                .where(_key_clause(key), hidden.visible())
             ).first()
         if row is None:
             return None
@@ -256,14 +258,15 @@ class SqlAssetStore(summaries.SummaryReads):
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct projects, modalities, subjects and levels (each one indexed scan)."""
         with self._read() as connection:
-            def distinct(column):
-                return [v for (v,) in connection.execute(select(column).distinct().order_by(column)) if v]
+            def distinct(column, *where):
+                return [v for (v,) in connection.execute(select(column).where(*where).distinct().order_by(column))
+                        if v]
 
             return {
-                "project": distinct(assets.c.project),
-                "modality": distinct(asset_modalities.c.modality),
-                "subject": distinct(assets.c.subject_id),
-                "level": distinct(assets.c.level),
+                "project": distinct(assets.c.project, hidden.visible()),
+                "modality": distinct(asset_modalities.c.modality),  # a deleted asset has none of these rows
+                "subject": distinct(assets.c.subject_id, hidden.visible()),
+                "level": distinct(assets.c.level, hidden.visible()),
             }
 
     def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -284,7 +287,7 @@ class SqlAssetStore(summaries.SummaryReads):
     def count_assets(self) -> int:
         """How many assets the store holds."""
         with self._read() as connection:
-            return connection.execute(select(func.count()).select_from(assets)).scalar_one()
+            return connection.execute(select(func.count()).select_from(assets).where(hidden.visible())).scalar_one()
 
 
 def _key_clause(key: str):

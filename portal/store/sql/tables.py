@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -66,7 +69,7 @@ assets = Table(
     Column("source", String(500)),  # the first source_data name of a derived asset
     Column("modalities", String(300), nullable=False, default=""),  # "ecephys,behavior" for display
     Column("location", Text),
-    Column("status", String(20), nullable=False),  # Pass/Fail/Pending/No QC/Unreadable
+    Column("status", String(20), nullable=False),  # Pass/Fail/Pending/No QC/Unreadable; Deleted: hidden
     Column("modality_status", JSONType, nullable=False),  # {abbreviation: status} for display
     Column("qc_error", Text),
     Column("schema_version", String(20)),
@@ -223,3 +226,81 @@ asset_roots = Table(
     Column("added_at", UTCDateTime(), nullable=False),
     Column("added_by", String(200), nullable=False),
 )
+
+# --- Asset lifecycle and the event log (migration 0014) ---------------------------------
+
+# Soft-deleted assets (who deleted them, when): the assets row, its document, its aliases
+# and its audit log stay, its `status` becomes "Deleted" and every read leaves it out
+# (portal.store.sql.hidden says how and why); `qc-portal assets restore` deletes this row
+# again. Not a `deleted_at` column of `assets`: added by a migration it would sit behind
+# the document in SQLite's rows and in none of the covering sort indexes.
+asset_deletions = Table(
+    "asset_deletions",
+    metadata,
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE", onupdate="CASCADE"),
+           primary_key=True),
+    Column("deleted_at", UTCDateTime(), nullable=False),
+    Column("deleted_by", String(200), nullable=False),
+)
+
+# 64-bit ids on PostgreSQL; SQLite needs exactly INTEGER for a rowid (AUTOINCREMENT) key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# The event log (portal.store.sql.events): one row per thing that happened, written in the
+# transaction of the change it records. `tx` is the writing transaction's id on PostgreSQL
+# (0 on SQLite, whose writers commit one at a time): readers page by (tx, id) and only up
+# to the oldest transaction still running, so an event is never skipped or repeated.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tx", BigInteger, nullable=False, default=0),
+    Column("type", String(30), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("asset_id", String(200), nullable=False),
+    Column("asset_name", String(500), nullable=False),
+    Column("metric", Text),  # the metric's key (portal.qc.identity), or NULL for asset events
+    Column("user", String(200), nullable=False),  # the account
+    Column("detail", JSONType, nullable=False),
+    sqlite_autoincrement=True,  # ids are never reused, even after the newest row is removed
+)
+Index("ix_events_position", events.c.tx, events.c.id)
+
+# Webhooks registered by admins: where to POST which event types, the HMAC key, and how far
+# through the event log deliveries have been queued (cursor_tx, cursor_id).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSONType, nullable=False),  # the event types it receives
+    Column("secret", String(200), nullable=False),  # HMAC-SHA256 key of X-QC-Portal-Signature
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("cursor_tx", BigInteger, nullable=False, default=0),
+    Column("cursor_id", BigInteger, nullable=False, default=0),
+)
+
+# The delivery queue: one row per (webhook, event), retried with backoff until delivered or
+# out of attempts. A claimed delivery's `next_at` is its lease: a worker that dies mid-POST
+# leaves it due again, so a restart loses nothing.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("state", String(20), nullable=False),  # pending / delivered / failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_at", UTCDateTime()),
+    Column("last_code", Integer),  # the receiver's HTTP status of the last attempt
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime()),
+    UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_event"),
+    sqlite_autoincrement=True,
+)
+Index("ix_webhook_deliveries_due", webhook_deliveries.c.state, webhook_deliveries.c.next_at)
+Index("ix_webhook_deliveries_webhook", webhook_deliveries.c.webhook_id, webhook_deliveries.c.id)

@@ -21,7 +21,7 @@ from portal.errors import InvalidInput
 from portal.qc import QCReadError, summarise
 from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record
 from portal.store.protocol import UpsertResult
-from portal.store.sql import aggregates
+from portal.store.sql import aggregates, events, lifecycle
 from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows
 from portal.store.sql.tables import asset_aliases, assets
@@ -88,6 +88,8 @@ class SqlUpserter:
             for row in rows:
                 existing[("id", row.id)] = row
                 existing[("name", row.name)] = row
+            for old_name, row in lifecycle.renamed_from(connection, chunk_names).items():
+                existing.setdefault(("name", old_name), row)  # renamed in the portal: the same asset
         return existing
 
     def _flush(self, connection, inserts: Inserts, results: list, retry) -> None:
@@ -167,6 +169,7 @@ class SqlUpserter:
         ).first()
         if stored is None:
             raise InvalidInput(f"asset {name!r} was renamed or removed while this ingest ran: ingest it again")
+        lifecycle.refuse_deleted(connection, current.id, name)
         if reissued is None and stored.source_hash == digest:
             return UpsertResult(current.id, name, "unchanged")  # another ingest wrote this very file meanwhile
         if reissued is not None:
@@ -184,6 +187,8 @@ class SqlUpserter:
             merged_qc = record.get("quality_control")  # stored with its error, like a new record
         asset_id = reissued or current.id
         record = {**merge_record(stored.document, record), "_id": asset_id, "quality_control": merged_qc}
+        record = lifecycle.keep_name(connection, current.id, current.name, record)  # a portal rename sticks
+        name = record["name"]
         summary = checked(summarise(record), strict)
         old = aggregates.stored_contribution(connection, current.id)
         if reissued is not None:
@@ -204,6 +209,7 @@ class SqlUpserter:
             detail["reissued_from"] = current.id
         self.store._write_status_rows(connection, asset_id, summary, replace=old)
         self.store._audit(connection, now, actor, asset_id, name, "reissue" if reissued else "update", detail)
+        events.reingested(connection, now, actor, asset_id, name, stored.document, record)
         return UpsertResult(asset_id, name, "updated")
 
 
