@@ -139,7 +139,7 @@ def test_the_old_name_of_a_renamed_asset_redirects(app, client):
     assert client.get("/api/v1/assets/ecephys_1").get_json()["name"] == "ecephys 1 (final)"
     assert client.get("/references/ecephys_1/drift.png").status_code == 200
     store.delete_asset("ecephys 1 (final)", user="root")
-    assert client.get("/asset/ecephys_1").status_code == 200  # a deleted asset is redirected to by nothing
+    assert client.get("/asset/ecephys_1").status_code == 404  # a deleted asset: redirected to by nothing, not found
     assert "Asset not found" in _page(app, "ecephys_1")
 
 

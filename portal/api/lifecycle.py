@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from portal.api.http import api, invalid, json_response
 from portal.api.models import AssetIn, AssetLifecycleOut
-from portal.api.writes import _json_body
+from portal.api.writes import json_body
 from portal.context import current_portal
 from portal.errors import InvalidInput
 from portal.references.resolve import local_folder
@@ -58,7 +58,7 @@ def put_asset(name: str):
     the asset of that name (200; "unchanged" when it is the same)."""
     name = check_name(name)
     try:
-        body = AssetIn.model_validate(_json_body())
+        body = AssetIn.model_validate(json_body())
     except ValidationError as exc:
         raise invalid(exc) from None
     portal = current_portal()

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import Flask, Response, jsonify, render_template_string, request
+from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import InternalServerError
 
@@ -36,10 +37,12 @@ try:  # psycopg is installed with the portal, but the SQLite default must not ne
 except ImportError:  # pragma: no cover - psycopg is a dependency
     pass
 
+# Filled with escaped text, not a Jinja template: rendering one would ask flask-login for the
+# current user (its context processor), i.e. the database this page may be reporting down.
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }} · QC Portal</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>{title} · QC Portal</title></head>
 <body><main style="max-width: 36em; margin: 10vh auto; font-family: sans-serif">
-<h1>{{ title }}</h1><p>{{ message }}</p><p><a href="{{ home }}">Back to the portal</a></p>
+<h1>{title}</h1><p>{message}</p><p><a href="{home}">Back to the portal</a></p>
 </main></body></html>"""
 
 
@@ -78,8 +81,8 @@ def error_answer(status: int, title: str, message: str) -> Response:
     if wants_json():
         response = jsonify(error=title, message=message)
     else:
-        response = Response(render_template_string(_PAGE, title=title, message=message,
-                                                   home=request.script_root + "/"), mimetype="text/html")
+        page = _PAGE.format(title=escape(title), message=escape(message), home=escape(request.script_root + "/"))
+        response = Response(page, mimetype="text/html")
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "5"  # the database usually comes back: say when to try again
