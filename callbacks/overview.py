@@ -102,7 +102,7 @@ def next_query(trigger, current: AssetQuery, widgets: list, clicks: dict, grid_m
     if trigger == ids.OVERVIEW_GRID:
         return apply_filter_model(current, grid_model)
     if trigger in _CHARTS:
-        wanted = click_filters(clicks.get(trigger))
+        wanted = click_filters(clicks.get(trigger), heatmap=trigger == ids.OVERVIEW_CHART_HEATMAP)
         return replace(current, **wanted) if wanted else None
     if trigger == ids.OVERVIEW_CLEAR:
         return AssetQuery()

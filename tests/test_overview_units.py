@@ -198,6 +198,19 @@ def test_click_filters():
     assert click_filters(None) is None and click_filters({"points": [{"x": 1}]}) is None
 
 
+def test_a_heatmap_click_is_read_from_the_cell_axes():
+    # What dcc.Graph sends for a heat-map cell: no customdata (it cannot index it by a
+    # [row, column] pointNumber), the cell's axes and text.
+    point = {"curveNumber": 0, "pointNumber": [1, 2], "x": "fib", "y": "A", "z": 0.5, "text": "50%<br>n=2"}
+    assert click_filters({"points": [point]}, heatmap=True) == {"project": ("A",), "modality": ("fib",)}
+    assert click_filters({"points": [{**point, "y": "(no project)"}]}, heatmap=True)["project"] == ()
+    assert click_filters({"points": [{**point, "text": ""}]}, heatmap=True) is None  # a cell without assets
+    assert click_filters({"points": [point]}) is None  # a bar chart's point needs its customdata
+    click = {ids.OVERVIEW_CHART_HEATMAP: {"points": [point]}}
+    assert next_query(ids.OVERVIEW_CHART_HEATMAP, AssetQuery(), [], click, None) == AssetQuery(
+        project=("A",), modality=("fib",))
+
+
 # -- components ----------------------------------------------------------------------------
 
 

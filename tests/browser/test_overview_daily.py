@@ -1,0 +1,119 @@
+"""The overview as a daily reviewer uses it, at 1280x800 and 1920x1080 (issue 15, items 1-5).
+
+Every expectation is something a user sees or does: the cell they click, the columns on
+screen, the end of a long name, the first status pill, what a filter keeps, the URL, the
+rows under a raw asset. Numbers come from the store (the oracle). Screenshots go to
+$QC_PORTAL_TEST_SCREENSHOTS when it is set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.settings import load_settings
+from portal.store.protocol import AssetQuery
+from portal.views.filters_url import parse_query
+from tests.browser.asset_helpers import screenshot
+from tests.browser.conftest import LiveServer
+from tests.records import metric, record
+
+pytestmark = pytest.mark.browser
+SIZES = [(1280, 800), (1920, 1080)]
+NAME_ROWS = "div.ag-pinned-left-cols-container div[role=row][row-index]"
+GRID = "dash_ag_grid.getApi('overview-grid')"
+RAW = "ecephys_900001_2025-03-01_10-00-00"
+SORTED = f"{RAW}_sorted_2025-03-02_01-00-00"
+CURATED = f"{RAW}_sorted_2025-03-02_01-00-00_curated_2025-03-09_12-30-00"
+
+
+def _metrics(n_pending: int, n_fail: int, mods: tuple[str, ...] = ("ecephys",)) -> list[dict]:
+    out = [metric(f"p{i}", "Pending", mod=mods[0]) for i in range(n_pending)]
+    out += [metric(f"f{i}", "Fail", mod=mods[-1]) for i in range(n_fail)]
+    return out or [metric("ok", "Pass", mod=mods[0])]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from portal.demo import build_records
+
+    data = tmp_path_factory.mktemp("overview-daily")
+    app = create_app(load_settings(data_dir=data, secret_key="browser-tests"))
+    store = app.server.extensions["qc_portal"].store
+    store.upsert_many(build_records(60), actor="demo")
+    family = [
+        # The raw asset passes; its derived assets have more Pending metrics than any demo
+        # asset, so sorting by Pending pulls them away from it unless they are grouped.
+        record(RAW, project="Family", acquired="2025-03-01T10:00:00+00:00", metrics=_metrics(0, 0)),
+        record(SORTED, project="Family", level="derived", source=[RAW], acquired="2025-03-01T10:00:00+00:00",
+               metrics=_metrics(400, 1)),
+        record(CURATED, project="Family", level="derived", source=[RAW], acquired="2025-03-01T10:00:00+00:00",
+               metrics=_metrics(300, 0)),
+        # Three modalities; only the last one (alphabetically) fails.
+        record("mixed_modalities", project="Family", modalities=("behavior", "behavior-videos", "ecephys"),
+               acquired="2025-03-01T09:00:00+00:00",
+               metrics=[metric("b", "Pass", mod="behavior"), metric("v", "Pass", mod="behavior-videos"),
+                        metric("e", "Fail", mod="ecephys")]),
+    ]
+    store.upsert_many(family, actor="demo")
+    with LiveServer(app) as server:
+        server.store = store
+        yield server
+
+
+def _open(page, live, path: str = "/", size=(1280, 800)) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(live.url + path)
+    page.locator("[data-count=total]").wait_for()
+
+
+def _total(page) -> int:
+    return int(page.locator("[data-count=total] .fs-4").inner_text().replace(",", ""))
+
+
+def _query(page) -> AssetQuery:
+    return parse_query(page.evaluate("location.search")).query
+
+
+def _wait_rows(page, expected: int) -> None:
+    page.locator(f"{NAME_ROWS} div[role=gridcell][col-id=name] a").first.wait_for()
+    page.wait_for_function(f"() => {GRID}.getDisplayedRowCount() === {expected}")
+
+
+def _names(page, count: int) -> list[str]:
+    """The asset names of the first `count` grid rows, in row order."""
+    return page.evaluate(
+        f"n => {{ const out = []; {GRID}.forEachNode(node => {{ if (node.data && node.rowIndex < n) "
+        "out[node.rowIndex] = node.data.name; }); return out; }", count)
+
+
+# -- 1. a heat-map cell filters, as a bar does ------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_clicking_a_heatmap_cell_sets_project_and_modality(page, live, size):
+    _open(page, live, size=size)
+    heatmap = page.locator("#overview-chart-heatmap")
+    heatmap.locator(".nsewdrag").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    heatmap.scroll_into_view_if_needed()
+    # The cell to click: the first project's first modality that has assets.
+    target = page.evaluate("""() => {
+        const plot = document.querySelector('#overview-chart-heatmap .js-plotly-plot');
+        const trace = plot.data[0];
+        for (let r = 0; r < trace.y.length; r++) for (let c = 0; c < trace.x.length; c++)
+            if (trace.text[r][c]) return {row: r, col: c, rows: trace.y.length, cols: trace.x.length,
+                                           project: trace.y[r], modality: trace.x[c]};
+    }""")
+    box = heatmap.locator(".nsewdrag").first.bounding_box()
+    x = box["x"] + box["width"] * (target["col"] + 0.5) / target["cols"]
+    y = box["y"] + box["height"] * (target["row"] + 0.5) / target["rows"]
+    page.mouse.click(x, y)
+    page.wait_for_function("() => location.search.includes('modality=')")
+    query = _query(page)
+    assert query.project == (target["project"],) and query.modality == (target["modality"],)
+    expected = live.store.list_assets(query, limit=1).total
+    page.wait_for_function(f"() => document.querySelector('[data-count=total] .fs-4').innerText === '{expected}'")
+    assert target["project"] in page.locator("#overview-project").inner_text()
+    assert page.locator("#overview-modality").inner_text().strip() == target["modality"]
+    screenshot(page, f"overview-heatmap-click-{size[0]}.png")
