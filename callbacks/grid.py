@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash
-from dash import Input, Output, State, set_props
+from dash import ClientsideFunction, Input, Output, State, set_props
 from dash.exceptions import PreventUpdate
 
 from components import ids
@@ -47,3 +47,10 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.OVERVIEW_GRID, "columnDefs"), Input(ids.OVERVIEW_COLUMNS, "value"))
     def choose_columns(visible):
         return column_defs(visible)
+
+    # In the browser (assets/overview.js): fits the pinned asset column to the window.
+    app.clientside_callback(
+        ClientsideFunction(namespace="overview", function_name="setupGrid"),
+        Output(ids.OVERVIEW_GRID_SETUP, "data"),
+        Input(ids.OVERVIEW_GRID, "id"),
+    )

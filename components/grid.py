@@ -24,29 +24,41 @@ _TEXT = {"filter": "agTextColumnFilter",
 _UTC_MINUTES = {"function": "params.value ? params.value.slice(0, 16).replace('T', ' ') : ''"}
 
 # (field, header, extra column options); every field is a grid field id of the issue.
+# Default widths fit the columns a reviewer needs (asset, project, acquisition, status,
+# per modality, Pending, Fail, last review, raw source) in a 1280 px window; the
+# flexible ones share what a wider window adds. Subject, modalities and level are one
+# click away in "Columns" (the subject is in AIND asset names; the raw source column
+# tells a derived asset from a raw one).
+NAME_WIDTH = 270  # a wider window widens it (assets/overview.js: fitNameColumn), until the user sets one
 _COLUMNS = [
-    ("name", "Asset", {"cellRenderer": "AssetLink", "pinned": "left", "width": 320,
+    ("name", "Asset", {"cellRenderer": "AssetLink", "pinned": "left", "width": NAME_WIDTH, "minWidth": 160,
                        "filter": "agTextColumnFilter",
                        "filterParams": {"filterOptions": ["contains"], "maxNumConditions": 1,
                                         "buttons": ["reset", "apply"], "closeOnApply": True}}),
-    ("project", "Project", {"cellRenderer": "ProjectLink", "width": 200, **_TEXT}),
-    ("subject_id", "Subject", {"width": 110, **_TEXT}),
-    ("modalities", "Modalities", {"width": 160, **_TEXT}),
-    ("acquired", "Acquired (UTC)", {"width": 160, "valueFormatter": _UTC_MINUTES, "filter": "agDateColumnFilter",
-                                    "filterParams": {"filterOptions": ["equals", "greaterThan", "lessThan", "inRange"],
-                                                     "inRangeInclusive": True, "maxNumConditions": 1,
-                                                     "buttons": ["reset", "apply"], "closeOnApply": True}}),
-    ("level", "Level", {"width": 100, **_TEXT}),
-    ("status", "QC status", {"cellRenderer": "StatusPill", "width": 120, **_TEXT}),
-    ("modality_status", "Status per modality", {"cellRenderer": "ModalityStatus", "width": 260}),
-    ("pending", "Pending", {"width": 100, "type": "numericColumn", "headerTooltip": "Pending metrics"}),
-    ("fail", "Fail", {"width": 90, "type": "numericColumn", "headerTooltip": "Failing metrics"}),
-    ("last_review", "Last review", {"width": 190, "headerTooltip": "Who set a status last, and when (UTC)"}),
-    ("source", "Raw source", {"cellRenderer": "AssetLink", "width": 280,
-                              "headerTooltip": "The raw asset a derived asset was made from", **_TEXT}),
+    ("project", "Project", {"cellRenderer": "ProjectLink", "flex": 1, "minWidth": 125, **_TEXT}),
+    ("subject_id", "Subject", {"width": 100, **_TEXT}),
+    ("modalities", "Modalities", {"width": 150, **_TEXT}),
+    ("acquired", "Acquired", {"width": 140, "minWidth": 130, "valueFormatter": _UTC_MINUTES,
+                              "headerTooltip": "Acquisition time (UTC)", "filter": "agDateColumnFilter",
+                              "filterParams": {"filterOptions": ["equals", "greaterThan", "lessThan", "inRange"],
+                                               "inRangeInclusive": True, "maxNumConditions": 1,
+                                               "buttons": ["reset", "apply"], "closeOnApply": True}}),
+    ("level", "Level", {"width": 90, **_TEXT}),
+    ("status", "Status", {"cellRenderer": "StatusPill", "width": 88, "minWidth": 80, "headerTooltip": "QC status",
+                         **_TEXT}),
+    ("modality_status", "Per modality", {"cellRenderer": "ModalityStatus", "flex": 1, "minWidth": 170,
+                                         "headerTooltip": "QC status per modality, failing and pending first"}),
+    ("pending", "Pending", {"width": 74, "minWidth": 70, "type": "numericColumn", "headerTooltip": "Pending metrics"}),
+    ("fail", "Fail", {"width": 56, "minWidth": 52, "type": "numericColumn", "headerTooltip": "Failing metrics"}),
+    ("last_review", "Last review", {"cellRenderer": "Review", "flex": 1, "minWidth": 136,
+                                    "headerTooltip": "Who set a status last, and when (UTC)"}),
+    ("source", "Raw source", {"cellRenderer": "SourceCell", "flex": 1, "minWidth": 170,
+                              "headerTooltip": "A derived asset: the raw asset it was made from. A raw asset: "
+                                               "its derived assets.", **_TEXT}),
 ]
 HIDEABLE = [(field, header) for field, header, _ in _COLUMNS if field != "name"]
-DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field != "modalities"]
+HIDDEN_BY_DEFAULT = ("subject_id", "modalities", "level")
+DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field not in HIDDEN_BY_DEFAULT]
 
 
 def column_defs(visible: list[str] | None = None) -> list[dict]:
@@ -61,8 +73,8 @@ def column_defs(visible: list[str] | None = None) -> list[dict]:
         if field not in FILTER_FIELDS:
             column["filter"] = False
         renderer = column.get("cellRenderer")
-        if renderer == "AssetLink":
-            column["cellRendererParams"] = {"base": asset_base}
+        if renderer in ("AssetLink", "SourceCell"):
+            column["cellRendererParams"] = {"base": asset_base, "overview": dash.get_relative_path("/")}
         elif renderer == "ProjectLink":
             column["cellRendererParams"] = {"base": project_base}
         elif renderer in ("StatusPill", "ModalityStatus"):

@@ -31,6 +31,7 @@ OVERVIEW_EXPORT = "overview-export"  # link to the CSV export of the filtered se
 OVERVIEW_GRID = "overview-grid"  # dash-ag-grid, infinite row model
 OVERVIEW_GRID_REFRESH = "overview-grid-refresh"  # dcc.Store: bumped when the grid must reload its rows
 OVERVIEW_GRID_WRAP = "overview-grid-wrap"  # the grid card (hidden when nothing matches)
+OVERVIEW_GRID_SETUP = "overview-grid-setup"  # dcc.Store written by the grid's clientside set-up (fits the asset column)
 OVERVIEW_COLUMNS = "overview-columns"  # checklist of visible grid columns (persisted in the browser)
 OVERVIEW_COLUMNS_TOGGLE = "overview-columns-toggle"  # the button opening that checklist
 OVERVIEW_CHART_PROJECT = "overview-chart-project"  # plotly graphs

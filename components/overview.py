@@ -49,6 +49,7 @@ def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: 
             # The page's own location: pushState without re-rendering the page (refresh=False).
             dcc.Location(id=ids.OVERVIEW_URL, refresh=False, search=search),
             dcc.Store(id=ids.OVERVIEW_GRID_REFRESH, data=0),
+            dcc.Store(id=ids.OVERVIEW_GRID_SETUP),
             html.Div(
                 [
                     html.H2("Quality control overview", className="h4 me-auto mb-0"),

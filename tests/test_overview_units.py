@@ -20,7 +20,14 @@ from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore
 from portal.transfer.csv_export import COLUMNS, csv_chunks, csv_record
 from portal.views.filters_url import ParsedQuery, parse_query
-from portal.views.grid import apply_filter_model, filter_model, page_request, row_json, sort_from_model
+from portal.views.grid import (
+    apply_filter_model,
+    filter_model,
+    modality_statuses,
+    page_request,
+    row_json,
+    sort_from_model,
+)
 from portal.views.overview import attention_share, overview_view
 from portal.views.project import project_view, worst_status
 from tests.records import metric, record
@@ -143,6 +150,14 @@ def test_row_json_and_page_request(store):
     at = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
     reviewed = AssetRow("i", "n", None, None, None, None, None, (), "Pass", {}, 1, 1, 0, 0, "Ada", at, 1)
     assert row_json(reviewed)["last_review"] == "Ada · 2025-03-01 12:30"
+    assert row_json(reviewed)["last_review_at"] == "2025-03-01 12:30"
+
+
+def test_modalities_that_need_a_look_come_first_and_behavior_after_the_main_one():
+    statuses = {"behavior": "Pass", "behavior-videos": "Fail", "ecephys": "Fail", "fib": "Pending",
+                "pophys": "Pass", "SPIM": "No QC"}
+    assert list(modality_statuses(statuses)) == ["ecephys", "behavior-videos", "fib", "SPIM", "pophys", "behavior"]
+    assert list(modality_statuses({"behavior": "Pass", "ecephys": "Pass"})) == ["ecephys", "behavior"]
 
 
 def test_column_defs_filters_only_on_query_fields(dash_app):
@@ -154,6 +169,12 @@ def test_column_defs_filters_only_on_query_fields(dash_app):
     assert defs["status"]["cellRendererParams"]["colors"] == STATUS_COLORS
     assert {c["field"] for c in column_defs(["pending"]) if not c["hide"]} == {"name", "pending"}
     assert "modalities" not in DEFAULT_VISIBLE
+    # What a reviewer needs shows by default and fits a 1280 px window (minimum widths).
+    shown = [c for c in column_defs() if not c["hide"]]
+    assert [c["field"] for c in shown] == ["name", "project", "acquired", "status", "modality_status", "pending",
+                                           "fail", "last_review", "source"]
+    assert sum(c.get("minWidth", c.get("width", 0)) if "flex" in c else c["width"] for c in shown) <= 1240
+    assert defs["name"]["pinned"] == "left"
 
 
 # -- charts -------------------------------------------------------------------------------

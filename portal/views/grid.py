@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
 from portal.store.protocol import SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
 from portal.views.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
 
@@ -42,14 +43,29 @@ def row_json(row: AssetRow) -> dict:
         "acquired": row.acquired.isoformat() if row.acquired else None,
         "level": row.level,
         "status": row.status,
-        "modality_status": dict(sorted(row.modality_status.items())),
+        "modality_status": modality_statuses(row.modality_status),
         "pending": row.pending,
         "fail": row.failed,
         "total": row.total,
         "last_review": _review(row),
         "last_review_by": row.last_review_by,
+        "last_review_at": row.last_review_at.strftime("%Y-%m-%d %H:%M") if row.last_review_at else None,
         "source": row.source,
     }
+
+
+# The order of the grid's per-modality pills: what needs a look first, Pass last; within a
+# status the modalities that accompany most acquisitions (behavior, behavior-videos) come
+# after the others, so an asset's main modality (a failing ecephys or pophys) is never
+# hidden behind its behavior pills.
+_ATTENTION_FIRST = {FAIL: 0, PENDING: 1, UNREADABLE: 2, NO_QC: 3, PASS: 4}
+ACCOMPANYING = frozenset({"behavior", "behavior-videos"})
+
+
+def modality_statuses(statuses: dict[str, str]) -> dict[str, str]:
+    """modality -> status in the grid's order (see above); JSON keeps it."""
+    return dict(sorted(statuses.items(),
+                       key=lambda item: (_ATTENTION_FIRST.get(item[1], 2), item[0] in ACCOMPANYING, item[0])))
 
 
 def _review(row: AssetRow) -> str | None:

@@ -167,15 +167,15 @@ def test_csv_export_matches_the_filtered_count(page, live):
 
 def test_column_choice_and_width_persist_across_reloads(page, live):
     _open(page, live)
-    page.locator(".ag-header-cell[col-id=level]").wait_for()
+    page.locator(".ag-header-cell[col-id=source]").wait_for()
     page.get_by_role("button", name="Columns").click()
-    page.get_by_label("Level", exact=True).uncheck()
-    page.locator(".ag-header-cell[col-id=level]").wait_for(state="detached")
+    page.get_by_label("Raw source", exact=True).uncheck()
+    page.locator(".ag-header-cell[col-id=source]").wait_for(state="detached")
     page.evaluate("dash_ag_grid.getApi('overview-grid').setColumnWidths([{key: 'project', newWidth: 333}])")
     page.wait_for_timeout(800)  # dash-ag-grid reports column state after 500 ms
     page.reload()
     page.locator(".ag-header-cell[col-id=project]").wait_for()
-    assert page.locator(".ag-header-cell[col-id=level]").count() == 0
+    assert page.locator(".ag-header-cell[col-id=source]").count() == 0
     width = page.evaluate("dash_ag_grid.getApi('overview-grid').getColumnState()"
                           ".find(c => c.colId === 'project').width")
     assert width == 333

@@ -8,6 +8,8 @@ $QC_PORTAL_TEST_SCREENSHOTS when it is set.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from portal import create_app
@@ -117,3 +119,60 @@ def test_clicking_a_heatmap_cell_sets_project_and_modality(page, live, size):
     assert target["project"] in page.locator("#overview-project").inner_text()
     assert page.locator("#overview-modality").inner_text().strip() == target["modality"]
     screenshot(page, f"overview-heatmap-click-{size[0]}.png")
+
+
+# -- 2. the columns that matter fit at 1280; long names show their end; the asset column is pinned --
+
+
+_VISIBLE_END = """([selector, tail]) => {
+    // Is the end of the name (its last characters) inside the cell, i.e. on screen?
+    const link = document.querySelector(selector);
+    const text = link.textContent;
+    const node = link.querySelector('bdi') ? link.querySelector('bdi').firstChild : link.firstChild;
+    const range = document.createRange();
+    range.setStart(node, text.length - tail);
+    range.setEnd(node, text.length);
+    const end = range.getBoundingClientRect(), cell = link.closest('[role=gridcell]').getBoundingClientRect();
+    return end.left >= cell.left - 1 && end.right <= cell.right + 1;
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_the_columns_that_matter_fit_and_names_show_their_end(page, live, size):
+    _open(page, live, "/?project=Family", size=size)
+    _wait_rows(page, 4)
+    grid = page.locator("#overview-grid").bounding_box()
+    page.locator("#overview-grid").scroll_into_view_if_needed()
+    for column in ("name", "project", "acquired", "status", "modality_status", "pending", "fail", "last_review",
+                   "source"):
+        header = page.locator(f".ag-header-cell[col-id={column}]")
+        assert header.count() == 1, f"column {column} is not shown by default"
+        box = header.bounding_box()
+        assert box["x"] >= grid["x"] and box["x"] + box["width"] <= grid["x"] + grid["width"] + 1, (
+            f"column {column} is off screen at {size[0]} px")
+    assert page.evaluate("() => { const v = document.querySelector('#overview-grid .ag-center-cols-viewport');"
+                         " return v.scrollWidth <= v.clientWidth + 1; }"), "the grid scrolls sideways"
+    # The asset column is pinned, and a raw and its derived assets do not look alike: their ends show.
+    for name in (RAW, SORTED, CURATED):
+        selector = f"{NAME_ROWS} [col-id=name] a[title={json.dumps(name)}]"
+        assert page.locator(selector).count() == 1, f"{name} is not in the pinned asset column"
+        assert page.evaluate(_VISIBLE_END, [selector, 12]), f"the end of {name} is cut off at {size[0]} px"
+    screenshot(page, f"overview-grid-{size[0]}.png")
+
+
+# -- 3. the modalities that are not Pass come first ----------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_failing_modality_shows_before_passing_behavior(page, live, size):
+    _open(page, live, "/?q=mixed_modalities", size=size)
+    _wait_rows(page, 1)
+    pills = page.locator(".ag-center-cols-container [col-id=modality_status] .status-pill")
+    first = pills.first
+    assert first.inner_text().startswith("ecephys") and first.get_attribute("data-status") == "Fail"
+    cell = page.locator(".ag-center-cols-container [role=gridcell][col-id=modality_status]").first.bounding_box()
+    box = first.bounding_box()
+    assert box["x"] + box["width"] <= cell["x"] + cell["width"], "the failing modality's pill is cut"
+    # The passing ones are still there, named in the cell's title.
+    title = page.locator(".ag-center-cols-container [col-id=modality_status] .modality-pills").get_attribute("title")
+    assert "behavior: Pass" in title and "behavior-videos: Pass" in title and "ecephys: Fail" in title
