@@ -48,6 +48,13 @@ def register(app: dash.Dash) -> None:
     def choose_columns(visible):
         return column_defs(visible)
 
+    # In the browser (assets/overview.js): the URL's sort, shown by the grid.
+    app.clientside_callback(
+        ClientsideFunction(namespace="overview", function_name="applySort"),
+        Output(ids.OVERVIEW_GRID_SORT, "modified_timestamp"),
+        Input(ids.OVERVIEW_GRID_SORT, "data"),
+        State(ids.OVERVIEW_GRID, "id"),
+    )
     # In the browser (assets/overview.js): fits the pinned asset column to the window.
     app.clientside_callback(
         ClientsideFunction(namespace="overview", function_name="setupGrid"),

@@ -2,8 +2,9 @@
 
 Rows come from callbacks.grid page by page; sorting and filtering happen in the store.
 Cell renderers (assets/dashAgGridComponentFunctions.js) build links and status pills
-from text nodes only, never HTML from data. Column widths, order, sort and visibility
-persist per browser (`columnState` in local storage, and the column chooser's choice).
+from text nodes only, never HTML from data. Column widths, order and visibility persist
+per browser (`columnState` in local storage, and the column chooser's choice); the sort
+is the URL's (`sort=`), applied over what the browser kept (assets/overview.js).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from dash import html
 
 from components import ids
 from components.status import STATUS_COLORS
-from portal.store.protocol import SORTABLE, AssetQuery
+from portal.store.protocol import SORTABLE, AssetQuery, Sort
+from portal.views.filters_url import DEFAULT_SORT
 from portal.views.grid import FILTER_FIELDS, MAX_CONDITIONS, filter_model
 
+# "contains" (any case) first: what a reviewer types; "equals" shows the filter bar's values.
 _TEXT = {"filter": "agTextColumnFilter",
-         "filterParams": {"filterOptions": ["equals"], "maxNumConditions": MAX_CONDITIONS,
+         "filterParams": {"filterOptions": ["contains", "equals"], "defaultOption": "contains",
+                          "defaultJoinOperator": "OR", "maxNumConditions": MAX_CONDITIONS,
                           "buttons": ["reset", "apply"], "closeOnApply": True}}
 _UTC_MINUTES = {"function": "params.value ? params.value.slice(0, 16).replace('T', ' ') : ''"}
 
@@ -61,8 +65,11 @@ HIDDEN_BY_DEFAULT = ("subject_id", "modalities", "level")
 DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field not in HIDDEN_BY_DEFAULT]
 
 
-def column_defs(visible: list[str] | None = None) -> list[dict]:
-    """Column definitions; columns not in `visible` are hidden (the asset name always shows)."""
+def column_defs(visible: list[str] | None = None, sort: Sort | None = None) -> list[dict]:
+    """Column definitions; columns not in `visible` are hidden (the asset name always shows).
+
+    `sort` (the URL's) becomes its column's initialSort: applied when the grid is made.
+    """
     shown = set(DEFAULT_VISIBLE if visible is None else visible) | {"name"}
     asset_base = dash.get_relative_path("/asset/")
     project_base = dash.get_relative_path("/project/")
@@ -72,6 +79,8 @@ def column_defs(visible: list[str] | None = None) -> list[dict]:
                   "filter": False, "hide": field not in shown, **extra}
         if field not in FILTER_FIELDS:
             column["filter"] = False
+        if sort is not None and sort.field == field:
+            column["initialSort"] = "desc" if sort.descending else "asc"
         renderer = column.get("cellRenderer")
         if renderer in ("AssetLink", "SourceCell"):
             column["cellRendererParams"] = {"base": asset_base, "overview": dash.get_relative_path("/")}
@@ -83,11 +92,12 @@ def column_defs(visible: list[str] | None = None) -> list[dict]:
     return defs
 
 
-def asset_grid(query: AssetQuery) -> dag.AgGrid:
-    """The grid; its first rows are requested by the browser as soon as it mounts."""
+def asset_grid(query: AssetQuery, sort: Sort = DEFAULT_SORT) -> dag.AgGrid:
+    """The grid; its first rows are requested by the browser as soon as it mounts, with the
+    URL's filters and sort."""
     return dag.AgGrid(
         id=ids.OVERVIEW_GRID,
-        columnDefs=column_defs(),
+        columnDefs=column_defs(sort=sort),
         defaultColDef={"resizable": True, "suppressHeaderMenuButton": False},
         rowModelType="infinite",
         getRowId="params.data.id",
@@ -98,9 +108,13 @@ def asset_grid(query: AssetQuery) -> dag.AgGrid:
             "rowBuffer": 20,
             "animateRows": False,
             "tooltipShowDelay": 300,
-            # Filters of the URL, applied before the first rows are asked for.
+            # Filters and sort of the URL, applied before the first rows are asked for.
+            # Filters of the URL, applied before the first rows are asked for (the sort is the
+            # columns' initialSort: a sort in initialState would reset pinning, widths and
+            # visibility it does not also give).
             "initialState": {"filter": {"filterModel": filter_model(query)}},
-            "localeText": {"noRowsToShow": "No asset matches these filters."},
+            "localeText": {"noRowsToShow": "No asset matches these filters.",
+                           "noMatchingRows": "No asset matches these filters."},
         },
         persistence=True,
         persisted_props=["columnState"],

@@ -425,6 +425,33 @@ class SummaryContract:
         assert listed(metric_status=("Fail",)) == {"ecephys_1_2025-01-01", "behavior_3_2025-03-01_processed"}
         assert store.list_assets(AssetQuery(metric=("a",), project=("Alpha",))).total == 2
 
+    def test_contains_filters_ignore_case_and_or_with_exact_values(self, store):
+        _seed(store)
+
+        def listed(**kw):
+            return {row.name for row in store.list_assets(AssetQuery(**kw), limit=100).rows}
+
+        assert listed(contains=(("project", "alph"),)) == {"ecephys_1_2025-01-01", "ecephys_2_2025-02-01"}
+        assert listed(contains=(("project", "ALPHA"), ("project", "gam"))) == {
+            "ecephys_1_2025-01-01", "ecephys_2_2025-02-01", "pophys_4_100%_done"}
+        # One column's exact values and texts are OR-ed; columns are AND-ed.
+        assert listed(project=("Beta",), contains=(("project", "gam"),)) == {
+            "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed", "pophys_4_100%_done"}
+        assert listed(contains=(("project", "a"), ("level", "DER"))) == {"behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("modality", "BEHAV"),)) == {
+            "ecephys_2_2025-02-01", "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("status", "pend"),)) == {"ecephys_2_2025-02-01"}
+        assert listed(contains=(("subject", "3"),)) == {"behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("source", "behavior_3"),)) == {"behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("project", "%"),)) == set()  # wildcards are literal
+        assert listed(contains=(("project", "no such"),)) == set()
+        # Counts follow, the per-modality rows too (only modalities holding the text).
+        query = AssetQuery(contains=(("modality", "behav"),))
+        assert sum(store.status_totals(query).values()) == 3
+        assert {r.modality for r in store.counts(query)} == {"behavior"}
+        assert {(g.key, g.n) for g in store.status_counts(AssetQuery(contains=(("project", "bet"),)), "project")} \
+            == {("Beta", 1)}
+
     def test_status_counts_by_project_level_subject(self, store):
         recs = _seed(store)
         orphan = record("no-project", project=None, level="weird", metrics=[metric("m", "Pending")])

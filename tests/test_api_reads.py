@@ -81,6 +81,11 @@ def test_list_filters_are_the_overviews(client):
     assert _names(client.get("/api/v1/assets?pending=1")) == ["a"]
     assert _names(client.get("/api/v1/assets?metric=drift&metric_status=Pending")) == ["a"]
     assert _names(client.get("/api/v1/assets?level=derived")) == []
+    # The grid's column filters: part of a value, any case; OR-ed with the exact values.
+    assert _names(client.get("/api/v1/assets?project_contains=GAM&sort=name")) == ["bare", "broken"]
+    assert _names(client.get("/api/v1/assets?project=Beta&project_contains=gam&sort=name")) == [
+        "b", "bare", "broken", "legacy"]
+    assert _names(client.get("/api/v1/assets?status_contains=fai")) == ["b"]
 
 
 def test_list_pages_and_sorts(client):

@@ -119,9 +119,23 @@ def test_worst_status():
     AssetQuery(acquired_from=date(2025, 1, 1), acquired_to=date(2025, 1, 1)),
     AssetQuery(acquired_from=date(2025, 1, 1)),
     AssetQuery(acquired_to=date(2025, 1, 31)),
+    AssetQuery(project=("A",), contains=(("project", "dyn"), ("subject", "12"), ("status", "fa"))),
 ])
 def test_filter_model_round_trip(query):
     assert apply_filter_model(query, filter_model(query)) == query
+
+
+def test_contains_conditions_are_kept_as_typed_and_equals_are_checked():
+    model = {"project": {"filterType": "text", "operator": "OR", "conditions": [
+                 {"filterType": "text", "type": "contains", "filter": "Dynamic Rout"},
+                 {"filterType": "text", "type": "equals", "filter": "Beta"}]},
+             "status": {"filterType": "text", "type": "contains", "filter": "nothing like a status"},
+             "level": {"filterType": "text", "type": "equals", "filter": "processed"}}
+    query = apply_filter_model(AssetQuery(), model)
+    assert query.project == ("Beta",) and query.level == ()
+    assert query.contains == (("project", "Dynamic Rout"), ("status", "nothing like a status"))
+    shown = filter_model(query)["project"]
+    assert [(c["type"], c["filter"]) for c in shown["conditions"]] == [("equals", "Beta"), ("contains", "Dynamic Rout")]
 
 
 def test_filter_model_keeps_widgetless_filters_and_drops_bad_values():
@@ -132,6 +146,23 @@ def test_filter_model_keeps_widgetless_filters_and_drops_bad_values():
     })
     assert edited == AssetQuery(status=("Fail",), metric=("drift",), pending=True)
     assert apply_filter_model(base, None) == base
+
+
+def test_a_header_click_writes_only_the_sort_into_the_url(settings):
+    from callbacks.overview import sorted_by
+    from portal import create_app
+
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        current = parse_query("?project=A&q=x")
+        out = sorted_by(current, {"sort": "-pending", "at": 1})
+        assert out["search"] == "?project=A&q=x&sort=-pending" and out["grid_sort"] == "-pending"
+        assert out["parts"] == [no_update] * len(out["parts"]) and out["grid_refresh"] is no_update
+        back_to_default = sorted_by(parse_query("?q=x&sort=name"), {"sort": "-acquired"})
+        assert back_to_default["search"] == "?q=x"
+        for same in ({"sort": "name"}, None, {"sort": "-document"}):
+            with pytest.raises(PreventUpdate):
+                sorted_by(parse_query("?sort=name"), same)
 
 
 def test_sort_from_model():
@@ -241,7 +272,7 @@ def test_rendered_parts_for_each_state(store, dash_app):
     assert {c.id["status"] for c in find_by_id(ok["counts"], None, attr="data-count")} == {
         "total", "Pass", "Fail", "Pending", "No QC"}
     no_match = rendered(_view(store, text="zzz"))
-    assert no_match["charts_hidden"] and no_match["grid_hidden"]
+    assert no_match["charts_hidden"] and not no_match["grid_hidden"]  # the grid keeps its filters on screen
     assert "No asset matches" in texts(html.Div(no_match["body"]))
     no_qc = rendered(_view(store, project=("Gamma",)))
     assert no_qc["charts_hidden"] and not no_qc["grid_hidden"]

@@ -48,6 +48,27 @@ class AssetQuery:
     metric: tuple[str, ...] = ()  # metric: assets with a metric of one of these names...
     metric_status: tuple[str, ...] = ()  # metric_status: ...whose own status is one of these
     pending: bool = False  # pending=1: assets with at least one Pending metric
+    # <field>_contains: (field, text) pairs from the grid's column filters: assets whose
+    # field holds `text`, ignoring case. A field's exact values and its texts are OR-ed
+    # (the grid shows them as conditions of one column filter); fields are AND-ed.
+    contains: tuple[tuple[str, str], ...] = ()
+
+    def needles(self, field: str) -> tuple[str, ...]:
+        """The texts (lower case) the `field` must contain, one of them (see `contains`)."""
+        return tuple(text.lower() for name, text in self.contains if name == field)
+
+
+# The fields `AssetQuery.contains` may name (the overview's column filters).
+CONTAINS_FIELDS = ("project", "subject", "modality", "status", "level", "source")
+
+
+def wants_modality(query: AssetQuery, modality: str) -> bool:
+    """Whether counts per modality keep this modality's rows: all of them without a modality
+    filter, else those the filter names or that hold one of its texts."""
+    needles = query.needles("modality")
+    if not query.modality and not needles:
+        return True
+    return modality in query.modality or any(needle in modality.lower() for needle in needles)
 
 
 def acquired_range(query: AssetQuery) -> tuple[datetime | None, datetime | None]:

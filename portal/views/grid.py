@@ -5,6 +5,10 @@ endRow, sortModel, filterModel) becomes one `store.list_assets` page. The grid's
 filters are the overview's filters: `filter_model(query)` shows the URL's filters in the
 column headers, and `apply_filter_model(query, model)` reads the user's edits back.
 Only columns that map to an AssetQuery field are filterable (FILTER_FIELDS).
+
+A text column filter's conditions are "contains" (part of the value, any case: the
+query's `contains`) or "equals" (an exact value, as the filter bar's dropdowns set
+them); a column's conditions are OR-ed, as the grid shows them.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
-from portal.store.protocol import SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
-from portal.views.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
+from portal.store.protocol import CONTAINS_FIELDS, SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
+from portal.views.filters_url import ASSET_STATUSES, DEFAULT_SORT, LEVELS, MAX_TEXT, MAX_VALUES
 
 # Grid column field -> AssetQuery field its filter sets.
 FILTER_FIELDS = {
@@ -29,7 +33,7 @@ FILTER_FIELDS = {
 }
 MAX_CONDITIONS = MAX_VALUES  # OR-ed values per text filter (AG Grid's maxNumConditions), as many as the URL
 MAX_BLOCK = 1000
-DEFAULT_SORT = Sort("acquired", True)
+CONTAINS, EQUALS = "contains", "equals"
 
 
 def row_json(row: AssetRow) -> dict:
@@ -98,8 +102,10 @@ def page_request(store: AssetStore, query: AssetQuery, request: dict) -> dict:
 # -- filters: AssetQuery <-> AG Grid filterModel ------------------------------------------
 
 
-def _text_filter(values: tuple[str, ...], kind: str) -> dict | None:
-    conditions = [{"filterType": "text", "type": kind, "filter": value} for value in values[:MAX_CONDITIONS]]
+def _text_filter(values: tuple[str, ...], kind: str, needles: tuple[str, ...] = ()) -> dict | None:
+    conditions = [{"filterType": "text", "type": kind, "filter": value} for value in values]
+    conditions += [{"filterType": "text", "type": CONTAINS, "filter": needle} for needle in needles]
+    conditions = conditions[:MAX_CONDITIONS]
     if not conditions:
         return None
     if len(conditions) == 1:
@@ -133,9 +139,10 @@ def filter_model(query: AssetQuery) -> dict:
         if field == "dates":
             entry = _date_filter(query.acquired_from, query.acquired_to)
         elif field == "text":
-            entry = _text_filter((query.text,) if query.text else (), "contains")
+            entry = _text_filter((query.text,) if query.text else (), CONTAINS)
         else:
-            entry = _text_filter(getattr(query, field), "equals")
+            entry = _text_filter(getattr(query, field), EQUALS,
+                                 tuple(text for name, text in query.contains if name == field))
         if entry:
             model[column] = entry
     return model
@@ -175,15 +182,17 @@ def _dates(entry: dict | None) -> tuple[date | None, date | None]:
 _ALLOWED = {"status": {s.lower(): s for s in ASSET_STATUSES}, "level": {v: v for v in LEVELS}}
 
 
-def _values(entry: dict | None, field: str) -> tuple[str, ...]:
+def _values(entry: dict | None, field: str, kind: str = EQUALS) -> tuple[str, ...]:
+    """The texts of a column filter's conditions of one kind ("equals" values are checked
+    against the values a column can hold; "contains" texts are kept as typed)."""
     if not entry:
         return ()
     values = []
     for condition in _conditions(entry):
-        text = str(condition.get("filter") or "").strip()
-        if not text:
+        text = str(condition.get("filter") or "").strip()[:MAX_TEXT]
+        if not text or (condition.get("type") or EQUALS) != kind and field != "text":
             continue
-        if field in _ALLOWED:
+        if kind == EQUALS and field in _ALLOWED:
             text = _ALLOWED[field].get(text.lower())
             if text is None:
                 continue
@@ -194,12 +203,14 @@ def _values(entry: dict | None, field: str) -> tuple[str, ...]:
 def apply_filter_model(query: AssetQuery, model: dict | None) -> AssetQuery:
     """`query` with its grid-filterable fields taken from the grid's filterModel.
 
-    A column without a filter clears its field; values a column cannot hold (an unknown
-    status, a date that does not parse) are dropped.
+    A column without a filter clears its field; "equals" values a column cannot hold (an
+    unknown status, a date that does not parse) are dropped; "contains" texts are kept as
+    typed (one that matches nothing is an answer too: "no asset matches").
     """
     if model is None:
         return query
     changes: dict = {}
+    contains: list[tuple[str, str]] = []
     for column, field in FILTER_FIELDS.items():
         entry = model.get(column)
         if field == "dates":
@@ -208,4 +219,7 @@ def apply_filter_model(query: AssetQuery, model: dict | None) -> AssetQuery:
             changes["text"] = " ".join(_values(entry, field))
         else:
             changes[field] = _values(entry, field)
+            contains += [(field, text) for text in _values(entry, field, CONTAINS)]
+    order = {field: n for n, field in enumerate(CONTAINS_FIELDS)}
+    changes["contains"] = tuple(sorted(contains, key=lambda pair: order[pair[0]]))
     return replace(query, **changes)

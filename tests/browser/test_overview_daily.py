@@ -9,12 +9,13 @@ $QC_PORTAL_TEST_SCREENSHOTS when it is set.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
 from portal import create_app
 from portal.settings import load_settings
-from portal.store.protocol import AssetQuery
+from portal.store.protocol import AssetQuery, Sort
 from portal.views.filters_url import parse_query
 from tests.browser.asset_helpers import screenshot
 from tests.browser.conftest import LiveServer
@@ -80,6 +81,12 @@ def _query(page) -> AssetQuery:
 def _wait_rows(page, expected: int) -> None:
     page.locator(f"{NAME_ROWS} div[role=gridcell][col-id=name] a").first.wait_for()
     page.wait_for_function(f"() => {GRID}.getDisplayedRowCount() === {expected}")
+
+
+def _wait_first(page, name: str) -> None:
+    """Wait until the grid's first row is the asset `name`."""
+    page.wait_for_function(f"n => {{ const row = {GRID}.getDisplayedRowAtIndex(0); "
+                           "return Boolean(row && row.data && row.data.name === n); }", arg=name)
 
 
 def _names(page, count: int) -> list[str]:
@@ -176,3 +183,105 @@ def test_failing_modality_shows_before_passing_behavior(page, live, size):
     # The passing ones are still there, named in the cell's title.
     title = page.locator(".ag-center-cols-container [col-id=modality_status] .modality-pills").get_attribute("title")
     assert "behavior: Pass" in title and "behavior-videos: Pass" in title and "ecephys: Fail" in title
+
+
+# -- 4. column text filters: any case, part of the value; no match is said, and kept; sort in the URL --
+
+
+def _column_filter(page, column: str, text: str) -> None:
+    """Type `text` into a column's filter (its first condition) and apply it, as a user does."""
+    page.locator(f".ag-header-cell[col-id={column}] .ag-header-cell-filter-button").click()
+    field = page.locator(".ag-filter input[type=text]").first
+    field.fill(text)
+    page.locator(".ag-filter button", has_text="Apply").click()
+
+
+def _wait_total(page, expected: int) -> None:
+    page.wait_for_function(f"() => document.querySelector('[data-count=total] .fs-4').innerText === '{expected:,}'")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_a_column_filter_finds_part_of_a_value_in_any_case(page, live, size):
+    _open(page, live, size=size)
+    page.locator(f"{NAME_ROWS} [col-id=name] a").first.wait_for()
+    page.locator("#overview-grid").scroll_into_view_if_needed()
+    _column_filter(page, "project", "dynamic rout")
+    page.wait_for_function("() => location.search === '?project_contains=dynamic%20rout'")
+    expected = live.store.list_assets(AssetQuery(project=("Dynamic Routing",)), limit=1).total
+    assert expected > 0
+    _wait_rows(page, expected)
+    assert set(page.locator(".ag-center-cols-container [col-id=project]").all_inner_texts()) == {"Dynamic Routing"}
+    chip = page.locator("[data-chip=project_contains]")
+    assert "dynamic rout" in chip.inner_text()
+    # The link keeps it: a reload shows the same rows and the filter as typed.
+    page.reload()
+    _wait_rows(page, expected)
+    model = page.evaluate(f"{GRID}.getFilterModel()")
+    assert model["project"]["type"] == "contains" and model["project"]["filter"] == "dynamic rout"
+    # Removing the chip removes the filter.
+    page.locator("[data-chip=project_contains] button").click()
+    page.wait_for_function("() => location.search === ''")
+    _wait_rows(page, live.store.list_assets(AssetQuery(), limit=1).total)
+    screenshot(page, f"overview-contains-{size[0]}.png")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_a_filter_matching_nothing_says_so_and_keeps_what_was_typed(page, live, size):
+    _open(page, live, size=size)
+    page.locator(f"{NAME_ROWS} [col-id=name] a").first.wait_for()
+    page.locator("#overview-grid").scroll_into_view_if_needed()
+    _column_filter(page, "project", "no such project")
+    page.locator("[data-state=no_match]").wait_for()
+    assert "No asset matches" in page.locator("#overview-body").inner_text()
+    grid = page.locator("#overview-grid")
+    assert grid.is_visible(), "the grid (and its filter) disappeared"
+    box = grid.bounding_box()
+    assert box["y"] < size[1] and box["y"] + box["height"] > 0, "the page jumped away from the grid"
+    page.get_by_text("No asset matches these filters.", exact=True).last.wait_for()  # the grid's own overlay
+    page.locator(".ag-header-cell[col-id=project] .ag-header-cell-filter-button").click()
+    assert page.locator(".ag-filter input[type=text]").first.input_value() == "no such project"
+    page.keyboard.press("Escape")
+    assert "no such project" in page.evaluate("location.search").replace("%20", " ")
+    screenshot(page, f"overview-no-match-{size[0]}.png")
+
+
+def test_an_unknown_exact_project_stays_in_the_dropdown(page, live):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live.url + "/?project=" + quote("No Such Project"))
+    page.locator("[data-state=no_match]").wait_for()
+    assert "No Such Project" in page.locator("#overview-project").inner_text()
+    page.wait_for_timeout(500)  # the dropdown would clear it (and the URL with it) by itself
+    assert parse_query(page.evaluate("location.search")).query.project == ("No Such Project",)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_the_sort_goes_into_the_url_with_the_filters(page, live, size):
+    _open(page, live, "/?project=Family", size=size)
+    _wait_rows(page, 4)
+    header = page.locator(".ag-header-cell[col-id=pending] .ag-header-cell-label")
+    header.click()
+    page.wait_for_function("() => location.search === '?project=Family&sort=pending'")
+    header.click()
+    page.wait_for_function("() => location.search === '?project=Family&sort=-pending'")
+    expected = [r.name for r in live.store.list_assets(AssetQuery(project=("Family",)), Sort("pending", True)).rows]
+    _wait_first(page, expected[0])
+    # A reload (or the link) shows the same order.
+    page.reload()
+    _wait_rows(page, 4)
+    _wait_first(page, expected[0])
+    assert _names(page, 4) == expected
+    assert page.locator(".ag-header-cell[col-id=pending]").get_attribute("aria-sort") == "descending"
+    # Back: the previous sort, in the URL and in the grid.
+    page.go_back()
+    page.wait_for_function("() => location.search === '?project=Family&sort=pending'")
+    page.wait_for_function("() => document.querySelector('.ag-header-cell[col-id=pending]')"
+                           ".getAttribute('aria-sort') === 'ascending'")
+    # A link with its own sort wins over the sort this browser used last.
+    page.goto(live.url + "/?project=Family&sort=name")
+    _wait_rows(page, 4)
+    page.wait_for_function("() => document.querySelector('.ag-header-cell[col-id=name]')"
+                           ".getAttribute('aria-sort') === 'ascending'")
+    by_name = [r.name for r in live.store.list_assets(AssetQuery(project=("Family",)), Sort("name", False)).rows]
+    _wait_first(page, by_name[0])
+    assert page.evaluate("location.search") == "?project=Family&sort=name"
+    screenshot(page, f"overview-sorted-{size[0]}.png")

@@ -48,21 +48,35 @@ def now_iso() -> str:
 
 def _prefilter(query: AssetQuery) -> list[dict]:
     """Stored-field filters DocDB can answer from an index (a superset of the exact result)."""
-    if query.project:
+    if query.project and not query.needles("project"):
         return [{"$match": {"data_description.project_name": {"$in": list(query.project)}}}]
     return []
 
 
+def _regex(needle: str) -> dict:
+    return {"$regex": re.escape(needle), "$options": "i"}
+
+
+def field_match(query: AssetQuery, field: str, path: str) -> dict | None:
+    """A `$match` condition for one field: its exact values OR its texts (AssetQuery.contains)."""
+    exact, needles = getattr(query, field), query.needles(field)
+    terms = ([{path: {"$in": list(exact)}}] if exact else []) + [{path: _regex(n)} for n in needles]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$or": terms}
+
+
+def _matching(query: AssetQuery, fields: dict[str, str]) -> list[dict]:
+    """The conditions of several fields (AND-ed: each its own `$and` term, as `$or`s may repeat)."""
+    return [term for term in (field_match(query, field, path) for field, path in fields.items()) if term]
+
+
 def _light_match(query: AssetQuery) -> list[dict]:
     clauses: dict = {}
-    if query.project:
-        clauses["_project"] = {"$in": list(query.project)}
-    if query.subject:
-        clauses["_subject"] = {"$in": list(query.subject)}
-    if query.level:
-        clauses["_level"] = {"$in": list(query.level)}
-    if query.source:
-        clauses["_source"] = {"$in": list(query.source)}
+    terms = _matching(query, {"project": "_project", "subject": "_subject", "level": "_level",
+                              "source": "_source"})
+    if terms:
+        clauses["$and"] = terms
     if query.text:
         clauses["_name"] = {"$regex": re.escape(query.text), "$options": "i"}
     dates = []
@@ -79,10 +93,9 @@ def _light_match(query: AssetQuery) -> list[dict]:
 
 def _heavy_match(query: AssetQuery) -> list[dict]:
     clauses: dict = {}
-    if query.status:
-        clauses["_status"] = {"$in": list(query.status)}
-    if query.modality:
-        clauses["_mods.m"] = {"$in": list(query.modality)}
+    terms = _matching(query, {"status": "_status", "modality": "_mods.m"})
+    if terms:
+        clauses["$and"] = terms
     if query.pending:
         clauses["_n.pending"] = {"$gt": 0}
     if query.metric or query.metric_status:
@@ -96,7 +109,8 @@ def _heavy_match(query: AssetQuery) -> list[dict]:
 
 
 def _needs_heavy_filter(query: AssetQuery) -> bool:
-    return bool(query.status or query.modality or query.pending or query.metric or query.metric_status)
+    return bool(query.status or query.modality or query.pending or query.metric or query.metric_status
+                or query.needles("status") or query.needles("modality"))
 
 
 def filtered(query: AssetQuery, now: str, *, heavy: bool = True) -> list[dict]:
@@ -143,8 +157,9 @@ def grouped(query: AssetQuery, now: str, group_id: dict | str) -> list[dict]:
 def per_modality(query: AssetQuery, now: str, group_id: dict) -> list[dict]:
     """Matching records counted per modality row (`$_mods.m`, `$_mods.s`) and `group_id`."""
     stages = filtered(query, now) + [{"$unwind": "$_mods"}]
-    if query.modality:
-        stages.append({"$match": {"_mods.m": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_mods.m")
+    if rows:
+        stages.append({"$match": rows})
     return stages + [{"$group": {"_id": group_id, "n": {"$sum": 1}}}]
 
 
@@ -169,16 +184,18 @@ def stages_of_metrics(query: AssetQuery, now: str) -> list[dict]:
     stages = filtered(query, now) + [{"$match": {"_status": {"$in": _READABLE}}}, {"$unwind": "$_m"},
                                      {"$group": {"_id": {"a": "$_id", "m": "$_m.mod", "st": "$_m.st"},
                                                  "r": {"$max": "$_m.eff"}}}]
-    if query.modality:
-        stages.append({"$match": {"_id.m": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_id.m")
+    if rows:
+        stages.append({"$match": rows})
     return stages + [{"$group": {"_id": {"m": "$_id.m", "st": "$_id.st", "r": "$r"}, "n": {"$sum": 1}}}]
 
 
 def metrics_by_status(query: AssetQuery, now: str) -> list[dict]:
     """Metrics per name x modality x stage x own status (readable assets only)."""
     stages = filtered(query, now) + [{"$match": {"_status": {"$in": _READABLE}}}, {"$unwind": "$_m"}]
-    if query.modality:
-        stages.append({"$match": {"_m.mod": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_m.mod")
+    if rows:
+        stages.append({"$match": rows})
     group = {"n": "$_m.n", "m": "$_m.mod", "st": "$_m.st", "s": "$_m.own"}
     return stages + [{"$group": {"_id": group, "n": {"$sum": 1}}}]
 
