@@ -22,9 +22,10 @@ def rows(request: dict | None, search: str | None) -> dict:
     """The getRowsResponse for one getRowsRequest under the URL's filters."""
     if not request:
         raise PreventUpdate
-    query = apply_filter_model(parse_query(search).query, request.get("filterModel"))
+    parsed = parse_query(search)
+    query = apply_filter_model(parsed.query, request.get("filterModel"))
     try:
-        return page_request(current_portal().store, query, request)
+        return page_request(current_portal().store, query, request, grouped=parsed.grouped)
     except PortalError as exc:
         # An empty block keeps the grid usable; the banner says why there are no rows.
         log.warning("grid rows: %s", exc)

@@ -144,6 +144,7 @@ def register(app: dash.Dash) -> None:
             "grid_model": Output(ids.OVERVIEW_GRID, "filterModel"),
             "grid_refresh": Output(ids.OVERVIEW_GRID_REFRESH, "data"),
             "grid_sort": Output(ids.OVERVIEW_GRID_SORT, "data"),
+            "group": Output(ids.OVERVIEW_GROUP, "value"),
             "clicks": [Output(c, "clickData") for c in _CHARTS],
         },
         inputs={
@@ -155,14 +156,15 @@ def register(app: dash.Dash) -> None:
             "clicks": [Input(c, "clickData") for c in _CHARTS],
             "grid_model": Input(ids.OVERVIEW_GRID, "filterModel"),
             "sort_chosen": Input(ids.OVERVIEW_SORT_CHOSEN, "data"),
+            "group": Input(ids.OVERVIEW_GROUP, "value"),
             "options": [State(ids.OVERVIEW_PROJECT, "options"), State(ids.OVERVIEW_MODALITY, "options")],
             "refresh": State(ids.OVERVIEW_GRID_REFRESH, "data"),
             "pathname": State(ids.OVERVIEW_URL, "pathname"),
         },
         prevent_initial_call=True,
     )
-    def update(search, widgets, clear, counts, chip_clicks, clicks, grid_model, sort_chosen, options, refresh,
-               pathname):
+    def update(search, widgets, clear, counts, chip_clicks, clicks, grid_model, sort_chosen, group, options,
+               refresh, pathname):
         trigger = ctx.triggered_id
         if trigger is None or (isinstance(trigger, dict) and not ctx.triggered[0]["value"]):
             raise PreventUpdate  # a count card or chip appearing, not a click
@@ -171,6 +173,8 @@ def register(app: dash.Dash) -> None:
         current = parse_query(search)
         if trigger == ids.OVERVIEW_SORT_CHOSEN:
             return sorted_by(current, sort_chosen)
+        if trigger == ids.OVERVIEW_GROUP:
+            return grouped_by(current, bool(group), refresh)
         if trigger == ids.OVERVIEW_URL:
             parsed = current  # back / forward: show what the URL says
         else:
@@ -205,7 +209,7 @@ def _nothing() -> dict:
     """`update`'s outputs, all left as they are."""
     return {"search": no_update, "widgets": [no_update] * len(_WIDGETS), "subject_options": no_update,
             "options": [no_update, no_update], "chips": no_update, "parts": [no_update] * len(_PARTS),
-            "grid_model": no_update, "grid_refresh": no_update, "grid_sort": no_update,
+            "grid_model": no_update, "grid_refresh": no_update, "grid_sort": no_update, "group": no_update,
             "clicks": [no_update] * len(_CHARTS)}
 
 
@@ -217,6 +221,15 @@ def sorted_by(current: ParsedQuery, chosen) -> dict:
         raise PreventUpdate  # nothing new, or not a sort this portal knows
     sort = parsed.sort
     return {**_nothing(), "search": search_of(replace(current, sort=sort, notes=())), "grid_sort": sort_key(sort)}
+
+
+def grouped_by(current: ParsedQuery, grouped: bool, refresh: int | None) -> dict:
+    """The grouping switch moved: the URL follows and the grid asks for its rows again (in
+    the new order); the counts and charts do not depend on it."""
+    if grouped == current.grouped:
+        raise PreventUpdate
+    return {**_nothing(), "search": search_of(replace(current, grouped=grouped, notes=())),
+            "grid_refresh": (refresh or 0) + 1}
 
 
 def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | None, grid_model=None,
@@ -247,6 +260,7 @@ def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | N
         "grid_model": model if send_model else no_update,
         "grid_refresh": (refresh or 0) + 1 if reload else no_update,
         "grid_sort": sort_key(parsed.sort) if from_url else no_update,
+        "group": parsed.grouped if from_url else no_update,
         "clicks": [None if trigger == chart else no_update for chart in _CHARTS],
     }
 

@@ -36,6 +36,7 @@ OVERVIEW_SORT_CHOSEN = "overview-sort-chosen"  # dcc.Store set by assets/overvie
 OVERVIEW_GRID_SETUP = "overview-grid-setup"  # dcc.Store written by the grid's clientside set-up (fits the asset column)
 OVERVIEW_COLUMNS = "overview-columns"  # checklist of visible grid columns (persisted in the browser)
 OVERVIEW_COLUMNS_TOGGLE = "overview-columns-toggle"  # the button opening that checklist
+OVERVIEW_GROUP = "overview-group"  # switch: derived assets listed under their raw asset (URL group=raw)
 OVERVIEW_CHART_PROJECT = "overview-chart-project"  # plotly graphs
 OVERVIEW_CHART_MODALITY = "overview-chart-modality"
 OVERVIEW_CHART_HEATMAP = "overview-chart-heatmap"

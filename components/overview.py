@@ -73,8 +73,9 @@ def overview_page(parsed: ParsedQuery, options: FilterOptions, view: OverviewVie
                 dbc.Card(
                     [
                         dbc.CardHeader(
-                            html.Div([html.Span("Assets", className="fw-semibold me-auto"), column_chooser()],
-                                     className="d-flex align-items-center")
+                            html.Div([html.Span("Assets", className="fw-semibold me-auto"),
+                                      group_switch(parsed.grouped), column_chooser()],
+                                     className="d-flex align-items-center gap-3")
                         ),
                         dbc.CardBody(asset_grid(query, parsed.sort), className="p-0"),
                     ],
@@ -86,6 +87,14 @@ def overview_page(parsed: ParsedQuery, options: FilterOptions, view: OverviewVie
         ],
         className="overview-page",
     )
+
+
+def group_switch(grouped: bool) -> html.Div:
+    """"Group derived under raw": each raw asset's derived assets listed right under it."""
+    return html.Div(dbc.Switch(id=ids.OVERVIEW_GROUP, label="Group derived under raw", value=grouped,
+                               className="small mb-0"),
+                    className="group-derived", title="List each derived asset right under the raw asset it was "
+                                                     "made from")
 
 
 def rendered(view: OverviewView) -> dict:

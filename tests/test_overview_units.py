@@ -165,6 +165,33 @@ def test_a_header_click_writes_only_the_sort_into_the_url(settings):
                 sorted_by(parse_query("?sort=name"), same)
 
 
+def test_grid_blocks_grouped_under_raw_assets_and_derived_counts(store):
+    store.upsert_many([record("a1_sorted", project="Alpha", level="derived", source=["a1"],
+                              metrics=[metric("m", "Fail")]),
+                       record("a1_sorted_2", project="Alpha", level="derived", source=["a1"])])
+    request = {"startRow": 0, "endRow": 10, "sortModel": [{"colId": "fail", "sort": "desc"}]}
+    flat = page_request(store, AssetQuery(project=("Alpha",)), request)["rowData"]
+    grouped = page_request(store, AssetQuery(project=("Alpha",)), request, grouped=True)["rowData"]
+    assert [r["name"] for r in grouped] == ["a1", "a1_sorted", "a1_sorted_2", "a2"]
+    assert [r["name"] for r in flat] != [r["name"] for r in grouped]
+    assert [r["under"] for r in grouped] == [None, "a1", "a1", None] and all(r["under"] is None for r in flat)
+    assert {r["name"]: r["derived"] for r in grouped} == {"a1": 2, "a1_sorted": 0, "a1_sorted_2": 0, "a2": 0}
+
+
+def test_the_grouping_switch_writes_the_url_and_reloads_the_grid(settings):
+    from callbacks.overview import grouped_by
+    from portal import create_app
+
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        out = grouped_by(parse_query("?q=x&sort=name"), True, 2)
+        assert out["search"] == "?q=x&sort=name&group=raw" and out["grid_refresh"] == 3
+        assert out["parts"] == [no_update] * len(out["parts"])
+        assert grouped_by(parse_query("?group=raw"), False, None)["search"] == ""
+        with pytest.raises(PreventUpdate):
+            grouped_by(parse_query("?group=raw"), True, 0)
+
+
 def test_sort_from_model():
     assert sort_from_model([{"colId": "pending", "sort": "desc"}]) == Sort("pending", True)
     assert sort_from_model([{"colId": "modalities", "sort": "asc"}]) == Sort("acquired", True)

@@ -86,10 +86,18 @@ def acquired_range(query: AssetQuery) -> tuple[datetime | None, datetime | None]
 
 @dataclass(frozen=True)
 class Sort:
-    """A sort on one of SORTABLE; ties are broken by name so pages are stable."""
+    """A sort on one of SORTABLE; ties are broken by name so pages are stable.
+
+    `grouped`: derived assets are listed right under their raw asset. The listing is
+    then ordered by family (a raw asset and the derived assets whose source it is): each
+    family where its raw asset's value sorts (when the raw asset is not among the
+    matches, where its first member sorts), the raw asset first, its derived assets
+    after it by name.
+    """
 
     field: str = "acquired"
     descending: bool = True
+    grouped: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,8 @@ class CountRow:
 
 
 # Groupings of `status_counts`: asset field -> its key in GroupCount ("week" is the Monday,
-# as a date, of the acquisition week in UTC).
-STATUS_GROUPS = ("project", "subject", "level", "week")
+# as a date, of the acquisition week in UTC; "source" the raw asset of derived assets).
+STATUS_GROUPS = ("project", "subject", "level", "week", "source")
 
 
 @dataclass(frozen=True)

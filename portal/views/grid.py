@@ -87,16 +87,38 @@ def sort_from_model(sort_model: list | None) -> Sort:
     return DEFAULT_SORT
 
 
-def page_request(store: AssetStore, query: AssetQuery, request: dict) -> dict:
+def page_request(store: AssetStore, query: AssetQuery, request: dict, *, grouped: bool = False) -> dict:
     """Answer one getRowsRequest for `query`: {"rowData": [...], "rowCount": total matching}.
 
     The caller folds the request's filterModel into `query` first (apply_filter_model).
+    `grouped` lists derived assets under their raw asset (URL `group=raw`); their rows then
+    carry `under` (the raw asset's name). Raw assets' rows carry `derived`: how many
+    assets were made from them (one GROUP BY on the indexed source column per block).
     """
     start = max(0, int(request.get("startRow") or 0))
     end = int(request.get("endRow") or start + 100)
     limit = min(MAX_BLOCK, max(1, end - start))
-    page = store.list_assets(query, sort_from_model(request.get("sortModel")), start, limit)
-    return {"rowData": [row_json(row) for row in page.rows], "rowCount": page.total}
+    sort = replace(sort_from_model(request.get("sortModel")), grouped=grouped)
+    page = store.list_assets(query, sort, start, limit)
+    derived = derived_counts(store, [row.name for row in page.rows if not row.source])
+    rows = []
+    for row in page.rows:
+        item = row_json(row)
+        item["derived"] = derived.get(row.name, 0)
+        item["under"] = row.source if grouped and row.source else None
+        rows.append(item)
+    return {"rowData": rows, "rowCount": page.total}
+
+
+def derived_counts(store: AssetStore, names: list[str]) -> dict[str, int]:
+    """How many assets were made from each of these (raw) assets (absent: none)."""
+    if not names:
+        return {}
+    counts: dict[str, int] = {}
+    for group in store.status_counts(AssetQuery(source=tuple(names)), "source"):
+        if group.key is not None:
+            counts[str(group.key)] = counts.get(str(group.key), 0) + group.n
+    return counts
 
 
 # -- filters: AssetQuery <-> AG Grid filterModel ------------------------------------------

@@ -285,3 +285,39 @@ def test_the_sort_goes_into_the_url_with_the_filters(page, live, size):
     _wait_first(page, by_name[0])
     assert page.evaluate("location.search") == "?project=Family&sort=name"
     screenshot(page, f"overview-sorted-{size[0]}.png")
+
+
+# -- 5. derived assets under their raw asset; "derived assets (N)" from a raw asset's row -----------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["1280", "1920"])
+def test_derived_assets_can_be_listed_under_their_raw_asset(page, live, size):
+    _open(page, live, "/?project=Family&sort=-pending", size=size)
+    _wait_rows(page, 4)
+    flat = _names(page, 4)
+    assert flat[:2] == [SORTED, CURATED] and flat.index(RAW) > 2  # most pending first: the family is apart
+    page.get_by_label("Group derived under raw").check()
+    page.wait_for_function("() => location.search === '?project=Family&sort=-pending&group=raw'")
+    page.wait_for_function(f"() => {{ let under = 0; {GRID}.forEachNode(n => {{ if (n.data && n.data.under) "
+                           "under += 1; }); return under === 2; }")
+    grouped = _names(page, 4)
+    raw = grouped.index(RAW)
+    assert grouped[raw + 1:raw + 3] == [SORTED, CURATED]
+    marks = page.locator(f"{NAME_ROWS} .derived-under")
+    assert marks.count() == 2 and {m.get_attribute("data-under") for m in marks.all()} == {RAW}
+    # The raw asset's row links to its derived assets.
+    link = page.locator(".ag-center-cols-container [col-id=source] a.derived-link")
+    assert link.count() == 1 and link.inner_text() == "derived assets (2)"
+    screenshot(page, f"overview-grouped-{size[0]}.png")
+    # Kept by a reload (it is in the URL).
+    page.reload()
+    _wait_rows(page, 4)
+    assert page.get_by_label("Group derived under raw").is_checked()
+    _wait_first(page, grouped[0])
+    assert _names(page, 4) == grouped
+    link = page.locator(".ag-center-cols-container [col-id=source] a.derived-link")
+    link.click()
+    page.wait_for_function(f"() => location.search === '?source={quote(RAW)}'")
+    _wait_rows(page, 2)
+    assert set(_names(page, 2)) == {SORTED, CURATED}
+    assert RAW in page.locator("[data-chip=source]").inner_text()

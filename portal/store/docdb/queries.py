@@ -132,8 +132,34 @@ def sort_spec(sort: Sort) -> dict:
     return spec
 
 
+def grouped_page(query: AssetQuery, sort: Sort, offset: int, limit: int, now: str) -> list[dict]:
+    """One page with derived assets under their raw asset (protocol.Sort.grouped): the
+    matching rows are grouped by family (a raw asset's name, a derived asset's source),
+    each family placed by its raw asset's value, else its members' first value."""
+    if sort.field not in SORTABLE:
+        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
+    direction = -1 if sort.descending else 1
+    value = "$" + _SORT_FIELDS[sort.field]
+    rows = {name: 1 for name in ROW_FIELDS}
+    return filtered(query, now) + [
+        {"$project": {**rows, "_fam": {"$ifNull": ["$_source", "$_name"]},
+                      "_isd": {"$cond": [{"$eq": [{"$ifNull": ["$_source", None]}, None]}, 0, 1]}, "_v": value}},
+        {"$group": {"_id": "$_fam", "rows": {"$push": "$$ROOT"},
+                    "rv": {"$max": {"$cond": [{"$eq": ["$_isd", 0]}, "$_v", None]}},
+                    "av": {"$max" if sort.descending else "$min": "$_v"}}},
+        {"$unwind": "$rows"},
+        {"$addFields": {"rows._fv": {"$ifNull": ["$rv", "$av"]}}},
+        {"$replaceRoot": {"newRoot": "$rows"}},
+        {"$sort": {"_fv": direction, "_fam": direction, "_isd": 1, "_name": 1, "_id": 1}},
+        {"$skip": offset}, {"$limit": limit},
+        {"$project": rows},
+    ]
+
+
 def page(query: AssetQuery, sort: Sort, offset: int, limit: int, now: str) -> list[dict]:
     """One page of rows; the heavy fields come after `$limit` when nothing before needs them."""
+    if sort.grouped:
+        return grouped_page(query, sort, offset, limit, now)
     window = [{"$sort": sort_spec(sort)}, {"$skip": offset}, {"$limit": limit}]
     project = [{"$project": {name: 1 for name in ROW_FIELDS}}]
     if _needs_heavy_filter(query) or sort.field in _HEAVY_SORTS:
@@ -175,7 +201,8 @@ def status_by(query: AssetQuery, now: str, by: str) -> list[dict]:
     """Matching records per `by` value and overall status."""
     if by not in STATUS_GROUPS:
         raise InvalidInput(f"cannot count by {by!r}; choose one of {', '.join(STATUS_GROUPS)}")
-    key = {"project": "$_project", "subject": "$_subject", "level": "$_level"}.get(by) or week_key()
+    key = {"project": "$_project", "subject": "$_subject", "level": "$_level", "source": "$_source"}.get(by) \
+        or week_key()
     return grouped(query, now, {"k": key, "s": "$_status"})
 
 

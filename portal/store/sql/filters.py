@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Alias
 from sqlalchemy.sql.util import ClauseAdapter
@@ -138,6 +138,31 @@ def _metric_clause(query: AssetQuery):
     if query.metric_status:
         conditions.append(asset_metrics.c.status.in_(query.metric_status))
     return assets.c.id.in_(select(asset_metrics.c.asset_id).where(*conditions))
+
+
+def _directed(term, descending: bool, dialect: str):
+    term = term.desc() if descending else term.asc()
+    if dialect == "postgresql":
+        term = term.nulls_last() if descending else term.nulls_first()
+    return term
+
+
+def grouped_order_by(sort: Sort, dialect: str = "sqlite") -> list:
+    """ORDER BY terms listing derived assets under their raw asset (protocol.Sort.grouped).
+
+    Window functions over the matching rows: a family is a raw asset's name (a derived
+    asset's source); its place is its raw asset's value, else its members' first value.
+    """
+    if sort.field not in SORTABLE:
+        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
+    column = _SORT_COLUMNS[sort.field]
+    family = func.coalesce(assets.c.source, assets.c.name)
+    derived = case((assets.c.source.is_(None), 0), else_=1)
+    root_value = func.max(case((assets.c.source.is_(None), column))).over(partition_by=family)
+    first_value = (func.max(column) if sort.descending else func.min(column)).over(partition_by=family)
+    place = func.coalesce(root_value, first_value)
+    return [_directed(place, sort.descending, dialect), _directed(family, sort.descending, dialect),
+            derived.asc(), assets.c.name.asc(), assets.c.id.asc()]
 
 
 def order_by(sort: Sort, dialect: str = "sqlite") -> list:

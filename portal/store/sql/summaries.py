@@ -50,6 +50,7 @@ _GROUP_COLUMNS = {
     "project": assets.c.project,
     "subject": assets.c.subject_id,
     "level": assets.c.level,
+    "source": assets.c.source,
 }
 
 
