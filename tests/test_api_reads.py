@@ -177,6 +177,8 @@ def test_summary_counts_with_the_same_filters(client):
     assert beta["total"] == 2 and {g["key"] for g in beta["groups"]} == {"2", "3"}
     weeks = client.get("/api/v1/summary?by=week&status=Fail").get_json()
     assert weeks["groups"] == [{"key": "2025-01-27", "status": "Fail", "n": 1}]
+    by_source = client.get("/api/v1/summary?by=source")
+    assert by_source.status_code == 200 and by_source.get_json()["by"] == "source"
 
 
 # -- tokens and login ------------------------------------------------------------------
