@@ -130,6 +130,11 @@ class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as deta
         return {"type": "detail-metric-value", "index": index}
 
     @staticmethod
+    def allow_edits(index: int) -> dict:
+        """The "allow edits" link beside a value that is already set (turns the switch on)."""
+        return {"type": "detail-metric-allow-edits", "index": index}
+
+    @staticmethod
     def base(index: int) -> dict:
         """A dcc.Store with what the reviewer saw of the metric (edits are recorded against it)."""
         return {"type": "detail-metric-base", "index": index}
