@@ -193,9 +193,9 @@ def test_a_greyed_value_says_how_to_change_it(page, live, size):
     hint = _card(page, "Firing rate").locator(".value-locked")
     assert "Already set" in hint.inner_text() and hint.is_visible()
     hint.locator("button", has_text="allow edits").click()
-    settle(page)
+    page.wait_for_function("() => { const f = document.querySelector(\"[data-metric='Firing rate'] "
+                           "input.value-number\"); return f && !f.disabled; }")
     assert page.get_by_label("Allow edits of values already set").is_checked()
-    assert _card(page, "Firing rate").locator("input.value-number").is_enabled()
     assert _card(page, "Firing rate").locator(".value-locked").count() == 0
 
 

@@ -172,7 +172,9 @@ def test_column_choice_and_width_persist_across_reloads(page, live):
     page.get_by_label("Raw source", exact=True).uncheck()
     page.locator(".ag-header-cell[col-id=source]").wait_for(state="detached")
     page.evaluate("dash_ag_grid.getApi('overview-grid').setColumnWidths([{key: 'project', newWidth: 333}])")
-    page.wait_for_timeout(800)  # dash-ag-grid reports column state after 500 ms
+    # dash-ag-grid reports column state after 500 ms; Dash then keeps it in local storage.
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.includes('columnState')"
+                           " && localStorage.getItem(k).includes('333'))")
     page.reload()
     page.locator(".ag-header-cell[col-id=project]").wait_for()
     assert page.locator(".ag-header-cell[col-id=source]").count() == 0
