@@ -4,7 +4,8 @@
  *   navigator node, keep the URL in step with the view, fetch and draw spec viewers
  *   (plotly -> dcc.Graph figure; vega / vega-lite -> vendored vega-embed, loaded on
  *   first use from assets/vendor/vega, never from a CDN);
- * - delegated listeners for swipe comparisons and full-screen buttons.
+ * - delegated listeners for swipe comparisons and full-screen buttons;
+ * - embedded viewers whose host does not answer say so (probe, below).
  * No eval: vega draws with its expression interpreter (ast: true).
  */
 (function () {
@@ -89,7 +90,7 @@
           return loadVega().then(function () {
             var element = document.getElementById(domId(vegaId));
             if (!element) { return [noUpdate(), HIDDEN, ""]; }
-            return window.vegaEmbed(element, spec, {
+            return window.vegaEmbed(element, fitted(spec), {
               ast: true,
               expr: window.vega.expressionInterpreter,
               renderer: "svg",
@@ -102,6 +103,17 @@
       .catch(function (err) {
         return [noUpdate(), HIDDEN, "Could not draw " + source.url + ": " + err.message];
       });
+  }
+
+  // A single vega-lite view is drawn as wide as its column, legend included (a fixed width
+  // wider than the column at 1280 px cut the legend off). Other specs keep their size and
+  // are scaled down by CSS if they are wider (.ref-vega svg).
+  var COMPOUND = ["concat", "hconcat", "vconcat", "facet", "repeat"];
+  function fitted(spec) {
+    var lite = /vega-lite/.test(spec.$schema);
+    var single = COMPOUND.every(function (key) { return !(key in spec); });
+    if (!lite || !single) { return spec; }
+    return Object.assign({}, spec, { width: "container", autosize: { type: "fit", contains: "padding" } });
   }
 
   function highlightNode(selected, ids) {
@@ -136,6 +148,39 @@
       if (box) { box.style.setProperty("--swipe", target.value + "%"); }
     }
   });
+
+  // An embedded viewer whose host does not answer would show the browser's broken-page
+  // picture: its host is asked once (no cookies, no referrer; the answer itself is opaque
+  // and unread); when it cannot be reached the frame gives way to "Could not load <host>"
+  // and its link, and when it stays silent PROBE_MS the message shows beside the frame.
+  var PROBE_MS = 15000;
+  function probe(box) {
+    var frame = box.querySelector("iframe");
+    if (!frame || box.getAttribute("data-load-state") || !window.fetch) { return; }
+    box.setAttribute("data-load-state", "probing");
+    var slow = window.setTimeout(function () {
+      if (box.getAttribute("data-load-state") === "probing") { box.setAttribute("data-load-state", "slow"); }
+    }, PROBE_MS);
+    fetch(frame.getAttribute("src"), { mode: "no-cors", credentials: "omit", cache: "no-store",
+                                       referrerPolicy: "no-referrer" })
+      .then(function () { box.setAttribute("data-load-state", "answered"); })
+      .catch(function () { box.setAttribute("data-load-state", "failed"); })
+      .then(function () { window.clearTimeout(slow); });
+  }
+  function probeAll(root) {
+    var boxes = (root.querySelectorAll ? root : document).querySelectorAll(".ref-frame");
+    for (var i = 0; i < boxes.length; i += 1) { probe(boxes[i]); }
+  }
+  new MutationObserver(function (records) {
+    for (var i = 0; i < records.length; i += 1) {
+      for (var j = 0; j < records[i].addedNodes.length; j += 1) {
+        var node = records[i].addedNodes[j];
+        if (node.nodeType === 1) {
+          if (node.classList.contains("ref-frame")) { probe(node); } else { probeAll(node); }
+        }
+      }
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
 
   document.addEventListener("click", function (event) {
     var button = event.target && event.target.closest && event.target.closest(".ref-fullscreen");

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash
-from dash import Input, Output, State, set_props
+from dash import ClientsideFunction, Input, Output, State, set_props
 from dash.exceptions import PreventUpdate
 
 from components import ids
@@ -22,9 +22,10 @@ def rows(request: dict | None, search: str | None) -> dict:
     """The getRowsResponse for one getRowsRequest under the URL's filters."""
     if not request:
         raise PreventUpdate
-    query = apply_filter_model(parse_query(search).query, request.get("filterModel"))
+    parsed = parse_query(search)
+    query = apply_filter_model(parsed.query, request.get("filterModel"))
     try:
-        return page_request(current_portal().store, query, request)
+        return page_request(current_portal().store, query, request, grouped=parsed.grouped)
     except PortalError as exc:
         # An empty block keeps the grid usable; the banner says why there are no rows.
         log.warning("grid rows: %s", exc)
@@ -47,3 +48,17 @@ def register(app: dash.Dash) -> None:
     @app.callback(Output(ids.OVERVIEW_GRID, "columnDefs"), Input(ids.OVERVIEW_COLUMNS, "value"))
     def choose_columns(visible):
         return column_defs(visible)
+
+    # In the browser (assets/overview.js): the URL's sort, shown by the grid.
+    app.clientside_callback(
+        ClientsideFunction(namespace="overview", function_name="applySort"),
+        Output(ids.OVERVIEW_GRID_SORT, "modified_timestamp"),
+        Input(ids.OVERVIEW_GRID_SORT, "data"),
+        State(ids.OVERVIEW_GRID, "id"),
+    )
+    # In the browser (assets/overview.js): fits the pinned asset column to the window.
+    app.clientside_callback(
+        ClientsideFunction(namespace="overview", function_name="setupGrid"),
+        Output(ids.OVERVIEW_GRID_SETUP, "data"),
+        Input(ids.OVERVIEW_GRID, "id"),
+    )

@@ -22,12 +22,12 @@ from dash.exceptions import PreventUpdate
 from components import ids
 from components.charts import click_filters
 from components.filter_bar import chips, widget_values
-from components.overview import empty_parts, overview_page, rendered
+from components.overview import empty_parts, overview_page, rendered, with_selected
 from components.shell import error_panel
 from portal.context import current_portal
 from portal.errors import PortalError
 from portal.store.protocol import AssetQuery
-from portal.views.filters_url import ParsedQuery, parse_query, to_search
+from portal.views.filters_url import CONTAINS_KEYS, ParsedQuery, parse_query, search_of, sort_key
 from portal.views.grid import apply_filter_model, filter_model
 from portal.views.overview import FilterOptions, filter_options, matching_subjects, overview_view
 
@@ -60,18 +60,16 @@ _PARTS = [
 
 
 def layout(**params):
-    """The overview for the filters in the URL query, built per request."""
+    """The overview for the filters (and the grid's sort) in the URL query, built per request."""
     parsed = parse_query(params)
-    search = to_search(parsed.query)
     store = current_portal().store
     try:
         options = filter_options(store)
         view = overview_view(store, parsed)
     except PortalError as exc:
         log.warning("overview: %s", exc)
-        return overview_page(search, parsed.query, FilterOptions([], [], [], 0), None,
-                             error_panel(exc.title, exc.message))
-    return overview_page(search, parsed.query, options, view)
+        return overview_page(parsed, FilterOptions([], [], [], 0), None, error_panel(exc.title, exc.message))
+    return overview_page(parsed, options, view)
 
 
 def _day(value) -> date | None:
@@ -102,7 +100,7 @@ def next_query(trigger, current: AssetQuery, widgets: list, clicks: dict, grid_m
     if trigger == ids.OVERVIEW_GRID:
         return apply_filter_model(current, grid_model)
     if trigger in _CHARTS:
-        wanted = click_filters(clicks.get(trigger))
+        wanted = click_filters(clicks.get(trigger), heatmap=trigger == ids.OVERVIEW_CHART_HEATMAP)
         return replace(current, **wanted) if wanted else None
     if trigger == ids.OVERVIEW_CLEAR:
         return AssetQuery()
@@ -111,6 +109,9 @@ def next_query(trigger, current: AssetQuery, widgets: list, clicks: dict, grid_m
         return replace(current, status=() if status == "total" else (status,))
     if isinstance(trigger, dict) and trigger.get("type") == "overview-chip":
         key = trigger["key"]
+        if key in CONTAINS_KEYS:
+            field = CONTAINS_KEYS[key]
+            return replace(current, contains=tuple(pair for pair in current.contains if pair[0] != field))
         removed = {"source": {"source": ()}, "pending": {"pending": False},
                    "metric": {"metric": (), "metric_status": ()}}.get(key)
         return replace(current, **removed) if removed else None
@@ -137,10 +138,13 @@ def register(app: dash.Dash) -> None:
             "search": Output(ids.OVERVIEW_URL, "search"),
             "widgets": [Output(i, p) for i, p in _WIDGETS],
             "subject_options": Output(ids.OVERVIEW_SUBJECT, "options"),
+            "options": [Output(ids.OVERVIEW_PROJECT, "options"), Output(ids.OVERVIEW_MODALITY, "options")],
             "chips": Output(ids.OVERVIEW_CHIPS, "children"),
             "parts": [Output(i, p) for _, i, p in _PARTS],
             "grid_model": Output(ids.OVERVIEW_GRID, "filterModel"),
             "grid_refresh": Output(ids.OVERVIEW_GRID_REFRESH, "data"),
+            "grid_sort": Output(ids.OVERVIEW_GRID_SORT, "data"),
+            "group": Output(ids.OVERVIEW_GROUP, "value"),
             "clicks": [Output(c, "clickData") for c in _CHARTS],
         },
         inputs={
@@ -151,27 +155,34 @@ def register(app: dash.Dash) -> None:
             "chip_clicks": Input(ids.overview_chip(ALL), "n_clicks"),
             "clicks": [Input(c, "clickData") for c in _CHARTS],
             "grid_model": Input(ids.OVERVIEW_GRID, "filterModel"),
+            "sort_chosen": Input(ids.OVERVIEW_SORT_CHOSEN, "data"),
+            "group": Input(ids.OVERVIEW_GROUP, "value"),
+            "options": [State(ids.OVERVIEW_PROJECT, "options"), State(ids.OVERVIEW_MODALITY, "options")],
             "refresh": State(ids.OVERVIEW_GRID_REFRESH, "data"),
             "pathname": State(ids.OVERVIEW_URL, "pathname"),
         },
         prevent_initial_call=True,
     )
-    def update(search, widgets, clear, counts, chip_clicks, clicks, grid_model, refresh, pathname):
+    def update(search, widgets, clear, counts, chip_clicks, clicks, grid_model, sort_chosen, group, options,
+               refresh, pathname):
         trigger = ctx.triggered_id
         if trigger is None or (isinstance(trigger, dict) and not ctx.triggered[0]["value"]):
             raise PreventUpdate  # a count card or chip appearing, not a click
         if pathname is not None and app.strip_relative_path(pathname) not in ("", None):
             raise PreventUpdate  # the browser is leaving for another page
         current = parse_query(search)
+        if trigger == ids.OVERVIEW_SORT_CHOSEN:
+            return sorted_by(current, sort_chosen)
+        if trigger == ids.OVERVIEW_GROUP:
+            return grouped_by(current, bool(group), refresh)
         if trigger == ids.OVERVIEW_URL:
             parsed = current  # back / forward: show what the URL says
         else:
             wanted = next_query(trigger, current.query, widgets, dict(zip(_CHARTS, clicks, strict=True)), grid_model)
             if wanted is None or wanted == current.query:
                 raise PreventUpdate
-            parsed = ParsedQuery(wanted)
-        return updates(trigger, current, parsed, refresh, grid_model)
-
+            parsed = replace(current, query=wanted, notes=())
+        return updates(trigger, current, parsed, refresh, grid_model, options)
     @app.callback(
         Output(ids.OVERVIEW_SUBJECT, "options", allow_duplicate=True),
         Input(ids.OVERVIEW_SUBJECT, "search_value"),
@@ -194,11 +205,41 @@ def register(app: dash.Dash) -> None:
     )
 
 
-def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | None, grid_model=None) -> dict:
-    """Every output of `update` for the new query `parsed` (the URL held `current`).
+def _nothing() -> dict:
+    """`update`'s outputs, all left as they are."""
+    return {"search": no_update, "widgets": [no_update] * len(_WIDGETS), "subject_options": no_update,
+            "options": [no_update, no_update], "chips": no_update, "parts": [no_update] * len(_PARTS),
+            "grid_model": no_update, "grid_refresh": no_update, "grid_sort": no_update, "group": no_update,
+            "clicks": [no_update] * len(_CHARTS)}
+
+
+def sorted_by(current: ParsedQuery, chosen) -> dict:
+    """A header click sorted the grid (`chosen`: {"sort": "-pending"}): only the URL follows
+    (the grid has already asked for its rows in the new order; nothing else depends on it)."""
+    parsed = parse_query({"sort": chosen.get("sort")}) if isinstance(chosen, dict) else None
+    if parsed is None or parsed.notes or parsed.sort == current.sort:
+        raise PreventUpdate  # nothing new, or not a sort this portal knows
+    sort = parsed.sort
+    return {**_nothing(), "search": search_of(replace(current, sort=sort, notes=())), "grid_sort": sort_key(sort)}
+
+
+def grouped_by(current: ParsedQuery, grouped: bool, refresh: int | None) -> dict:
+    """The grouping switch moved: the URL follows and the grid asks for its rows again (in
+    the new order); the counts and charts do not depend on it."""
+    if grouped == current.grouped:
+        raise PreventUpdate
+    return {**_nothing(), "search": search_of(replace(current, grouped=grouped, notes=())),
+            "grid_refresh": (refresh or 0) + 1}
+
+
+def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | None, grid_model=None,
+            options=None) -> dict:
+    """Every output of `update` for the new view `parsed` (the URL held `current`).
 
     The grid reloads by itself when its filter model changes (the user's own edit, or a
     new model sent from here); otherwise, when the URL changed, it is told to reload.
+    `options` are the project and modality dropdowns' options: a selected value they
+    lack is added, so the dropdown shows it rather than dropping it.
     """
     query = parsed.query
     from_url, from_grid = trigger == ids.OVERVIEW_URL, trigger == ids.OVERVIEW_GRID
@@ -208,13 +249,24 @@ def updates(trigger, current: ParsedQuery, parsed: ParsedQuery, refresh: int | N
     send_model = not from_grid and shown != apply_filter_model(AssetQuery(), model)
     reload = not (from_grid or send_model)
     parts = render(parsed)
+    project_options, modality_options = options or (None, None)
     return {
-        "search": no_update if from_url else to_search(query),
+        "search": no_update if from_url else search_of(parsed),
         "widgets": [no_update] * len(_WIDGETS) if from_widget else widget_values(query),
         "subject_options": no_update if from_widget else list(query.subject),
+        "options": [_options(project_options, query.project), _options(modality_options, query.modality)],
         "chips": chips(query),
         "parts": [parts[key] for key, _, _ in _PARTS],
         "grid_model": model if send_model else no_update,
         "grid_refresh": (refresh or 0) + 1 if reload else no_update,
+        "grid_sort": sort_key(parsed.sort) if from_url else no_update,
+        "group": parsed.grouped if from_url else no_update,
         "clicks": [None if trigger == chart else no_update for chart in _CHARTS],
     }
+
+
+def _options(options, selected: tuple[str, ...]):
+    """A dropdown's options with the selected values it lacks added (no_update when none is missing)."""
+    if options is None or all(value in options for value in selected):
+        return no_update
+    return with_selected(list(options), selected)

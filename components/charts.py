@@ -132,12 +132,25 @@ def weekly_bars(weeks: list[tuple[date, dict[str, int]]]) -> dict:
                    yaxis={"title": {"text": "assets"}})
 
 
-def click_filters(click_data: dict | None) -> dict[str, tuple[str, ...]] | None:
-    """The filters a chart click asks for ({"project": (...), ...}), or None for no usable click."""
+def click_filters(click_data: dict | None, *, heatmap: bool = False) -> dict[str, tuple[str, ...]] | None:
+    """The filters a chart click asks for ({"project": (...), ...}), or None for no usable click.
+
+    Bars carry their filters in `customdata`. A heat-map click does not: dcc.Graph drops
+    a heat map's customdata from clickData (a cell's pointNumber is a [row, column]
+    pair, which it cannot index customdata with), so with `heatmap` the cell is read
+    from the point's own axes, `y` the project and `x` the modality. A cell without
+    assets (no text) asks for nothing.
+    """
     points = (click_data or {}).get("points") or []
     if not points:
         return None
-    custom = points[0].get("customdata")
+    point = points[0]
+    custom = point.get("customdata")
+    if heatmap and not isinstance(custom, list):
+        project, modality = point.get("y"), point.get("x")
+        if not isinstance(project, str) or not isinstance(modality, str) or not point.get("text"):
+            return None
+        custom = ["cell", project, modality]
     if not isinstance(custom, list) or len(custom) != 3:
         return None
     kind, first, second = custom

@@ -8,7 +8,7 @@ from dash import dcc, html
 from components import ids
 from components.status import STATUS_COLORS
 from portal.store.protocol import AssetQuery
-from portal.views.filters_url import ASSET_STATUSES, LEVELS
+from portal.views.filters_url import ASSET_STATUSES, CONTAINS_KEYS, LEVELS
 from portal.views.overview import FilterOptions
 
 
@@ -90,11 +90,21 @@ def filter_bar(query: AssetQuery, options: FilterOptions) -> dbc.Card:
     )
 
 
+# How a column's "contains" filter is named on its chip.
+_CONTAINS_LABELS = {"project": "project", "subject": "subject", "modality": "modality", "status": "status",
+                    "level": "level", "source": "raw source"}
+
+
 def chips(query: AssetQuery) -> list:
-    """Removable chips for the filters that have no widget (source, metric, pending)."""
+    """Removable chips for the filters that have no widget (source, metric, pending, and
+    the grid's "contains" column filters)."""
     items = []
     if query.source:
         items.append(_chip("source", f"made from {', '.join(query.source)}"))
+    for key, field in CONTAINS_KEYS.items():
+        texts = [text for name, text in query.contains if name == field]
+        if texts:
+            items.append(_chip(key, f"{_CONTAINS_LABELS[field]} contains " + " or ".join(f"“{t}”" for t in texts)))
     if query.metric or query.metric_status:
         names = ", ".join(query.metric) or "any metric"
         statuses = f" ({', '.join(query.metric_status)})" if query.metric_status else ""

@@ -2,8 +2,9 @@
 
 Rows come from callbacks.grid page by page; sorting and filtering happen in the store.
 Cell renderers (assets/dashAgGridComponentFunctions.js) build links and status pills
-from text nodes only, never HTML from data. Column widths, order, sort and visibility
-persist per browser (`columnState` in local storage, and the column chooser's choice).
+from text nodes only, never HTML from data. Column widths, order and visibility persist
+per browser (`columnState` in local storage, and the column chooser's choice); the sort
+is the URL's (`sort=`), applied over what the browser kept (assets/overview.js).
 """
 
 from __future__ import annotations
@@ -15,42 +16,60 @@ from dash import html
 
 from components import ids
 from components.status import STATUS_COLORS
-from portal.store.protocol import SORTABLE, AssetQuery
+from portal.store.protocol import SORTABLE, AssetQuery, Sort
+from portal.views.filters_url import DEFAULT_SORT
 from portal.views.grid import FILTER_FIELDS, MAX_CONDITIONS, filter_model
 
+# "contains" (any case) first: what a reviewer types; "equals" shows the filter bar's values.
 _TEXT = {"filter": "agTextColumnFilter",
-         "filterParams": {"filterOptions": ["equals"], "maxNumConditions": MAX_CONDITIONS,
+         "filterParams": {"filterOptions": ["contains", "equals"], "defaultOption": "contains",
+                          "defaultJoinOperator": "OR", "maxNumConditions": MAX_CONDITIONS,
                           "buttons": ["reset", "apply"], "closeOnApply": True}}
 _UTC_MINUTES = {"function": "params.value ? params.value.slice(0, 16).replace('T', ' ') : ''"}
 
 # (field, header, extra column options); every field is a grid field id of the issue.
+# Default widths fit the columns a reviewer needs (asset, project, acquisition, status,
+# per modality, Pending, Fail, last review, raw source) in a 1280 px window; the
+# flexible ones share what a wider window adds. Subject, modalities and level are one
+# click away in "Columns" (the subject is in AIND asset names; the raw source column
+# tells a derived asset from a raw one).
+NAME_WIDTH = 270  # a wider window widens it (assets/overview.js: fitNameColumn), until the user sets one
 _COLUMNS = [
-    ("name", "Asset", {"cellRenderer": "AssetLink", "pinned": "left", "width": 320,
+    ("name", "Asset", {"cellRenderer": "AssetLink", "pinned": "left", "width": NAME_WIDTH, "minWidth": 160,
                        "filter": "agTextColumnFilter",
                        "filterParams": {"filterOptions": ["contains"], "maxNumConditions": 1,
                                         "buttons": ["reset", "apply"], "closeOnApply": True}}),
-    ("project", "Project", {"cellRenderer": "ProjectLink", "width": 200, **_TEXT}),
-    ("subject_id", "Subject", {"width": 110, **_TEXT}),
-    ("modalities", "Modalities", {"width": 160, **_TEXT}),
-    ("acquired", "Acquired (UTC)", {"width": 160, "valueFormatter": _UTC_MINUTES, "filter": "agDateColumnFilter",
-                                    "filterParams": {"filterOptions": ["equals", "greaterThan", "lessThan", "inRange"],
-                                                     "inRangeInclusive": True, "maxNumConditions": 1,
-                                                     "buttons": ["reset", "apply"], "closeOnApply": True}}),
-    ("level", "Level", {"width": 100, **_TEXT}),
-    ("status", "QC status", {"cellRenderer": "StatusPill", "width": 120, **_TEXT}),
-    ("modality_status", "Status per modality", {"cellRenderer": "ModalityStatus", "width": 260}),
-    ("pending", "Pending", {"width": 100, "type": "numericColumn", "headerTooltip": "Pending metrics"}),
-    ("fail", "Fail", {"width": 90, "type": "numericColumn", "headerTooltip": "Failing metrics"}),
-    ("last_review", "Last review", {"width": 190, "headerTooltip": "Who set a status last, and when (UTC)"}),
-    ("source", "Raw source", {"cellRenderer": "AssetLink", "width": 280,
-                              "headerTooltip": "The raw asset a derived asset was made from", **_TEXT}),
+    ("project", "Project", {"cellRenderer": "ProjectLink", "flex": 1, "minWidth": 125, **_TEXT}),
+    ("subject_id", "Subject", {"width": 100, **_TEXT}),
+    ("modalities", "Modalities", {"width": 150, **_TEXT}),
+    ("acquired", "Acquired", {"width": 136, "minWidth": 130, "valueFormatter": _UTC_MINUTES,
+                              "headerTooltip": "Acquisition time (UTC)", "filter": "agDateColumnFilter",
+                              "filterParams": {"filterOptions": ["equals", "greaterThan", "lessThan", "inRange"],
+                                               "inRangeInclusive": True, "maxNumConditions": 1,
+                                               "buttons": ["reset", "apply"], "closeOnApply": True}}),
+    ("level", "Level", {"width": 90, **_TEXT}),
+    ("status", "Status", {"cellRenderer": "StatusPill", "width": 88, "minWidth": 80, "headerTooltip": "QC status",
+                         **_TEXT}),
+    ("modality_status", "Per modality", {"cellRenderer": "ModalityStatus", "flex": 1, "minWidth": 164,
+                                         "headerTooltip": "QC status per modality, failing and pending first"}),
+    ("pending", "Pending", {"width": 86, "minWidth": 84, "type": "numericColumn", "headerTooltip": "Pending metrics"}),
+    ("fail", "Fail", {"width": 58, "minWidth": 54, "type": "numericColumn", "headerTooltip": "Failing metrics"}),
+    ("last_review", "Last review", {"cellRenderer": "Review", "flex": 1, "minWidth": 136,
+                                    "headerTooltip": "Who set a status last, and when (UTC)"}),
+    ("source", "Raw source", {"cellRenderer": "SourceCell", "flex": 1, "minWidth": 170,
+                              "headerTooltip": "A derived asset: the raw asset it was made from. A raw asset: "
+                                               "its derived assets.", **_TEXT}),
 ]
 HIDEABLE = [(field, header) for field, header, _ in _COLUMNS if field != "name"]
-DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field != "modalities"]
+HIDDEN_BY_DEFAULT = ("subject_id", "modalities", "level")
+DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field not in HIDDEN_BY_DEFAULT]
 
 
-def column_defs(visible: list[str] | None = None) -> list[dict]:
-    """Column definitions; columns not in `visible` are hidden (the asset name always shows)."""
+def column_defs(visible: list[str] | None = None, sort: Sort | None = None) -> list[dict]:
+    """Column definitions; columns not in `visible` are hidden (the asset name always shows).
+
+    `sort` (the URL's) becomes its column's initialSort: applied when the grid is made.
+    """
     shown = set(DEFAULT_VISIBLE if visible is None else visible) | {"name"}
     asset_base = dash.get_relative_path("/asset/")
     project_base = dash.get_relative_path("/project/")
@@ -60,9 +79,11 @@ def column_defs(visible: list[str] | None = None) -> list[dict]:
                   "filter": False, "hide": field not in shown, **extra}
         if field not in FILTER_FIELDS:
             column["filter"] = False
+        if sort is not None and sort.field == field:
+            column["initialSort"] = "desc" if sort.descending else "asc"
         renderer = column.get("cellRenderer")
-        if renderer == "AssetLink":
-            column["cellRendererParams"] = {"base": asset_base}
+        if renderer in ("AssetLink", "SourceCell"):
+            column["cellRendererParams"] = {"base": asset_base, "overview": dash.get_relative_path("/")}
         elif renderer == "ProjectLink":
             column["cellRendererParams"] = {"base": project_base}
         elif renderer in ("StatusPill", "ModalityStatus"):
@@ -71,11 +92,12 @@ def column_defs(visible: list[str] | None = None) -> list[dict]:
     return defs
 
 
-def asset_grid(query: AssetQuery) -> dag.AgGrid:
-    """The grid; its first rows are requested by the browser as soon as it mounts."""
+def asset_grid(query: AssetQuery, sort: Sort = DEFAULT_SORT) -> dag.AgGrid:
+    """The grid; its first rows are requested by the browser as soon as it mounts, with the
+    URL's filters and sort."""
     return dag.AgGrid(
         id=ids.OVERVIEW_GRID,
-        columnDefs=column_defs(),
+        columnDefs=column_defs(sort=sort),
         defaultColDef={"resizable": True, "suppressHeaderMenuButton": False},
         rowModelType="infinite",
         getRowId="params.data.id",
@@ -86,9 +108,13 @@ def asset_grid(query: AssetQuery) -> dag.AgGrid:
             "rowBuffer": 20,
             "animateRows": False,
             "tooltipShowDelay": 300,
-            # Filters of the URL, applied before the first rows are asked for.
+            # Filters and sort of the URL, applied before the first rows are asked for.
+            # Filters of the URL, applied before the first rows are asked for (the sort is the
+            # columns' initialSort: a sort in initialState would reset pinning, widths and
+            # visibility it does not also give).
             "initialState": {"filter": {"filterModel": filter_model(query)}},
-            "localeText": {"noRowsToShow": "No asset matches these filters."},
+            "localeText": {"noRowsToShow": "No asset matches these filters.",
+                           "noMatchingRows": "No asset matches these filters."},
         },
         persistence=True,
         persisted_props=["columnState"],

@@ -31,8 +31,12 @@ OVERVIEW_EXPORT = "overview-export"  # link to the CSV export of the filtered se
 OVERVIEW_GRID = "overview-grid"  # dash-ag-grid, infinite row model
 OVERVIEW_GRID_REFRESH = "overview-grid-refresh"  # dcc.Store: bumped when the grid must reload its rows
 OVERVIEW_GRID_WRAP = "overview-grid-wrap"  # the grid card (hidden when nothing matches)
+OVERVIEW_GRID_SORT = "overview-grid-sort"  # dcc.Store: the URL's sort (`-acquired`), applied to the grid in the browser
+OVERVIEW_SORT_CHOSEN = "overview-sort-chosen"  # dcc.Store set by assets/overview.js: {"sort", "at"}, a header click
+OVERVIEW_GRID_SETUP = "overview-grid-setup"  # dcc.Store written by the grid's clientside set-up (fits the asset column)
 OVERVIEW_COLUMNS = "overview-columns"  # checklist of visible grid columns (persisted in the browser)
 OVERVIEW_COLUMNS_TOGGLE = "overview-columns-toggle"  # the button opening that checklist
+OVERVIEW_GROUP = "overview-group"  # switch: derived assets listed under their raw asset (URL group=raw)
 OVERVIEW_CHART_PROJECT = "overview-chart-project"  # plotly graphs
 OVERVIEW_CHART_MODALITY = "overview-chart-modality"
 OVERVIEW_CHART_HEATMAP = "overview-chart-heatmap"
@@ -45,7 +49,7 @@ def overview_count(status: str) -> dict:
 
 
 def overview_chip(key: str) -> dict:
-    """The remove button of one widget-less filter chip (URL key: source, metric, metric_status, pending)."""
+    """The remove button of one widget-less filter chip (URL key: source, metric, pending, <field>_contains)."""
     return {"type": "overview-chip", "key": key}
 
 
@@ -134,6 +138,11 @@ class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as deta
     def value(index: int) -> dict:
         """A metric's editable value widget by metric index."""
         return {"type": "detail-metric-value", "index": index}
+
+    @staticmethod
+    def allow_edits(index: int) -> dict:
+        """The "allow edits" link beside a value that is already set (turns the switch on)."""
+        return {"type": "detail-metric-allow-edits", "index": index}
 
     @staticmethod
     def base(index: int) -> dict:

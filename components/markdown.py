@@ -4,11 +4,13 @@ markdown-it-py parses the text with raw HTML turned off (an HTML tag stays liter
 text), and the syntax tree becomes html.* components: nothing is ever handed to the
 browser as HTML. Links and images keep only http(s) and relative URLs
 (portal.security.urls.safe_url); a link to anything else (`javascript:`, `data:`, ...)
-is shown as its text. Links open in a new tab without a referrer or an opener.
+is shown as its text. Links open in a new tab without a referrer or an opener. A link
+whose address holds spaces (as pipelines write them) is read as a link (spaced_links).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from dash import html
@@ -35,8 +37,46 @@ def _parser() -> MarkdownIt:
 def markdown(text: str, className: str | None = None) -> html.Div:
     """`text` as Dash components (see the module docstring)."""
     source = text if len(text) <= MAX_LENGTH else text[:MAX_LENGTH] + "…"
-    tree = SyntaxTreeNode(_parser().parse(source))
+    tree = SyntaxTreeNode(_parser().parse(spaced_links(source)))
     return html.Div(_children(tree), className=className)
+
+
+# A link's destination, `](...)`, with at most one level of parentheses inside it.
+_DESTINATION = re.compile(r"\]\((?P<dest>[^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
+_TITLE = re.compile(r"""^(?P<url>.*?)(?P<title>\s+(?:"[^"\n]*"|'[^'\n]*'))$""")
+_FENCE = ("```", "~~~")
+
+
+def spaced_links(text: str) -> str:
+    """`text` with spaces in link destinations written as %20.
+
+    CommonMark ends a destination at a space, so `[traces](figs/Record Node 101/a.png)`
+    (pipelines write such links) would stay literal text. A destination in `<...>`, one
+    without spaces, and an optional `"title"` after it are left as they are, and so is
+    code (fenced blocks and `inline code`).
+    """
+    if "](" not in text:
+        return text
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(_FENCE):
+            fenced = not fenced
+        if fenced or "](" not in line:
+            out.append(line)
+            continue
+        parts = line.split("`")
+        parts[::2] = [_DESTINATION.sub(_encode_destination, part) for part in parts[::2]]
+        out.append("`".join(parts))
+    return "\n".join(out)
+
+
+def _encode_destination(match: re.Match) -> str:
+    dest = match.group("dest").strip()
+    titled = _TITLE.match(dest)
+    url, title = (titled.group("url"), titled.group("title")) if titled else (dest, "")
+    if not url or url.startswith("<") or not any(ch.isspace() for ch in url):
+        return match.group(0)
+    return "](" + re.sub(r"\s+", "%20", url) + title + ")"
 
 
 def _children(node: SyntaxTreeNode) -> list:

@@ -6,6 +6,7 @@ filter change updates, for one OverviewView, including the empty states.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote
 
 import dash
@@ -19,14 +20,14 @@ from components.grid import asset_grid, column_chooser
 from components.status import STATUS_COLORS
 from portal.qc.types import UNREADABLE
 from portal.store.protocol import AssetQuery
-from portal.views.filters_url import EXPORT_PATH, to_search
+from portal.views.filters_url import EXPORT_PATH, ParsedQuery, search_of, sort_key, to_search
 from portal.views.overview import NO_PROJECT, STATUS_ORDER, FilterOptions, OverviewView
 
 _GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 
 
 def export_href(query: AssetQuery) -> str:
-    """The CSV export link of a filtered view."""
+    """The CSV export link of a filtered view (the grid's columns, in the default order)."""
     return dash.get_relative_path(EXPORT_PATH) + to_search(query)
 
 
@@ -35,7 +36,7 @@ def project_href(project: str) -> str:
     return dash.get_relative_path("/project/" + quote(project, safe=""))
 
 
-def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: OverviewView | None,
+def overview_page(parsed: ParsedQuery, options: FilterOptions, view: OverviewView | None,
                   message=None) -> html.Div:
     """The page frame: its own URL location, filters, counts, charts and the grid.
 
@@ -43,12 +44,18 @@ def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: 
     Every part a filter change updates is always in the layout (hidden when empty), so
     the callbacks never target a missing component.
     """
+    query = parsed.query
+    search = search_of(parsed)
     parts = rendered(view) if view is not None else empty_parts(message, query)
     return html.Div(
         [
             # The page's own location: pushState without re-rendering the page (refresh=False).
             dcc.Location(id=ids.OVERVIEW_URL, refresh=False, search=search),
             dcc.Store(id=ids.OVERVIEW_GRID_REFRESH, data=0),
+            dcc.Store(id=ids.OVERVIEW_GRID_SETUP),
+            # The URL's sort, applied to the grid over what the browser kept (assets/overview.js).
+            dcc.Store(id=ids.OVERVIEW_GRID_SORT, data=sort_key(parsed.sort)),
+            dcc.Store(id=ids.OVERVIEW_SORT_CHOSEN),  # set by assets/overview.js when a header is clicked
             html.Div(
                 [
                     html.H2("Quality control overview", className="h4 me-auto mb-0"),
@@ -57,7 +64,7 @@ def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: 
                 ],
                 className="d-flex align-items-center mb-2 gap-2",
             ),
-            filter_bar(query, options),
+            filter_bar(query, _with_selected(options, query)),
             html.Div(parts["notes"], id=ids.OVERVIEW_NOTES),
             html.Div(parts["body"], id=ids.OVERVIEW_BODY),
             html.Div(parts["counts"], id=ids.OVERVIEW_COUNTS),
@@ -66,10 +73,11 @@ def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: 
                 dbc.Card(
                     [
                         dbc.CardHeader(
-                            html.Div([html.Span("Assets", className="fw-semibold me-auto"), column_chooser()],
-                                     className="d-flex align-items-center")
+                            html.Div([html.Span("Assets", className="fw-semibold me-auto"),
+                                      group_switch(parsed.grouped), column_chooser()],
+                                     className="d-flex align-items-center gap-3")
                         ),
-                        dbc.CardBody(asset_grid(query), className="p-0"),
+                        dbc.CardBody(asset_grid(query, parsed.sort), className="p-0"),
                     ],
                     className="mb-4",
                 ),
@@ -79,6 +87,14 @@ def overview_page(search: str, query: AssetQuery, options: FilterOptions, view: 
         ],
         className="overview-page",
     )
+
+
+def group_switch(grouped: bool) -> html.Div:
+    """"Group derived under raw": each raw asset's derived assets listed right under it."""
+    return html.Div(dbc.Switch(id=ids.OVERVIEW_GROUP, label="Group derived under raw", value=grouped,
+                               className="small mb-0"),
+                    className="group-derived", title="List each derived asset right under the raw asset it was "
+                                                     "made from")
 
 
 def rendered(view: OverviewView) -> dict:
@@ -93,9 +109,23 @@ def rendered(view: OverviewView) -> dict:
         "modality_figure": status_bars(view.modalities, dimension="modality") if has_charts else _EMPTY,
         "heatmap_figure": attention_heatmap(view.cells) if has_charts else _EMPTY,
         "project_links": project_links(view),
-        "grid_hidden": view.state != "ok",
+        # A filter matching nothing keeps the grid on the page: its column filters still
+        # show what was typed, the page stays where it was, and the grid says "no asset".
+        "grid_hidden": view.state == "empty",
         "export_href": export_href(view.query),
     }
+
+
+def _with_selected(options: FilterOptions, query: AssetQuery) -> FilterOptions:
+    """The dropdowns' options with the selected values added: a value the store does not
+    hold (typed into a column filter) stays shown and selected, never silently dropped."""
+    return replace(options, project=with_selected(options.project, query.project),
+                   modality=with_selected(options.modality, query.modality))
+
+
+def with_selected(options: list, selected) -> list:
+    """`options` followed by each selected value it lacks."""
+    return [*options, *(value for value in selected if value not in options)]
 
 
 def empty_parts(message, query: AssetQuery) -> dict:

@@ -437,6 +437,71 @@ class SummaryContract:
         assert listed(metric_status=("Fail",)) == {"ecephys_1_2025-01-01", "behavior_3_2025-03-01_processed"}
         assert store.list_assets(AssetQuery(metric=("a",), project=("Alpha",))).total == 2
 
+    def test_contains_filters_ignore_case_and_or_with_exact_values(self, store):
+        _seed(store)
+
+        def listed(**kw):
+            return {row.name for row in store.list_assets(AssetQuery(**kw), limit=100).rows}
+
+        assert listed(contains=(("project", "alph"),)) == {"ecephys_1_2025-01-01", "ecephys_2_2025-02-01"}
+        assert listed(contains=(("project", "ALPHA"), ("project", "gam"))) == {
+            "ecephys_1_2025-01-01", "ecephys_2_2025-02-01", "pophys_4_100%_done"}
+        # One column's exact values and texts are OR-ed; columns are AND-ed.
+        assert listed(project=("Beta",), contains=(("project", "gam"),)) == {
+            "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed", "pophys_4_100%_done"}
+        assert listed(contains=(("project", "a"), ("level", "DER"))) == {"behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("modality", "BEHAV"),)) == {
+            "ecephys_2_2025-02-01", "behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("status", "pend"),)) == {"ecephys_2_2025-02-01"}
+        assert listed(contains=(("subject", "3"),)) == {"behavior_3_2025-03-01", "behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("source", "behavior_3"),)) == {"behavior_3_2025-03-01_processed"}
+        assert listed(contains=(("project", "%"),)) == set()  # wildcards are literal
+        assert listed(contains=(("project", "no such"),)) == set()
+        # Counts follow, the per-modality rows too (only modalities holding the text).
+        query = AssetQuery(contains=(("modality", "behav"),))
+        assert sum(store.status_totals(query).values()) == 3
+        assert {r.modality for r in store.counts(query)} == {"behavior"}
+        assert {(g.key, g.n) for g in store.status_counts(AssetQuery(contains=(("project", "bet"),)), "project")} \
+            == {("Beta", 1)}
+
+    def test_grouped_listing_puts_derived_assets_under_their_raw_asset(self, store):
+        _seed(store)
+        store.upsert_many([
+            record("behavior_3_2025-03-01_processed_2", project="Beta", modalities=("behavior",), subject="3",
+                   acquired="2025-03-01T10:00:00+00:00", level="derived", source=["behavior_3_2025-03-01"],
+                   metrics=[metric("z", "Pending", mod="behavior")]),
+            record("orphan_derived", project="Beta", level="derived", source=["not_in_the_store"],
+                   metrics=[metric("o", "Fail")]),
+        ])
+        for field in ("name", "acquired", "project", "status", "pending", "fail", "subject_id", "level",
+                      "last_review"):
+            for descending in (False, True):
+                sort = Sort(field, descending, grouped=True)
+                pages = [store.list_assets(AssetQuery(), sort, offset, 3) for offset in (0, 3, 6)]
+                rows = [row for page in pages for row in page.rows]
+                names = [row.name for row in rows]
+                assert len(names) == len(set(names)) == 7 and all(p.total == 7 for p in pages), (field, descending)
+                raw = names.index("behavior_3_2025-03-01")
+                assert names[raw + 1:raw + 3] == ["behavior_3_2025-03-01_processed",
+                                                   "behavior_3_2025-03-01_processed_2"], (field, descending, names)
+                streamed = [row.name for row in store.iter_assets(AssetQuery(), sort)]
+                assert streamed == names, (field, descending)
+        # Families are placed by their raw asset's value: the raw asset passes, so its failing
+        # derived asset follows it instead of leading the "most failing first" listing.
+        by_fail = [r.name for r in store.list_assets(AssetQuery(), Sort("fail", True, grouped=True)).rows]
+        flat = [r.name for r in store.list_assets(AssetQuery(), Sort("fail", True)).rows]
+        assert flat.index("behavior_3_2025-03-01_processed") < flat.index("behavior_3_2025-03-01")
+        assert by_fail.index("behavior_3_2025-03-01_processed") == by_fail.index("behavior_3_2025-03-01") + 1
+        # Filters apply first: a derived asset whose raw asset does not match is listed by itself.
+        failing = [r.name for r in store.list_assets(AssetQuery(status=("Fail",)), Sort("name", False, True)).rows]
+        assert failing == ["behavior_3_2025-03-01_processed", "ecephys_1_2025-01-01", "orphan_derived"]
+        # How many derived assets each raw asset has (the grid's "derived assets (N)").
+        derived = Counter()
+        for group in store.status_counts(AssetQuery(source=("behavior_3_2025-03-01", "ecephys_1_2025-01-01")),
+                                         "source"):
+            derived[group.key] += group.n
+        assert derived == {"behavior_3_2025-03-01": 2}
+
     def test_status_counts_by_project_level_subject(self, store):
         recs = _seed(store)
         orphan = record("no-project", project=None, level="weird", metrics=[metric("m", "Pending")])

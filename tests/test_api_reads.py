@@ -81,6 +81,11 @@ def test_list_filters_are_the_overviews(client):
     assert _names(client.get("/api/v1/assets?pending=1")) == ["a"]
     assert _names(client.get("/api/v1/assets?metric=drift&metric_status=Pending")) == ["a"]
     assert _names(client.get("/api/v1/assets?level=derived")) == []
+    # The grid's column filters: part of a value, any case; OR-ed with the exact values.
+    assert _names(client.get("/api/v1/assets?project_contains=GAM&sort=name")) == ["bare", "broken"]
+    assert _names(client.get("/api/v1/assets?project=Beta&project_contains=gam&sort=name")) == [
+        "b", "bare", "broken", "legacy"]
+    assert _names(client.get("/api/v1/assets?status_contains=fai")) == ["b"]
 
 
 def test_list_pages_and_sorts(client):
@@ -172,6 +177,8 @@ def test_summary_counts_with_the_same_filters(client):
     assert beta["total"] == 2 and {g["key"] for g in beta["groups"]} == {"2", "3"}
     weeks = client.get("/api/v1/summary?by=week&status=Fail").get_json()
     assert weeks["groups"] == [{"key": "2025-01-27", "status": "Fail", "n": 1}]
+    by_source = client.get("/api/v1/summary?by=source")
+    assert by_source.status_code == 200 and by_source.get_json()["by"] == "source"
 
 
 # -- tokens and login ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import dash
@@ -42,11 +43,14 @@ def widget(metric, *, can_edit=True, allow_edits=False):
 
 
 def test_number_zero_stays_a_number_and_a_set_value_is_read_only():
-    w = widget(view(0, "number"))
+    locked = widget(view(0, "number"))
+    (w,) = find_by_id(locked, detail_ids.value(3))
     assert isinstance(w, dbc.Input) and w.type == "number"
     assert w.value == 0 and w.value is not False and not isinstance(w.value, str)
-    assert w.id == detail_ids.value(3)
     assert w.disabled is True  # set: read-only...
+    # ...and it says so, with the way to change it (an annotator's greyed input is no riddle).
+    assert "Already set" in texts(locked) and find_by_id(locked, detail_ids.allow_edits(3))
+    assert not find_by_id(widget(view(0, "number"), can_edit=False), detail_ids.allow_edits(3))
     assert widget(view(0, "number"), allow_edits=True).disabled is False  # ...unless "allow edits"
     assert widget(view(None, "number")).disabled is False
 
@@ -87,7 +91,7 @@ def test_dropdown_lists_options_with_their_status():
     assert w.value is None and w.disabled is False  # nothing chosen yet: editable
     assert [o["value"] for o in w.options] == ["Normal", "Noisy"]
     assert "Fail" in w.options[1]["label"]
-    chosen = widget(view({**value, "value": "Noisy"}, "dropdown", choice=True))
+    (chosen,) = find_by_id(widget(view({**value, "value": "Noisy"}, "dropdown", choice=True)), detail_ids.value(3))
     assert chosen.value == "Noisy" and chosen.disabled is True
 
 
@@ -128,9 +132,27 @@ def test_curation_shows_latest_and_history():
                         (("Priya", datetime(2025, 6, 22, 3, 29, tzinfo=UTC)),))
     w = widget(view([{}, {"labelsByUnit": {}}], "curation", curation=curation))
     text = texts(w)
-    assert "Spike sorting curation" in text and "2 version(s)" in text
+    assert "Spike sorting curation" in text and "2 versions" in text
     assert "Priya" in text and "2025-06-22 03:29 UTC" in text
     assert any(isinstance(n, html.Pre) and "noise" in n.children for n in iter_tree(w))
+
+
+def test_every_curation_version_can_be_opened_newest_first_decoded():
+    texts_stored = ['{"labelsByUnit": {"1": ["good"]}}', json.dumps('{"labelsByUnit": {"1": ["noise"]}}'),
+                    '{"labelsByUnit": {"1": ["mua"]}}']
+    history = (("Ann", datetime(2025, 3, 1, tzinfo=UTC)), ("Bo", datetime(2025, 2, 1, tzinfo=UTC)))
+    curation = Curation("Spike sorting curation", texts_stored[-1], 3, history)
+    w = widget(view(texts_stored, "curation", curation=curation))
+    listed = [n for n in iter_tree(w) if getattr(n, "className", "") == "curation-version"]
+    assert len(listed) == 3
+    summaries = [texts(d.children[0]) for d in listed]
+    assert summaries[0].startswith("Version 3") and "(latest)" in summaries[0] and "Ann" in summaries[0]
+    assert summaries[1].startswith("Version 2") and "Bo" in summaries[1]
+    assert summaries[2].startswith("Version 1") and "not recorded" in summaries[2]  # older than the history
+    # Each version's content as data: JSON text (even JSON text of JSON text) is decoded, never shown escaped.
+    bodies = [next(n for n in iter_tree(d) if isinstance(n, html.Pre)).children for d in listed]
+    assert '"mua"' in bodies[0] and '"noise"' in bodies[1] and '"good"' in bodies[2]
+    assert not any("\\" in body for body in bodies)
 
 
 def test_none_value():
@@ -244,3 +266,17 @@ def test_an_image_pair_is_a_swipe():
     assert any(isinstance(n, dcc.Input) and n.type == "range" for n in iter_tree(tree))
     mixed = ReferenceGroup("a.png;b.pdf", (v("image", url="/a"), v("pdf", url="/b")), ())
     assert not mixed.swipe
+
+
+def test_markdown_links_with_spaces_in_their_address_are_links():
+    from components.markdown import markdown, spaced_links
+
+    tree = markdown("Open [the traces](https://example.org/Record Node 101/traces raw.png) or "
+                    "[docs](https://example.org/a b \"Docs\") but not `[code](a b)`.")
+    links = [n for n in iter_tree(tree) if isinstance(n, html.A)]
+    assert [link.href for link in links] == ["https://example.org/Record%20Node%20101/traces%20raw.png",
+                                             "https://example.org/a%20b"]
+    assert "[the traces]" not in texts(tree) and "`" not in texts(tree)
+    assert spaced_links("[x](<a b>) [y](javascript:alert 1)") == "[x](<a b>) [y](javascript:alert%201)"
+    unsafe = markdown("[y](javascript:alert 1)")
+    assert not [n for n in iter_tree(unsafe) if isinstance(n, html.A)]  # still refused: only http(s) and relative

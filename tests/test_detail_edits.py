@@ -5,6 +5,7 @@ away from what it was rendered with, and become MetricEdits naming exactly one m
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -218,3 +219,42 @@ def test_a_curation_conflict_reapplied_appends_after_theirs_and_dropped_goes():
     annotation = edit_state.to_annotation("x", kept)
     assert annotation.edits[0].value == [{"v": 1}, {"v": "theirs"}, {"v": 2}] and annotation.base_version == 6
     assert edit_state.is_empty(edit_state.drop_mine(state, conflict))
+
+
+def test_the_preview_counts_the_status_a_choice_sets_as_submit_writes_it(tmp_path):
+    """Every change the preview lists is one Submit reports, and no other (the annotation
+    service is the oracle: the counter and the "Saved N" message agree)."""
+    from portal.review.annotate import apply_annotation
+    from portal.store.sql.engine import make_engine
+    from portal.store.sql.store import SqlAssetStore
+    from tests.records import metric, record
+
+    store = SqlAssetStore(make_engine(f"sqlite:///{tmp_path / 'p.db'}"))
+    store.upsert_many([record("a", metrics=[
+        metric("choice", "Pending", value=dropdown("")), metric("plain", "Pending", value=dropdown("", status=())),
+        metric("n", "Pending", value=2.0), metric("both", "Pending", value=dropdown(""))])])
+    stored = store.get("a")
+    keys = {m["name"]: k for m, k in zip(stored.record["quality_control"]["metrics"],
+                                        ["choice [ecephys, Raw data]", "plain [ecephys, Raw data]",
+                                         "n [ecephys, Raw data]", "both [ecephys, Raw data]"], strict=True)}
+    state = {}
+    for name, kind, value in (("choice", "dropdown", dropdown("")), ("plain", "dropdown", dropdown("", status=())),
+                              ("n", "number", 2.0), ("both", "dropdown", dropdown(""))):
+        base = {"key": keys[name], "name": name, "kind": kind, "status": "Pending", "n": 1, "value": value,
+                "shown": shown_value(kind, value).value, "choice": bool(value.get("status")) if kind != "number"
+                else False, "version": stored.version}
+        state = edit_state.record(state, base, value={"choice": "Noisy", "plain": "Normal", "n": 3.0,
+                                                      "both": "Normal"}[name])
+        if name == "both":
+            state["metrics"][keys[name]]["status"] = "Fail"  # a status set by hand wins over the choice's
+    previewed = edit_state.changes(state)
+    annotation = edit_state.to_annotation(stored.id, state)
+    outcome = apply_annotation(stored.record["quality_control"], annotation, user="Ann",
+                               current_version=stored.version, now=datetime.now(UTC))
+    assert len(previewed) == len(outcome.changes) == 6
+    assert sorted((c.key, c.field) for c in previewed) == sorted((c["key"], c["field"]) for c in outcome.changes)
+    statuses = {c["key"]: c["new"] for c in outcome.changes if c["field"] == "status"}
+    assert {c.key: c.new for c in previewed if c.field == "status"} == statuses
+    assert [(c.key, c.field) for c in previewed if c.implied] == [(keys["choice"], "status")]
+    assert edit_state.unsaved_statuses(state) == {keys["choice"]: "Fail", keys["both"]: "Fail"}
+    assert edit_state.edited_keys(state) == set(keys.values())

@@ -177,3 +177,25 @@ def test_load_detail_lists_the_assets_derived_from_it(store):
     ])
     assert set(load_detail(store, raw).derived) == {f"{raw}_sorted_2025-03-05", "behavior_1"}
     assert load_detail(store, raw, with_derived=False).derived == ()
+
+
+def test_unsaved_statuses_are_counted_and_marked_but_the_filter_keeps_saved_ones(tmp_path):
+    store = SqlAssetStore(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
+    qc = {"object_type": "Quality control", "schema_version": "2.4.2", "default_grouping": [["probe"]],
+          "allow_tag_failures": ["probe:B"],
+          "metrics": [metric("a", "Pending", tags={"probe": "A"}), metric("b", "Pass", tags={"probe": "A"}),
+                      metric("c", "Pending", tags={"probe": "B"})]}
+    store.upsert_many([record("x", qc=qc)])
+    detail = load_detail(store, "x")
+    keys = [m.key for m in detail.metrics]
+    navs = [m.nav({keys[0]: "Fail", keys[2]: "Fail"}.get(m.key), m.key in {keys[0], keys[1], keys[2]})
+            for m in detail.metrics]
+    root = build_tree(navs, ((("probe",)),))
+    a, b = root.children
+    assert (a.label, a.status, a.counts, a.unsaved) == ("A", "Fail", {"Pass": 1, "Fail": 1, "Pending": 0}, 2)
+    # probe B's failures are allowed: its Fail counts, its status passes, as the schema would once saved.
+    assert (b.label, b.status, b.counts["Fail"], b.unsaved) == ("B", "Pass", 1, 1)
+    pending = filter_tree(root, "Pending")  # what was Pending when the page opened stays in view
+    assert [n.label for n in pending.children] == ["A", "B"] and pending.children[0].counts["Fail"] == 1
+    untouched = build_tree([m.nav() for m in detail.metrics], ((("probe",)),))
+    assert untouched.unsaved == 0 and untouched.counts == {"Pass": 1, "Fail": 0, "Pending": 2}

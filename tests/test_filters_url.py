@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from portal.store.protocol import AssetQuery
-from portal.views.filters_url import parse_query, query_pairs, to_search
+from portal.store.protocol import AssetQuery, Sort
+from portal.views.filters_url import DEFAULT_SORT, parse_query, query_pairs, search_of, to_search
 
 
 def test_empty_inputs_are_no_filter():
@@ -39,6 +39,26 @@ def test_every_key():
         metric=("drift",), metric_status=("Fail",), pending=True,
     )
     assert to_search(query) == search
+
+
+def test_contains_keys_sort_and_grouping_round_trip():
+    search = ("?project=P&project_contains=dyn&project_contains=rout&modality_contains=ECEPH&status_contains=pend"
+              "&source_contains=raw%201&sort=-pending&group=raw")
+    parsed = parse_query(search)
+    assert parsed.query == AssetQuery(project=("P",), contains=(
+        ("project", "dyn"), ("project", "rout"), ("modality", "ECEPH"), ("status", "pend"), ("source", "raw 1")))
+    assert parsed.sort == Sort("pending", True) and parsed.grouped and parsed.notes == ()
+    assert search_of(parsed) == search
+    assert parsed.query.needles("modality") == ("eceph",)
+
+
+def test_the_default_sort_is_left_out_and_bad_view_keys_are_noted():
+    assert to_search(AssetQuery(project=("P",)), DEFAULT_SORT) == "?project=P"
+    assert to_search(AssetQuery(), Sort("name", False)) == "?sort=name"
+    parsed = parse_query("?sort=-document&group=project")
+    assert parsed.sort == DEFAULT_SORT and not parsed.grouped
+    assert "sort '-document'" in " ".join(parsed.notes) and "group 'project'" in " ".join(parsed.notes)
+    assert parse_query("?sort=name").notes == ()  # view keys are not unknown filters
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -20,7 +20,14 @@ from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore
 from portal.transfer.csv_export import COLUMNS, csv_chunks, csv_record
 from portal.views.filters_url import ParsedQuery, parse_query
-from portal.views.grid import apply_filter_model, filter_model, page_request, row_json, sort_from_model
+from portal.views.grid import (
+    apply_filter_model,
+    filter_model,
+    modality_statuses,
+    page_request,
+    row_json,
+    sort_from_model,
+)
 from portal.views.overview import attention_share, overview_view
 from portal.views.project import project_view, worst_status
 from tests.records import metric, record
@@ -112,9 +119,23 @@ def test_worst_status():
     AssetQuery(acquired_from=date(2025, 1, 1), acquired_to=date(2025, 1, 1)),
     AssetQuery(acquired_from=date(2025, 1, 1)),
     AssetQuery(acquired_to=date(2025, 1, 31)),
+    AssetQuery(project=("A",), contains=(("project", "dyn"), ("subject", "12"), ("status", "fa"))),
 ])
 def test_filter_model_round_trip(query):
     assert apply_filter_model(query, filter_model(query)) == query
+
+
+def test_contains_conditions_are_kept_as_typed_and_equals_are_checked():
+    model = {"project": {"filterType": "text", "operator": "OR", "conditions": [
+                 {"filterType": "text", "type": "contains", "filter": "Dynamic Rout"},
+                 {"filterType": "text", "type": "equals", "filter": "Beta"}]},
+             "status": {"filterType": "text", "type": "contains", "filter": "nothing like a status"},
+             "level": {"filterType": "text", "type": "equals", "filter": "processed"}}
+    query = apply_filter_model(AssetQuery(), model)
+    assert query.project == ("Beta",) and query.level == ()
+    assert query.contains == (("project", "Dynamic Rout"), ("status", "nothing like a status"))
+    shown = filter_model(query)["project"]
+    assert [(c["type"], c["filter"]) for c in shown["conditions"]] == [("equals", "Beta"), ("contains", "Dynamic Rout")]
 
 
 def test_filter_model_keeps_widgetless_filters_and_drops_bad_values():
@@ -125,6 +146,50 @@ def test_filter_model_keeps_widgetless_filters_and_drops_bad_values():
     })
     assert edited == AssetQuery(status=("Fail",), metric=("drift",), pending=True)
     assert apply_filter_model(base, None) == base
+
+
+def test_a_header_click_writes_only_the_sort_into_the_url(settings):
+    from callbacks.overview import sorted_by
+    from portal import create_app
+
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        current = parse_query("?project=A&q=x")
+        out = sorted_by(current, {"sort": "-pending", "at": 1})
+        assert out["search"] == "?project=A&q=x&sort=-pending" and out["grid_sort"] == "-pending"
+        assert out["parts"] == [no_update] * len(out["parts"]) and out["grid_refresh"] is no_update
+        back_to_default = sorted_by(parse_query("?q=x&sort=name"), {"sort": "-acquired"})
+        assert back_to_default["search"] == "?q=x"
+        for same in ({"sort": "name"}, None, {"sort": "-document"}):
+            with pytest.raises(PreventUpdate):
+                sorted_by(parse_query("?sort=name"), same)
+
+
+def test_grid_blocks_grouped_under_raw_assets_and_derived_counts(store):
+    store.upsert_many([record("a1_sorted", project="Alpha", level="derived", source=["a1"],
+                              metrics=[metric("m", "Fail")]),
+                       record("a1_sorted_2", project="Alpha", level="derived", source=["a1"])])
+    request = {"startRow": 0, "endRow": 10, "sortModel": [{"colId": "fail", "sort": "desc"}]}
+    flat = page_request(store, AssetQuery(project=("Alpha",)), request)["rowData"]
+    grouped = page_request(store, AssetQuery(project=("Alpha",)), request, grouped=True)["rowData"]
+    assert [r["name"] for r in grouped] == ["a1", "a1_sorted", "a1_sorted_2", "a2"]
+    assert [r["name"] for r in flat] != [r["name"] for r in grouped]
+    assert [r["under"] for r in grouped] == [None, "a1", "a1", None] and all(r["under"] is None for r in flat)
+    assert {r["name"]: r["derived"] for r in grouped} == {"a1": 2, "a1_sorted": 0, "a1_sorted_2": 0, "a2": 0}
+
+
+def test_the_grouping_switch_writes_the_url_and_reloads_the_grid(settings):
+    from callbacks.overview import grouped_by
+    from portal import create_app
+
+    app = create_app(settings)
+    with app.server.test_request_context("/"):
+        out = grouped_by(parse_query("?q=x&sort=name"), True, 2)
+        assert out["search"] == "?q=x&sort=name&group=raw" and out["grid_refresh"] == 3
+        assert out["parts"] == [no_update] * len(out["parts"])
+        assert grouped_by(parse_query("?group=raw"), False, None)["search"] == ""
+        with pytest.raises(PreventUpdate):
+            grouped_by(parse_query("?group=raw"), True, 0)
 
 
 def test_sort_from_model():
@@ -143,6 +208,14 @@ def test_row_json_and_page_request(store):
     at = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
     reviewed = AssetRow("i", "n", None, None, None, None, None, (), "Pass", {}, 1, 1, 0, 0, "Ada", at, 1)
     assert row_json(reviewed)["last_review"] == "Ada · 2025-03-01 12:30"
+    assert row_json(reviewed)["last_review_at"] == "2025-03-01 12:30"
+
+
+def test_modalities_that_need_a_look_come_first_and_behavior_after_the_main_one():
+    statuses = {"behavior": "Pass", "behavior-videos": "Fail", "ecephys": "Fail", "fib": "Pending",
+                "pophys": "Pass", "SPIM": "No QC"}
+    assert list(modality_statuses(statuses)) == ["ecephys", "behavior-videos", "fib", "SPIM", "pophys", "behavior"]
+    assert list(modality_statuses({"behavior": "Pass", "ecephys": "Pass"})) == ["ecephys", "behavior"]
 
 
 def test_column_defs_filters_only_on_query_fields(dash_app):
@@ -154,6 +227,12 @@ def test_column_defs_filters_only_on_query_fields(dash_app):
     assert defs["status"]["cellRendererParams"]["colors"] == STATUS_COLORS
     assert {c["field"] for c in column_defs(["pending"]) if not c["hide"]} == {"name", "pending"}
     assert "modalities" not in DEFAULT_VISIBLE
+    # What a reviewer needs shows by default and fits a 1280 px window (minimum widths).
+    shown = [c for c in column_defs() if not c["hide"]]
+    assert [c["field"] for c in shown] == ["name", "project", "acquired", "status", "modality_status", "pending",
+                                           "fail", "last_review", "source"]
+    assert sum(c.get("minWidth", c.get("width", 0)) if "flex" in c else c["width"] for c in shown) <= 1240
+    assert defs["name"]["pinned"] == "left"
 
 
 # -- charts -------------------------------------------------------------------------------
@@ -198,6 +277,19 @@ def test_click_filters():
     assert click_filters(None) is None and click_filters({"points": [{"x": 1}]}) is None
 
 
+def test_a_heatmap_click_is_read_from_the_cell_axes():
+    # What dcc.Graph sends for a heat-map cell: no customdata (it cannot index it by a
+    # [row, column] pointNumber), the cell's axes and text.
+    point = {"curveNumber": 0, "pointNumber": [1, 2], "x": "fib", "y": "A", "z": 0.5, "text": "50%<br>n=2"}
+    assert click_filters({"points": [point]}, heatmap=True) == {"project": ("A",), "modality": ("fib",)}
+    assert click_filters({"points": [{**point, "y": "(no project)"}]}, heatmap=True)["project"] == ()
+    assert click_filters({"points": [{**point, "text": ""}]}, heatmap=True) is None  # a cell without assets
+    assert click_filters({"points": [point]}) is None  # a bar chart's point needs its customdata
+    click = {ids.OVERVIEW_CHART_HEATMAP: {"points": [point]}}
+    assert next_query(ids.OVERVIEW_CHART_HEATMAP, AssetQuery(), [], click, None) == AssetQuery(
+        project=("A",), modality=("fib",))
+
+
 # -- components ----------------------------------------------------------------------------
 
 
@@ -207,7 +299,7 @@ def test_rendered_parts_for_each_state(store, dash_app):
     assert {c.id["status"] for c in find_by_id(ok["counts"], None, attr="data-count")} == {
         "total", "Pass", "Fail", "Pending", "No QC"}
     no_match = rendered(_view(store, text="zzz"))
-    assert no_match["charts_hidden"] and no_match["grid_hidden"]
+    assert no_match["charts_hidden"] and not no_match["grid_hidden"]  # the grid keeps its filters on screen
     assert "No asset matches" in texts(html.Div(no_match["body"]))
     no_qc = rendered(_view(store, project=("Gamma",)))
     assert no_qc["charts_hidden"] and not no_qc["grid_hidden"]

@@ -23,6 +23,7 @@ def folder(tmp_path):
     (root / "qc" / "clip.mp4").write_bytes(VIDEO)
     (root / "qc" / "psd.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     (root / "qc" / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (root / "qc" / "session_v0.24.0.rrd").write_bytes(b"RRF2" + b"\x00" * 60)
     (root / "qc" / "page.html").write_text("<script>alert(1)</script>")
     (root / "qc" / "x.zarr").mkdir()
     secret = tmp_path / "secret.txt"
@@ -169,3 +170,23 @@ def test_symlinked_folder_inside_is_fine_but_not_one_leading_out(client, folder,
     (outside / "a.png").write_bytes(PNG)
     os.symlink(outside, folder / "qc" / "linked")
     assert client.get("/references/ecephys_1/qc/linked/a.png").status_code in (400, 404)
+
+
+def test_rerun_recordings_may_be_fetched_by_the_hosted_rerun_viewer(client):
+    got = client.get("/references/ecephys_1/qc/session_v0.24.0.rrd", headers={"Origin": "https://app.rerun.io"})
+    assert got.status_code == 200 and got.data.startswith(b"RRF2")
+    assert got.headers["Access-Control-Allow-Origin"] == "https://app.rerun.io"
+    assert "Content-Length" in got.headers["Access-Control-Expose-Headers"] and "Origin" in got.headers["Vary"]
+    # Its preflight (a Range request; Chromium's private-network check) is answered, reading nothing.
+    pre = client.open("/references/ecephys_1/qc/session_v0.24.0.rrd", method="OPTIONS", headers={
+        "Origin": "https://app.rerun.io", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range", "Access-Control-Request-Private-Network": "true"})
+    assert pre.status_code == 204 and pre.data == b""
+    assert pre.headers["Access-Control-Allow-Origin"] == "https://app.rerun.io"
+    assert pre.headers["Access-Control-Allow-Private-Network"] == "true" and "Range" in pre.headers[
+        "Access-Control-Allow-Headers"]
+    # Nothing else is shared with another origin.
+    png = client.get("/references/ecephys_1/qc/Record%20Node%20101%23ProbeA/traces.png")
+    assert "Access-Control-Allow-Origin" not in png.headers
+    other = client.open("/references/ecephys_1/qc/clip.mp4", method="OPTIONS", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers

@@ -27,6 +27,7 @@ from portal.context import current_portal
 from portal.errors import PortalError
 from portal.references import AssetLocation
 from portal.references.route import resolvers
+from portal.views.asset import edits as edit_state
 from portal.views.asset.model import AssetDetail, load_detail
 from portal.views.asset.navigator import (
     FILTERS,
@@ -65,9 +66,12 @@ def grouping_of(detail: AssetDetail, value) -> tuple[tuple[str, ...], ...]:
     return grouping if grouping is not None else (detail.default_grouping or ((MODALITY,), (STAGE,)))
 
 
-def tree_for(detail: AssetDetail, grouping, status_filter: str) -> tuple[Node, Node | None]:
-    """The full tree and the tree the filter leaves."""
-    root = build_tree([m.nav() for m in detail.metrics], grouping)
+def tree_for(detail: AssetDetail, grouping, status_filter: str, edits: dict | None = None) -> tuple[Node, Node | None]:
+    """The full tree and the tree the filter leaves; with the reviewer's unsaved `edits`,
+    the nodes count the statuses those edits give (portal.views.asset.navigator)."""
+    unsaved = edit_state.unsaved_statuses(edits) if edits else {}
+    edited = edit_state.edited_keys(edits) if edits else set()
+    root = build_tree([m.nav(unsaved.get(m.key), m.key in edited) for m in detail.metrics], grouping)
     return root, filter_tree(root, status_filter)
 
 
@@ -164,16 +168,23 @@ def register(app: dash.Dash) -> None:
         Input(ids.DETAIL_GROUPING, "value"),
         Input(ids.DETAIL_FILTER, "value"),
         Input(ids.DETAIL_REFRESH, "data"),
+        Input(ids.DETAIL_EDITS, "data"),  # the counts follow unsaved edits
         State(ids.DETAIL_NODE, "data"),
         State(ids.DETAIL_ASSET, "data"),
         prevent_initial_call=True,
     )
-    def navigate(group_value, status_filter, _refresh, node_key, asset):
+    def navigate(group_value, status_filter, _refresh, edits, node_key, asset):
         detail = _detail(asset)
         grouping = grouping_of(detail, group_value if group_value is not None else [])
-        _, shown = tree_for(detail, grouping, status_filter)
+        # Unsaved edits count only for those who may submit them (as the cards show them).
+        state = (edits or {}).get(detail.id) if isinstance(edits, dict) and _can_edit() else None
+        _, shown = tree_for(detail, grouping, status_filter, state if isinstance(state, dict) else None)
         selected = pick_node(shown, node_key)
         key = selected.key if selected else None
+        if ctx.triggered_id == ids.DETAIL_EDITS:
+            # An edit: only the counts change. The node is not sent again when it stays (that
+            # would re-render the cards under the widget being edited), nor the stored statuses.
+            return navigator.tree(shown, key), key if key != node_key else no_update, no_update
         return navigator.tree(shown, key), key, status_table(detail)
 
     @app.callback(
@@ -196,6 +207,17 @@ def register(app: dash.Dash) -> None:
         # Unsaved edits are shown only to those who may submit them.
         state = (edits or {}).get(detail.id) if isinstance(edits, dict) and _can_edit() else None
         return panel_for(detail, selected, limit=int(limit or PAGE_SIZE), edits=state or {}, allow_edits=allow_edits)
+
+    @app.callback(
+        Output(ids.DETAIL_ALLOW_EDITS, "value"),
+        Input(detail_ids.allow_edits(ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def allow_edits(clicks):
+        # The hint beside a greyed-out value turns on "Allow edits of values already set".
+        if not any(clicks or ()):
+            return no_update
+        return True
 
     @app.callback(
         Output(ids.DETAIL_LIMIT, "data"),

@@ -48,7 +48,8 @@ def change_summary(changes: list[Change]) -> tuple[dict, str, html.Ul | None]:
     if not changes:
         return {"display": "none"}, "", None
     n = len(changes)
-    preview = html.Ul([html.Li(_change(c)) for c in changes], className="small mb-0 change-preview")
+    preview = html.Ul([html.Li(_change(c), **{"data-field": c.field}) for c in changes],
+                      className="small mb-0 change-preview")
     return {"display": "block"}, f"{n} unsaved change{'s' if n != 1 else ''}", preview
 
 
@@ -64,7 +65,8 @@ def metric_label(name: str, key: str) -> list:
 def _change(change: Change):
     where = metric_label(change.metric, change.key)
     if change.field == "status":
-        return [*where, ": status ", _status(change.old), " → ", _status(change.new)]
+        implied = [html.Span(" (set by the choice)", className="text-muted change-implied")] if change.implied else []
+        return [*where, ": status ", _status(change.old), " → ", _status(change.new), *implied]
     return [*where, f": {change.field} ", html.Code(_short(change.old)), " → ", html.Code(_short(change.new))]
 
 

@@ -45,11 +45,16 @@ def tree(root: Node | None, selected: str | None):
 
 def _node(node: Node, selected: str | None) -> html.Li:
     counts = node.counts
+    unsaved = None
+    if node.unsaved:
+        # Counts and status include the unsaved edits: marked, so nobody takes them for saved.
+        unsaved = html.Span(className="nav-unsaved", title=f"{node.unsaved} metric{'s' if node.unsaved != 1 else ''}"
+                            " with unsaved changes (counted)", **{"data-unsaved": str(node.unsaved)})
     parts = [
         status_badge(node.status, label=" "),
         html.Span(node.label, className="nav-label"),
         html.Span(
-            [_count(counts.get(FAIL, 0), FAIL), _count(counts.get(PENDING, 0), PENDING),
+            [unsaved, _count(counts.get(FAIL, 0), FAIL), _count(counts.get(PENDING, 0), PENDING),
              html.Span(str(sum(counts.values())), className="nav-total", title="metrics")],
             className="nav-counts ms-auto",
         ),

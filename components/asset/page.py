@@ -120,6 +120,7 @@ def skeleton() -> html.Div:
             html.Button(id=detail_ids.nav_node("")),
             dbc.RadioItems(id=detail_ids.status(0)),
             dcc.Input(id=detail_ids.value(0)),
+            html.Button(id=detail_ids.allow_edits(0)),
             dcc.Store(id=detail_ids.base(0)),
             dcc.Store(id=detail_ids.spec("0")),
             dcc.Graph(id=detail_ids.spec_graph("0")),

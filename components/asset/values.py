@@ -24,6 +24,7 @@ from components.ids import detail_ids
 from components.status import status_badge
 from portal.store.protocol import UNSET
 from portal.views.asset.curation import latest as latest_curation
+from portal.views.asset.curation import versions as curation_versions
 from portal.views.asset.model import MetricView
 
 _JSON_LIMIT = 20_000  # characters of a JSON value shown before it is cut
@@ -34,9 +35,22 @@ def value_widget(metric: MetricView, *, can_edit: bool, allow_edits: bool, edite
     if metric.kind == "curation":
         return curation_view(metric)
     if metric.editable_value:
-        disabled = not can_edit or (metric.value_is_set and not allow_edits)
-        return with_note(_input(metric, disabled, edited), metric.shown.note)
+        locked = metric.value_is_set and not allow_edits
+        widget = with_note(_input(metric, not can_edit or locked, edited), metric.shown.note)
+        return html.Div([widget, locked_hint(metric)]) if can_edit and locked else widget
     return with_note(read_only_value(metric.value, metric.kind), metric.shown.note)
+
+
+def locked_hint(metric: MetricView) -> html.Div:
+    """Why an annotator's value input is greyed out, and the way to change it."""
+    return html.Div(
+        ["Already set: ",
+         html.Button("allow edits", id=detail_ids.allow_edits(metric.index), type="button",
+                     className="btn btn-link btn-sm p-0 align-baseline value-allow-edits",
+                     title="Turns on “Allow edits of values already set” (left)"),
+         " to change it."],
+        className="small text-muted value-locked",
+    )
 
 
 def with_note(widget, note: str | None):
@@ -125,7 +139,8 @@ def json_view(value: Any) -> html.Pre:
 
 
 def curation_view(metric: MetricView) -> html.Div:
-    """The latest curation of a curation metric, and who curated when."""
+    """The latest curation of a curation metric, then every version (newest first), each
+    with who curated it when and its content on demand."""
     curation = metric.curation
     newest = latest_curation(metric.value)
     if curation is None or curation.latest is None:
@@ -136,20 +151,34 @@ def curation_view(metric: MetricView) -> html.Div:
                            html.Div("stored as JSON text", className="small value-note")], className="value-marked")
     else:
         latest = json_view(curation.latest)
-    history = [
-        html.Li([html.Span(who or "(unnamed)", className="fw-semibold"), " · ", _when(at)])
-        for who, at in (curation.history if curation else ())
-    ]
+    listed = curation_versions(metric.value, curation.history if curation else ())
+    count = curation.versions if curation else 0
     return html.Div(
         [
-            html.Div([html.Span(_curation_title(curation.type if curation else ""), className="fw-semibold"),
-                      html.Span(f" · {curation.versions if curation else 0} version(s)", className="text-muted")]),
+            html.Div([html.Span(_curation_title(curation.type if curation else ""), className="fw-semibold "
+                                "curation-title"),
+                      html.Span(f" · {count} version{'s' if count != 1 else ''}", className="text-muted")],
+                     className="curation-heading"),
             latest,
-            html.Div("Curation history", className="small text-muted mt-1") if history else None,
-            html.Ul(history, className="small curation-history") if history else None,
+            html.Details([html.Summary(f"Versions ({len(listed)})", className="small"),
+                          html.Ol([_version(v, latest=n == 0) for n, v in enumerate(listed)], reversed=True,
+                                  className="list-unstyled small mb-0 curation-versions")],
+                         className="mt-1 curation-versions-box") if listed else None,
         ],
         className="value-curation",
     )
+
+
+def _version(version, *, latest: bool) -> html.Li:
+    who = version.curator or "(unnamed)" if version.at is not None else "curator not recorded"
+    when = f" · {_when(version.at)}" if version.at is not None else ""
+    body = [json_view(version.data)]
+    if version.as_text:
+        body.append(html.Div("stored as JSON text", className="small value-note"))
+    summary = [html.Span(f"Version {version.number}", className="fw-semibold"),
+               html.Span(" (latest)", className="text-muted") if latest else None, f" · {who}{when}"]
+    return html.Li(html.Details([html.Summary(summary), *body], className="curation-version"),
+                   **{"data-version": str(version.number)})
 
 
 def _curation_title(kind: str) -> str:

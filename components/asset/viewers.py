@@ -9,6 +9,8 @@ Behaviour (swipe dragging, full screen, drawing vega) lives in assets/detail.js.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -155,19 +157,27 @@ def iframe_viewer(src: str, title: str, curation: CurationFrame | None = None) -
             note = f"Curation GUI for {curation.name}: a curation it sends back becomes an unsaved change."
         else:
             note = "The latest curation is too large to send to this GUI."
+    host = urlsplit(src).netloc
     return html.Div(
         [
             html.Div(
                 [html.Span(title, className="small fw-semibold me-auto"),
-                 html.Button("⛶ Full screen", className="btn btn-sm btn-outline-secondary ref-fullscreen",
-                             type="button")],
+                 # The icon is an SVG shipped with the portal (assets/icons/): no font has to have the glyph.
+                 html.Button([html.Span(className="icon icon-fullscreen", **{"aria-hidden": "true"}), "Full screen"],
+                             className="btn btn-sm btn-outline-secondary ref-fullscreen", type="button")],
                 className="ref-frame-bar d-flex align-items-center mb-1",
             ),
             html.Iframe(src=src, sandbox=_SANDBOX, allow="fullscreen", title=title, className="ref-iframe",
                         referrerPolicy="no-referrer"),
+            # Shown by assets/detail.js when the frame's host does not answer (instead of the
+            # browser's broken-page picture).
+            html.Div([html.Span(f"Could not load {host}. ", className="fw-semibold"),
+                      html.A(f"Open {host} in a new tab", href=src, target="_blank", rel="noopener noreferrer")],
+                     className="ref-frame-error alert alert-secondary py-2 px-3 small mb-2", role="status"),
             html.Div(note, className="small text-muted ref-curation-note") if curation is not None else None,
         ],
         className="ref-frame ref-curation" if curation is not None else "ref-frame",
+        **{"data-frame-host": host},
         **attributes,
     )
 

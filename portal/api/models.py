@@ -289,7 +289,7 @@ class SummaryOut(_Out):
 
     total: int
     status: dict[str, int] = Field(description="Assets per overall status.")
-    by: Literal["project", "subject", "level", "week"]
+    by: Literal["project", "subject", "level", "week", "source"]
     groups: list[GroupCountOut]
     modality: list[ModalityCountOut]
 

@@ -20,7 +20,7 @@ from portal.api import events, lifecycle
 from portal.api import models as m
 from portal.api.http import PREFIX, api
 from portal.store.protocol import SORTABLE, STATUS_GROUPS
-from portal.views.filters_url import ASSET_STATUSES, LEVELS, METRIC_STATUSES
+from portal.views.filters_url import ASSET_STATUSES, CONTAINS_KEYS, LEVELS, METRIC_STATUSES
 
 _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOut, m.AnnotationOut, m.SummaryOut,
         m.UserOut, *events.OPENAPI_MODELS, *lifecycle.OPENAPI_MODELS)
@@ -68,6 +68,8 @@ _FILTERS = [
     _param("metric", _array(_TEXT), "Assets with a metric of this name..."),
     _param("metric_status", _array({"type": "string", "enum": list(METRIC_STATUSES)}), "...whose status is this."),
     _param("pending", {"type": "boolean"}, "Only assets with Pending metrics."),
+    *(_param(key, _array({**_TEXT, "maxLength": 200}), f"Part of the {field} (any case); repeat for any of "
+             f"several; OR-ed with `{field}` values.") for key, field in CONTAINS_KEYS.items()),
 ]
 _PAGING = [
     _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "Rows per page."),

@@ -33,7 +33,7 @@ from portal.errors import InvalidInput, NotFound
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status
 from portal.qc.identity import MetricIndex
 from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, StoredAsset
-from portal.views.filters_url import KEYS, parse_query
+from portal.views.filters_url import FILTER_KEYS, parse_query
 from portal.views.present import summary_json
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -44,12 +44,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # no database stores the
 def asset_query(args: MultiDict, extra: tuple[str, ...] = ()) -> AssetQuery:
     """The filters of a query string, strictly: an unknown key or a value that cannot be
     used is a 422 (the overview ignores them with a note; a program should be told)."""
-    unknown = sorted(key for key in args if key not in KEYS and key not in extra)
+    unknown = sorted(key for key in args if key not in FILTER_KEYS and key not in extra)
     if unknown:
         raise InvalidInput(f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
     if any(_CONTROL.search(value) for value in args.values()):
         raise InvalidInput("query parameters may not contain control characters")
-    parsed = parse_query({key: args.getlist(key) for key in args if key in KEYS})
+    parsed = parse_query({key: args.getlist(key) for key in args if key in FILTER_KEYS})
     query = parsed.query
     notes = list(parsed.notes)
     if query.acquired_from and query.acquired_to and query.acquired_from > query.acquired_to:

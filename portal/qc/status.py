@@ -69,6 +69,12 @@ def _tolerated(tags: dict, allow: set[str] | frozenset[str]) -> bool:
     return any(f"{key}:{value}" in allow or value in allow for key, value in tags.items())
 
 
+def fail_tolerated(tags: dict | None, allow_tag_failures: Iterable[str]) -> bool:
+    """Whether a Fail of a metric with these tags counts as Pass (one of its `key:value`
+    pairs or values is in `allow_tag_failures`): the rule `effective_status` applies."""
+    return bool(tags) and _tolerated(tags, frozenset(allow_tag_failures))
+
+
 def metric_status(metric, date: datetime | None = None) -> str:
     """Latest status of one metric at `date` (default now), ignoring allow_tag_failures.
 

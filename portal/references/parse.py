@@ -46,6 +46,9 @@ FILE = "file"
 
 KINDS = (IMAGE, SVG, PDF, VIDEO, VEGA, PLOTLY, JSON, RERUN, NEUROGLANCER, FIGURL, SORTINGVIEW, LINK, ZARR, FILE)
 IFRAME_KINDS = frozenset({NEUROGLANCER, FIGURL, SORTINGVIEW})
+# The hosted Rerun web viewer: a `name_vX.Y.Z.rrd` opens in its version there, and it
+# fetches the recording itself from this origin (the references route allows it: CORS).
+RERUN_ORIGIN = "https://app.rerun.io"
 SPEC_KINDS = frozenset({VEGA, PLOTLY, JSON})
 
 _IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})

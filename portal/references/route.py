@@ -6,7 +6,9 @@ nothing else: `..`, encoded `%2e%2e`, absolute paths and
 symlinks that leave the folder are refused (400/404, never the contents), and so is a
 folder outside the asset roots (portal.references.roots), whatever location is stored. Responses
 carry an exact Content-Type with `nosniff`, answer Range requests (206, for video
-seeking) and conditional requests, and are cacheable for an hour.
+seeking) and conditional requests, and are cacheable for an hour. Rerun recordings
+(`.rrd`) may be fetched by the hosted Rerun viewer's origin (CORS), the one page outside
+the portal that reads them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_file
+from flask import Blueprint, Flask, abort, current_app, request, send_file
 from flask_login import current_user
 
 from portal.accounts.auth import can
@@ -25,6 +27,7 @@ from portal.context import EXTENSION as PORTAL_EXTENSION
 from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
 from portal.references.kachery import KACHERY_ROUTE, KacheryResolver
+from portal.references.parse import RERUN_ORIGIN
 from portal.references.resolve import ROUTE, ReferenceResolvers
 from portal.references.roots import AssetRoots
 
@@ -52,6 +55,10 @@ _TYPES = {
 _SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'"
 _MAX_AGE = 3600
 _LOCATION_TTL = 60.0
+# The hosted Rerun web viewer (portal.views.asset.viewers.RERUN_APP) fetches a recording
+# itself, from its own origin (parse.RERUN_ORIGIN): `.rrd` files say it may (CORS), and
+# answer its preflight, Chromium's for a portal on a private network included.
+_CORS_SUFFIXES = frozenset({".rrd"})
 
 blueprint = Blueprint("references", __name__)
 
@@ -129,6 +136,30 @@ def _asset_location(key: str) -> str | None:
     return stored.summary.location
 
 
+@blueprint.route(f"{ROUTE}/<asset>/<path:path>", methods=["OPTIONS"], provide_automatic_options=False)
+def preflight(asset: str, path: str):
+    """Answer a CORS preflight for a recording the Rerun viewer will fetch (nothing is read)."""
+    response = current_app.response_class(status=204)
+    if _cors_suffix(path):
+        _cors(response)
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+        response.headers["Access-Control-Allow-Headers"] = "Range"
+        response.headers["Access-Control-Max-Age"] = str(_MAX_AGE)
+        if request.headers.get("Access-Control-Request-Private-Network") == "true":
+            response.headers["Access-Control-Allow-Private-Network"] = "true"
+    return response
+
+
+def _cors_suffix(name: str) -> bool:
+    return Path(name).suffix.lower() in _CORS_SUFFIXES
+
+
+def _cors(response) -> None:
+    response.headers["Access-Control-Allow-Origin"] = RERUN_ORIGIN
+    response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range, Accept-Ranges"
+    response.vary.add("Origin")
+
+
 @blueprint.get(f"{ROUTE}/<asset>/<path:path>")
 def serve(asset: str, path: str):
     """Serve one file of an asset's local folder (see the module docstring)."""
@@ -191,4 +222,6 @@ def _send(full: Path, name: str | None = None):
     response.headers["X-Content-Type-Options"] = "nosniff"
     if suffix != ".pdf":
         response.headers["Content-Security-Policy"] = _SANDBOX
+    if suffix in _CORS_SUFFIXES:
+        _cors(response)
     return response

@@ -49,6 +49,27 @@ class AssetQuery:
     metric: tuple[str, ...] = ()  # metric: assets with a metric of one of these names...
     metric_status: tuple[str, ...] = ()  # metric_status: ...whose own status is one of these
     pending: bool = False  # pending=1: assets with at least one Pending metric
+    # <field>_contains: (field, text) pairs from the grid's column filters: assets whose
+    # field holds `text`, ignoring case. A field's exact values and its texts are OR-ed
+    # (the grid shows them as conditions of one column filter); fields are AND-ed.
+    contains: tuple[tuple[str, str], ...] = ()
+
+    def needles(self, field: str) -> tuple[str, ...]:
+        """The texts (lower case) the `field` must contain, one of them (see `contains`)."""
+        return tuple(text.lower() for name, text in self.contains if name == field)
+
+
+# The fields `AssetQuery.contains` may name (the overview's column filters).
+CONTAINS_FIELDS = ("project", "subject", "modality", "status", "level", "source")
+
+
+def wants_modality(query: AssetQuery, modality: str) -> bool:
+    """Whether counts per modality keep this modality's rows: all of them without a modality
+    filter, else those the filter names or that hold one of its texts."""
+    needles = query.needles("modality")
+    if not query.modality and not needles:
+        return True
+    return modality in query.modality or any(needle in modality.lower() for needle in needles)
 
 
 def acquired_range(query: AssetQuery) -> tuple[datetime | None, datetime | None]:
@@ -66,10 +87,18 @@ def acquired_range(query: AssetQuery) -> tuple[datetime | None, datetime | None]
 
 @dataclass(frozen=True)
 class Sort:
-    """A sort on one of SORTABLE; ties are broken by name so pages are stable."""
+    """A sort on one of SORTABLE; ties are broken by name so pages are stable.
+
+    `grouped`: derived assets are listed right under their raw asset. The listing is
+    then ordered by family (a raw asset and the derived assets whose source it is): each
+    family where its raw asset's value sorts (when the raw asset is not among the
+    matches, where its first member sorts), the raw asset first, its derived assets
+    after it by name.
+    """
 
     field: str = "acquired"
     descending: bool = True
+    grouped: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,8 +143,8 @@ class CountRow:
 
 
 # Groupings of `status_counts`: asset field -> its key in GroupCount ("week" is the Monday,
-# as a date, of the acquisition week in UTC).
-STATUS_GROUPS = ("project", "subject", "level", "week")
+# as a date, of the acquisition week in UTC; "source" the raw asset of derived assets).
+STATUS_GROUPS = ("project", "subject", "level", "week", "source")
 
 
 @dataclass(frozen=True)

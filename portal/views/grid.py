@@ -5,6 +5,10 @@ endRow, sortModel, filterModel) becomes one `store.list_assets` page. The grid's
 filters are the overview's filters: `filter_model(query)` shows the URL's filters in the
 column headers, and `apply_filter_model(query, model)` reads the user's edits back.
 Only columns that map to an AssetQuery field are filterable (FILTER_FIELDS).
+
+A text column filter's conditions are "contains" (part of the value, any case: the
+query's `contains`) or "equals" (an exact value, as the filter bar's dropdowns set
+them); a column's conditions are OR-ed, as the grid shows them.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from portal.store.protocol import SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
-from portal.views.filters_url import ASSET_STATUSES, LEVELS, MAX_VALUES
+from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
+from portal.store.protocol import CONTAINS_FIELDS, SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
+from portal.views.filters_url import ASSET_STATUSES, DEFAULT_SORT, LEVELS, MAX_TEXT, MAX_VALUES
 
 # Grid column field -> AssetQuery field its filter sets.
 FILTER_FIELDS = {
@@ -28,7 +33,7 @@ FILTER_FIELDS = {
 }
 MAX_CONDITIONS = MAX_VALUES  # OR-ed values per text filter (AG Grid's maxNumConditions), as many as the URL
 MAX_BLOCK = 1000
-DEFAULT_SORT = Sort("acquired", True)
+CONTAINS, EQUALS = "contains", "equals"
 
 
 def row_json(row: AssetRow) -> dict:
@@ -42,14 +47,29 @@ def row_json(row: AssetRow) -> dict:
         "acquired": row.acquired.isoformat() if row.acquired else None,
         "level": row.level,
         "status": row.status,
-        "modality_status": dict(sorted(row.modality_status.items())),
+        "modality_status": modality_statuses(row.modality_status),
         "pending": row.pending,
         "fail": row.failed,
         "total": row.total,
         "last_review": _review(row),
         "last_review_by": row.last_review_by,
+        "last_review_at": row.last_review_at.strftime("%Y-%m-%d %H:%M") if row.last_review_at else None,
         "source": row.source,
     }
+
+
+# The order of the grid's per-modality pills: what needs a look first, Pass last; within a
+# status the modalities that accompany most acquisitions (behavior, behavior-videos) come
+# after the others, so an asset's main modality (a failing ecephys or pophys) is never
+# hidden behind its behavior pills.
+_ATTENTION_FIRST = {FAIL: 0, PENDING: 1, UNREADABLE: 2, NO_QC: 3, PASS: 4}
+ACCOMPANYING = frozenset({"behavior", "behavior-videos"})
+
+
+def modality_statuses(statuses: dict[str, str]) -> dict[str, str]:
+    """modality -> status in the grid's order (see above); JSON keeps it."""
+    return dict(sorted(statuses.items(),
+                       key=lambda item: (_ATTENTION_FIRST.get(item[1], 2), item[0] in ACCOMPANYING, item[0])))
 
 
 def _review(row: AssetRow) -> str | None:
@@ -67,23 +87,47 @@ def sort_from_model(sort_model: list | None) -> Sort:
     return DEFAULT_SORT
 
 
-def page_request(store: AssetStore, query: AssetQuery, request: dict) -> dict:
+def page_request(store: AssetStore, query: AssetQuery, request: dict, *, grouped: bool = False) -> dict:
     """Answer one getRowsRequest for `query`: {"rowData": [...], "rowCount": total matching}.
 
     The caller folds the request's filterModel into `query` first (apply_filter_model).
+    `grouped` lists derived assets under their raw asset (URL `group=raw`); their rows then
+    carry `under` (the raw asset's name). Raw assets' rows carry `derived`: how many
+    assets were made from them (one GROUP BY on the indexed source column per block).
     """
     start = max(0, int(request.get("startRow") or 0))
     end = int(request.get("endRow") or start + 100)
     limit = min(MAX_BLOCK, max(1, end - start))
-    page = store.list_assets(query, sort_from_model(request.get("sortModel")), start, limit)
-    return {"rowData": [row_json(row) for row in page.rows], "rowCount": page.total}
+    sort = replace(sort_from_model(request.get("sortModel")), grouped=grouped)
+    page = store.list_assets(query, sort, start, limit)
+    derived = derived_counts(store, [row.name for row in page.rows if not row.source])
+    rows = []
+    for row in page.rows:
+        item = row_json(row)
+        item["derived"] = derived.get(row.name, 0)
+        item["under"] = row.source if grouped and row.source else None
+        rows.append(item)
+    return {"rowData": rows, "rowCount": page.total}
+
+
+def derived_counts(store: AssetStore, names: list[str]) -> dict[str, int]:
+    """How many assets were made from each of these (raw) assets (absent: none)."""
+    if not names:
+        return {}
+    counts: dict[str, int] = {}
+    for group in store.status_counts(AssetQuery(source=tuple(names)), "source"):
+        if group.key is not None:
+            counts[str(group.key)] = counts.get(str(group.key), 0) + group.n
+    return counts
 
 
 # -- filters: AssetQuery <-> AG Grid filterModel ------------------------------------------
 
 
-def _text_filter(values: tuple[str, ...], kind: str) -> dict | None:
-    conditions = [{"filterType": "text", "type": kind, "filter": value} for value in values[:MAX_CONDITIONS]]
+def _text_filter(values: tuple[str, ...], kind: str, needles: tuple[str, ...] = ()) -> dict | None:
+    conditions = [{"filterType": "text", "type": kind, "filter": value} for value in values]
+    conditions += [{"filterType": "text", "type": CONTAINS, "filter": needle} for needle in needles]
+    conditions = conditions[:MAX_CONDITIONS]
     if not conditions:
         return None
     if len(conditions) == 1:
@@ -117,9 +161,10 @@ def filter_model(query: AssetQuery) -> dict:
         if field == "dates":
             entry = _date_filter(query.acquired_from, query.acquired_to)
         elif field == "text":
-            entry = _text_filter((query.text,) if query.text else (), "contains")
+            entry = _text_filter((query.text,) if query.text else (), CONTAINS)
         else:
-            entry = _text_filter(getattr(query, field), "equals")
+            entry = _text_filter(getattr(query, field), EQUALS,
+                                 tuple(text for name, text in query.contains if name == field))
         if entry:
             model[column] = entry
     return model
@@ -159,15 +204,17 @@ def _dates(entry: dict | None) -> tuple[date | None, date | None]:
 _ALLOWED = {"status": {s.lower(): s for s in ASSET_STATUSES}, "level": {v: v for v in LEVELS}}
 
 
-def _values(entry: dict | None, field: str) -> tuple[str, ...]:
+def _values(entry: dict | None, field: str, kind: str = EQUALS) -> tuple[str, ...]:
+    """The texts of a column filter's conditions of one kind ("equals" values are checked
+    against the values a column can hold; "contains" texts are kept as typed)."""
     if not entry:
         return ()
     values = []
     for condition in _conditions(entry):
-        text = str(condition.get("filter") or "").strip()
-        if not text:
+        text = str(condition.get("filter") or "").strip()[:MAX_TEXT]
+        if not text or (condition.get("type") or EQUALS) != kind and field != "text":
             continue
-        if field in _ALLOWED:
+        if kind == EQUALS and field in _ALLOWED:
             text = _ALLOWED[field].get(text.lower())
             if text is None:
                 continue
@@ -178,12 +225,14 @@ def _values(entry: dict | None, field: str) -> tuple[str, ...]:
 def apply_filter_model(query: AssetQuery, model: dict | None) -> AssetQuery:
     """`query` with its grid-filterable fields taken from the grid's filterModel.
 
-    A column without a filter clears its field; values a column cannot hold (an unknown
-    status, a date that does not parse) are dropped.
+    A column without a filter clears its field; "equals" values a column cannot hold (an
+    unknown status, a date that does not parse) are dropped; "contains" texts are kept as
+    typed (one that matches nothing is an answer too: "no asset matches").
     """
     if model is None:
         return query
     changes: dict = {}
+    contains: list[tuple[str, str]] = []
     for column, field in FILTER_FIELDS.items():
         entry = model.get(column)
         if field == "dates":
@@ -192,4 +241,7 @@ def apply_filter_model(query: AssetQuery, model: dict | None) -> AssetQuery:
             changes["text"] = " ".join(_values(entry, field))
         else:
             changes[field] = _values(entry, field)
+            contains += [(field, text) for text in _values(entry, field, CONTAINS)]
+    order = {field: n for n, field in enumerate(CONTAINS_FIELDS)}
+    changes["contains"] = tuple(sorted(contains, key=lambda pair: order[pair[0]]))
     return replace(query, **changes)

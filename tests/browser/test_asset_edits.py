@@ -132,17 +132,17 @@ def test_values_a_widget_cannot_show_are_marked_and_left_alone(page, live):
     # Acting on a marked widget is an edit; undoing it is none.
     blank = page.locator("[data-metric='Artifacts blank'] input[type=checkbox]").first
     blank.check()
-    page.get_by_text("1 unsaved change").wait_for()
+    page.get_by_text("2 unsaved changes").wait_for()  # the value, and the status its options set
     page.locator("[data-metric='Spikes renamed'] .value-dropdown").click()
     page.get_by_role("option", name=re.compile("^No spikes")).click()
-    page.get_by_text("2 unsaved changes").wait_for()
+    page.get_by_text("4 unsaved changes").wait_for()
     page.locator(f"#{ids.DETAIL_PREVIEW}").locator("xpath=..").locator("summary").click()
     screenshot(page, "asset-change-bar.png")
     preview = page.locator(f"#{ids.DETAIL_PREVIEW}").text_content()
     assert "Artifacts blank" in preview and '"" → ["Motion"]' in preview.replace("'", '"')
     assert "Good (legacy label) → No spikes" in preview
     blank.uncheck()
-    page.get_by_text("1 unsaved change").wait_for()
+    page.get_by_text("2 unsaved changes").wait_for()
     page.get_by_role("button", name="Discard").click()
     page.locator(f"#{ids.DETAIL_CHANGES}").wait_for(state="hidden")
     settle(page)
@@ -199,7 +199,7 @@ def test_the_second_of_two_same_named_metrics_gets_the_edit(page, live):
     twin = card_by_key(page, "Sample coordinates [ecephys, Raw data] #2")
     twin.locator(".value-dropdown").click()
     page.get_by_role("option", name=re.compile("^Noisy")).click()
-    page.get_by_text("2 unsaved changes").wait_for()
+    page.get_by_text("3 unsaved changes").wait_for()  # Drift's status; the twin's value and the status it sets
     preview = page.locator(f"#{ids.DETAIL_PREVIEW}").text_content()
     assert "Drift [ecephys, Raw data, probe=ProbeB]: status" in preview
     page.get_by_role("button", name="Submit").click()

@@ -167,15 +167,17 @@ def test_csv_export_matches_the_filtered_count(page, live):
 
 def test_column_choice_and_width_persist_across_reloads(page, live):
     _open(page, live)
-    page.locator(".ag-header-cell[col-id=level]").wait_for()
+    page.locator(".ag-header-cell[col-id=source]").wait_for()
     page.get_by_role("button", name="Columns").click()
-    page.get_by_label("Level", exact=True).uncheck()
-    page.locator(".ag-header-cell[col-id=level]").wait_for(state="detached")
+    page.get_by_label("Raw source", exact=True).uncheck()
+    page.locator(".ag-header-cell[col-id=source]").wait_for(state="detached")
     page.evaluate("dash_ag_grid.getApi('overview-grid').setColumnWidths([{key: 'project', newWidth: 333}])")
-    page.wait_for_timeout(800)  # dash-ag-grid reports column state after 500 ms
+    # dash-ag-grid reports column state after 500 ms; Dash then keeps it in local storage.
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.includes('columnState')"
+                           " && localStorage.getItem(k).includes('333'))")
     page.reload()
     page.locator(".ag-header-cell[col-id=project]").wait_for()
-    assert page.locator(".ag-header-cell[col-id=level]").count() == 0
+    assert page.locator(".ag-header-cell[col-id=source]").count() == 0
     width = page.evaluate("dash_ag_grid.getApi('overview-grid').getColumnState()"
                           ".find(c => c.colId === 'project').width")
     assert width == 333
@@ -201,7 +203,8 @@ def test_empty_states_are_messages(page, live):
     page.goto(live.url + "/?q=no-such-asset&from=2025-13-01")
     page.locator("[data-state=no_match]").wait_for()
     assert "2025-13-01" in page.locator("#overview-notes").inner_text()  # the bad date, explained
-    assert page.locator("#overview-grid-wrap").is_hidden() and page.locator("#overview-charts").is_hidden()
+    assert page.locator("#overview-charts").is_hidden()
+    assert page.locator("#overview-grid-wrap").is_visible()  # the grid keeps its column filters on screen
     # From nothing to something and back, in the page: no missing components, no errors.
     page.locator("#overview-search").fill("bulk_00")
     page.locator("#overview-search").press("Enter")

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from portal.store.docdb import queries
-from portal.store.protocol import AssetQuery, CountRow, GroupCount
+from portal.store.protocol import AssetQuery, CountRow, GroupCount, wants_modality
 
 CUBE_TTL = 10.0
 
@@ -74,7 +74,7 @@ class Cubes:
         cells: Counter = Counter()
         for row in self.rows(query):
             for item in row["_id"].get("m") or []:
-                if query.modality and item["m"] not in query.modality:
+                if not wants_modality(query, item["m"]):
                     continue
                 cells[(row["_id"].get("p") or "(no project)", item["m"], item["s"])] += row["n"]
         return [CountRow(p, m, s, n) for (p, m, s), n in cells.items()]

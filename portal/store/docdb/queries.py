@@ -48,21 +48,35 @@ def now_iso() -> str:
 
 def _prefilter(query: AssetQuery) -> list[dict]:
     """Stored-field filters DocDB can answer from an index (a superset of the exact result)."""
-    if query.project:
+    if query.project and not query.needles("project"):
         return [{"$match": {"data_description.project_name": {"$in": list(query.project)}}}]
     return []
 
 
+def _regex(needle: str) -> dict:
+    return {"$regex": re.escape(needle), "$options": "i"}
+
+
+def field_match(query: AssetQuery, field: str, path: str) -> dict | None:
+    """A `$match` condition for one field: its exact values OR its texts (AssetQuery.contains)."""
+    exact, needles = getattr(query, field), query.needles(field)
+    terms = ([{path: {"$in": list(exact)}}] if exact else []) + [{path: _regex(n)} for n in needles]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$or": terms}
+
+
+def _matching(query: AssetQuery, fields: dict[str, str]) -> list[dict]:
+    """The conditions of several fields (AND-ed: each its own `$and` term, as `$or`s may repeat)."""
+    return [term for term in (field_match(query, field, path) for field, path in fields.items()) if term]
+
+
 def _light_match(query: AssetQuery) -> list[dict]:
     clauses: dict = {}
-    if query.project:
-        clauses["_project"] = {"$in": list(query.project)}
-    if query.subject:
-        clauses["_subject"] = {"$in": list(query.subject)}
-    if query.level:
-        clauses["_level"] = {"$in": list(query.level)}
-    if query.source:
-        clauses["_source"] = {"$in": list(query.source)}
+    terms = _matching(query, {"project": "_project", "subject": "_subject", "level": "_level",
+                              "source": "_source"})
+    if terms:
+        clauses["$and"] = terms
     if query.text:
         clauses["_name"] = {"$regex": re.escape(query.text), "$options": "i"}
     dates = []
@@ -79,10 +93,9 @@ def _light_match(query: AssetQuery) -> list[dict]:
 
 def _heavy_match(query: AssetQuery) -> list[dict]:
     clauses: dict = {}
-    if query.status:
-        clauses["_status"] = {"$in": list(query.status)}
-    if query.modality:
-        clauses["_mods.m"] = {"$in": list(query.modality)}
+    terms = _matching(query, {"status": "_status", "modality": "_mods.m"})
+    if terms:
+        clauses["$and"] = terms
     if query.pending:
         clauses["_n.pending"] = {"$gt": 0}
     if query.metric or query.metric_status:
@@ -96,7 +109,8 @@ def _heavy_match(query: AssetQuery) -> list[dict]:
 
 
 def _needs_heavy_filter(query: AssetQuery) -> bool:
-    return bool(query.status or query.modality or query.pending or query.metric or query.metric_status)
+    return bool(query.status or query.modality or query.pending or query.metric or query.metric_status
+                or query.needles("status") or query.needles("modality"))
 
 
 def filtered(query: AssetQuery, now: str, *, heavy: bool = True) -> list[dict]:
@@ -118,8 +132,34 @@ def sort_spec(sort: Sort) -> dict:
     return spec
 
 
+def grouped_page(query: AssetQuery, sort: Sort, offset: int, limit: int, now: str) -> list[dict]:
+    """One page with derived assets under their raw asset (protocol.Sort.grouped): the
+    matching rows are grouped by family (a raw asset's name, a derived asset's source),
+    each family placed by its raw asset's value, else its members' first value."""
+    if sort.field not in SORTABLE:
+        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
+    direction = -1 if sort.descending else 1
+    value = "$" + _SORT_FIELDS[sort.field]
+    rows = {name: 1 for name in ROW_FIELDS}
+    return filtered(query, now) + [
+        {"$project": {**rows, "_fam": {"$ifNull": ["$_source", "$_name"]},
+                      "_isd": {"$cond": [{"$eq": [{"$ifNull": ["$_source", None]}, None]}, 0, 1]}, "_v": value}},
+        {"$group": {"_id": "$_fam", "rows": {"$push": "$$ROOT"},
+                    "rv": {"$max": {"$cond": [{"$eq": ["$_isd", 0]}, "$_v", None]}},
+                    "av": {"$max" if sort.descending else "$min": "$_v"}}},
+        {"$unwind": "$rows"},
+        {"$addFields": {"rows._fv": {"$ifNull": ["$rv", "$av"]}}},
+        {"$replaceRoot": {"newRoot": "$rows"}},
+        {"$sort": {"_fv": direction, "_fam": direction, "_isd": 1, "_name": 1, "_id": 1}},
+        {"$skip": offset}, {"$limit": limit},
+        {"$project": rows},
+    ]
+
+
 def page(query: AssetQuery, sort: Sort, offset: int, limit: int, now: str) -> list[dict]:
     """One page of rows; the heavy fields come after `$limit` when nothing before needs them."""
+    if sort.grouped:
+        return grouped_page(query, sort, offset, limit, now)
     window = [{"$sort": sort_spec(sort)}, {"$skip": offset}, {"$limit": limit}]
     project = [{"$project": {name: 1 for name in ROW_FIELDS}}]
     if _needs_heavy_filter(query) or sort.field in _HEAVY_SORTS:
@@ -143,8 +183,9 @@ def grouped(query: AssetQuery, now: str, group_id: dict | str) -> list[dict]:
 def per_modality(query: AssetQuery, now: str, group_id: dict) -> list[dict]:
     """Matching records counted per modality row (`$_mods.m`, `$_mods.s`) and `group_id`."""
     stages = filtered(query, now) + [{"$unwind": "$_mods"}]
-    if query.modality:
-        stages.append({"$match": {"_mods.m": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_mods.m")
+    if rows:
+        stages.append({"$match": rows})
     return stages + [{"$group": {"_id": group_id, "n": {"$sum": 1}}}]
 
 
@@ -160,7 +201,8 @@ def status_by(query: AssetQuery, now: str, by: str) -> list[dict]:
     """Matching records per `by` value and overall status."""
     if by not in STATUS_GROUPS:
         raise InvalidInput(f"cannot count by {by!r}; choose one of {', '.join(STATUS_GROUPS)}")
-    key = {"project": "$_project", "subject": "$_subject", "level": "$_level"}.get(by) or week_key()
+    key = {"project": "$_project", "subject": "$_subject", "level": "$_level", "source": "$_source"}.get(by) \
+        or week_key()
     return grouped(query, now, {"k": key, "s": "$_status"})
 
 
@@ -169,16 +211,18 @@ def stages_of_metrics(query: AssetQuery, now: str) -> list[dict]:
     stages = filtered(query, now) + [{"$match": {"_status": {"$in": _READABLE}}}, {"$unwind": "$_m"},
                                      {"$group": {"_id": {"a": "$_id", "m": "$_m.mod", "st": "$_m.st"},
                                                  "r": {"$max": "$_m.eff"}}}]
-    if query.modality:
-        stages.append({"$match": {"_id.m": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_id.m")
+    if rows:
+        stages.append({"$match": rows})
     return stages + [{"$group": {"_id": {"m": "$_id.m", "st": "$_id.st", "r": "$r"}, "n": {"$sum": 1}}}]
 
 
 def metrics_by_status(query: AssetQuery, now: str) -> list[dict]:
     """Metrics per name x modality x stage x own status (readable assets only)."""
     stages = filtered(query, now) + [{"$match": {"_status": {"$in": _READABLE}}}, {"$unwind": "$_m"}]
-    if query.modality:
-        stages.append({"$match": {"_m.mod": {"$in": list(query.modality)}}})
+    rows = field_match(query, "modality", "_m.mod")
+    if rows:
+        stages.append({"$match": rows})
     group = {"n": "$_m.n", "m": "$_m.mod", "st": "$_m.st", "s": "$_m.own"}
     return stages + [{"$group": {"_id": group, "n": {"$sum": 1}}}]
 

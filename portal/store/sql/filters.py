@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Alias
 from sqlalchemy.sql.util import ClauseAdapter
@@ -25,21 +25,37 @@ _SORT_COLUMNS = {
 }
 
 
+# AssetQuery field -> the assets column its exact values and `contains` texts test.
+_FIELD_COLUMNS = {
+    "project": assets.c.project,
+    "subject": assets.c.subject_id,
+    "status": assets.c.status,
+    "level": assets.c.level,
+    "source": assets.c.source,
+    "modality": assets.c.modalities,
+}
+
+
+def _contains(column, needles: tuple[str, ...]) -> list:
+    return [func.lower(column).like(f"%{_literal(needle)}%", escape="\\") for needle in needles]
+
+
+def _field_clause(query: AssetQuery, field: str):
+    """The field's exact values OR its texts (AssetQuery.contains); None when neither is set."""
+    exact, needles = getattr(query, field), query.needles(field)
+    if not exact and not needles:
+        return None
+    column = _FIELD_COLUMNS[field]
+    terms = []
+    if exact:
+        terms.append(_modality_clause(exact) if field == "modality" else column.in_(exact))
+    return or_(*terms, *_contains(column, needles))
+
+
 def where(query: AssetQuery):
     """One boolean clause over the assets table for every filter set in `query` (deleted assets never match)."""
     clauses = [visible()]
-    if query.project:
-        clauses.append(assets.c.project.in_(query.project))
-    if query.subject:
-        clauses.append(assets.c.subject_id.in_(query.subject))
-    if query.status:
-        clauses.append(assets.c.status.in_(query.status))
-    if query.level:
-        clauses.append(assets.c.level.in_(query.level))
-    if query.modality:
-        clauses.append(_modality_clause(query.modality))
-    if query.source:
-        clauses.append(assets.c.source.in_(query.source))
+    clauses.extend(clause for clause in (_field_clause(query, field) for field in _FIELD_COLUMNS) if clause is not None)
     if query.pending:
         clauses.append(assets.c.n_pending > 0)
     if query.metric or query.metric_status:
@@ -79,7 +95,7 @@ def scan(statement, query: AssetQuery):
     every row it passes, documents and all (~10x slower at 100 000 assets). Queries with
     a metric filter are left alone (the metric index finds their few assets first).
     """
-    broad = query.text or query.acquired_from or query.acquired_to or query.pending
+    broad = query.text or query.acquired_from or query.acquired_to or query.pending or query.contains
     if not broad or query.metric or query.metric_status:
         return statement
     return ClauseAdapter(_Scan._construct(assets, name="scan")).traverse(statement)
@@ -88,6 +104,15 @@ def scan(statement, query: AssetQuery):
 def _literal(text: str) -> str:
     """`text` with LIKE wildcards escaped, so a name with % or _ is searched literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def modality_rows(query: AssetQuery, column):
+    """Which per-modality rows (of `column`) counts keep: protocol.wants_modality as SQL."""
+    needles = query.needles("modality")
+    if not query.modality and not needles:
+        return None
+    terms = [column.in_(query.modality)] if query.modality else []
+    return or_(*terms, *_contains(column, needles))
 
 
 def _modality_clause(modalities: tuple[str, ...]):
@@ -115,6 +140,31 @@ def _metric_clause(query: AssetQuery):
     if query.metric_status:
         conditions.append(asset_metrics.c.status.in_(query.metric_status))
     return assets.c.id.in_(select(asset_metrics.c.asset_id).where(*conditions))
+
+
+def _directed(term, descending: bool, dialect: str):
+    term = term.desc() if descending else term.asc()
+    if dialect == "postgresql":
+        term = term.nulls_last() if descending else term.nulls_first()
+    return term
+
+
+def grouped_order_by(sort: Sort, dialect: str = "sqlite") -> list:
+    """ORDER BY terms listing derived assets under their raw asset (protocol.Sort.grouped).
+
+    Window functions over the matching rows: a family is a raw asset's name (a derived
+    asset's source); its place is its raw asset's value, else its members' first value.
+    """
+    if sort.field not in SORTABLE:
+        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
+    column = _SORT_COLUMNS[sort.field]
+    family = func.coalesce(assets.c.source, assets.c.name)
+    derived = case((assets.c.source.is_(None), 0), else_=1)
+    root_value = func.max(case((assets.c.source.is_(None), column))).over(partition_by=family)
+    first_value = (func.max(column) if sort.descending else func.min(column)).over(partition_by=family)
+    place = func.coalesce(root_value, first_value)
+    return [_directed(place, sort.descending, dialect), _directed(family, sort.descending, dialect),
+            derived.asc(), assets.c.name.asc(), assets.c.id.asc()]
 
 
 def order_by(sort: Sort, dialect: str = "sqlite") -> list:

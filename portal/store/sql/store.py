@@ -208,6 +208,8 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
         if offset < 0 or not 0 < limit <= 10_000:
             raise InvalidInput("offset must be >= 0 and limit between 1 and 10000")
         clause = filters.where(query)
+        if sort.grouped:
+            return self._grouped_page(clause, sort, offset, limit)
         with self._read() as connection:
             order = filters.order_by(sort, connection.dialect.name)
             # Two steps: the ids of the page come from an index-only scan of the sort index
@@ -219,13 +221,24 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
             total = connection.execute(select(func.count()).select_from(assets).where(clause)).scalar_one()
         return Page([to_asset_row(r) for r in rows], total)
 
+    def _grouped_page(self, clause, sort: Sort, offset: int, limit: int) -> Page:
+        """A page with derived assets under their raw asset: one query (the family order is
+        computed over every matching row, so the page's rows are read with it)."""
+        with self._read() as connection:
+            order = filters.grouped_order_by(sort, connection.dialect.name)
+            rows = connection.execute(select(*_ROW_COLUMNS).where(clause).order_by(*order).offset(offset)
+                                      .limit(limit)).all()
+            total = connection.execute(select(func.count()).select_from(assets).where(clause)).scalar_one()
+        return Page([to_asset_row(r) for r in rows], total)
+
     def iter_assets(self, query: AssetQuery, sort: Sort = Sort(), batch: int = 1000) -> Iterator[AssetRow]:
         """Every matching row, streamed from the database in batches."""
         with self._read() as connection:
+            order = (filters.grouped_order_by if sort.grouped else filters.order_by)(sort, connection.dialect.name)
             statement = (
                 select(*_ROW_COLUMNS)
                 .where(filters.where(query))
-                .order_by(*filters.order_by(sort, connection.dialect.name))
+                .order_by(*order)
             )
             result = connection.execution_options(yield_per=batch).execute(statement)
             for row in result:

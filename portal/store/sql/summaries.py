@@ -20,6 +20,7 @@ from portal.store.protocol import (
     MetricCountRow,
     StageCountRow,
     SubjectCountRow,
+    wants_modality,
 )
 from portal.store.sql import aggregates, filters
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets
@@ -49,6 +50,7 @@ _GROUP_COLUMNS = {
     "project": assets.c.project,
     "subject": assets.c.subject_id,
     "level": assets.c.level,
+    "source": assets.c.source,
 }
 
 
@@ -85,11 +87,10 @@ def modality_counts(connection, query: AssetQuery) -> list[tuple[str | None, str
         .group_by(assets.c.project, assets.c.modality_status, assets.c.status),
         query,
     )
-    wanted = set(query.modality)
     tally: dict[tuple[str | None, str, str], int] = {}
     for project, per_modality, status, n in connection.execute(statement):
         for modality, modality_status in (per_modality or {"(none)": status}).items():
-            if wanted and modality not in wanted:
+            if not wants_modality(query, modality):
                 continue
             key = (project, modality, modality_status)
             tally[key] = tally.get(key, 0) + n
@@ -104,8 +105,9 @@ def subject_counts(connection, query: AssetQuery) -> list[SubjectCountRow]:
         .where(filters.where(query))
         .group_by(assets.c.subject_id, asset_modalities.c.modality, asset_modalities.c.status)
     )
-    if query.modality:
-        statement = statement.where(asset_modalities.c.modality.in_(query.modality))
+    rows = filters.modality_rows(query, asset_modalities.c.modality)
+    if rows is not None:
+        statement = statement.where(rows)
     return [SubjectCountRow(*row) for row in connection.execute(statement).all()]
 
 
@@ -117,8 +119,9 @@ def stage_counts(connection, query: AssetQuery) -> list[StageCountRow]:
         .where(filters.where(query))
         .group_by(asset_stages.c.modality, asset_stages.c.stage, asset_stages.c.status)
     )
-    if query.modality:
-        statement = statement.where(asset_stages.c.modality.in_(query.modality))
+    rows = filters.modality_rows(query, asset_stages.c.modality)
+    if rows is not None:
+        statement = statement.where(rows)
     return [StageCountRow(*row) for row in connection.execute(statement).all()]
 
 
@@ -131,8 +134,9 @@ def metric_counts(connection, query: AssetQuery) -> list[MetricCountRow]:
         .where(filters.where(query))
         .group_by(asset_metrics.c.name, asset_metrics.c.modality, asset_metrics.c.stage, asset_metrics.c.status)
     )
-    if query.modality:
-        statement = statement.where(asset_metrics.c.modality.in_(query.modality))
+    rows = filters.modality_rows(query, asset_metrics.c.modality)
+    if rows is not None:
+        statement = statement.where(rows)
     return [MetricCountRow(*row) for row in connection.execute(statement).all()]
 
 

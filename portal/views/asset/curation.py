@@ -41,12 +41,55 @@ def latest(values: Any) -> Latest:
     if not isinstance(values, list) or not values:
         return Latest(None, None, False)
     stored = values[-1]
-    if isinstance(stored, str):
+    data, as_text = decoded(stored)
+    return Latest(stored, data, as_text)  # plain text is sent as it is
+
+
+_TEXT_LEVELS = 3  # JSON text inside JSON text: real records hold curations encoded twice
+
+
+def decoded(value: Any) -> tuple[Any, bool]:
+    """A stored curation as data, and whether it was JSON text: JSON text is parsed (again,
+    when what it holds is JSON text itself); anything else is returned as it is."""
+    as_text = False
+    for _ in range(_TEXT_LEVELS):
+        if not isinstance(value, str):
+            break
         try:
-            return Latest(stored, json.loads(stored), True)
+            parsed = json.loads(value)
         except ValueError:
-            return Latest(stored, stored, False)  # plain text: sent as it is
-    return Latest(stored, stored, False)
+            break
+        if not isinstance(parsed, dict | list | str):
+            break  # a number or a word in quotes is shown as stored
+        value, as_text = parsed, True
+    return value, as_text
+
+
+@dataclass(frozen=True)
+class Version:
+    """One curation of a curation metric: its number (1 = the oldest), its content as data,
+    whether it was stored as JSON text, and who made it when (when the history says)."""
+
+    number: int
+    data: Any
+    as_text: bool
+    curator: str | None
+    at: Any  # datetime, or None when the history has no entry for it
+
+
+def versions(values: Any, history: tuple[tuple[str, Any], ...] = ()) -> list[Version]:
+    """Every curation of a metric, newest first. `history` is (curator, time) newest first
+    (portal.views.asset.model.Curation.history); each entry records one appended curation,
+    so they pair with the curations from the newest back (older curations may predate the
+    history)."""
+    if not isinstance(values, list):
+        return []
+    out = []
+    for back, value in enumerate(reversed(values)):
+        data, as_text = decoded(value)
+        curator, at = history[back] if back < len(history) else (None, None)
+        out.append(Version(len(values) - back, data, as_text, curator, at))
+    return out
 
 
 def stored_form(data: Any, values: Any) -> Any:

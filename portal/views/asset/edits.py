@@ -43,13 +43,18 @@ _FIELDS = ("status", "value", "curation")
 
 @dataclass(frozen=True)
 class Change:
-    """One pending change, for the preview: metric name ("" for notes), field, old -> new, key."""
+    """One pending change, for the preview: metric name ("" for notes), field, old -> new, key.
+
+    `implied`: a status the metric's choice sets (a dropdown or checkbox whose options
+    carry statuses): Submit appends it with the value, so it is counted and previewed.
+    """
 
     metric: str
     field: str
     old: Any
     new: Any
     key: str = ""
+    implied: bool = False
 
 
 def entries(state: object) -> Iterator[tuple[str, dict]]:
@@ -75,7 +80,12 @@ def edit_of(state: object, key: str) -> dict:
 
 
 def changes(state: object) -> list[Change]:
-    """The pending changes of an edit state, in a stable order (notes first)."""
+    """The pending changes of an edit state, in a stable order (notes first): exactly what
+    Submit writes (portal.review.annotate), one Change per change it reports.
+
+    A choice whose options carry statuses also appends the status it sets (unless the
+    edit sets a status itself), as the annotation service does.
+    """
     if not isinstance(state, dict):
         return []
     out = []
@@ -90,7 +100,27 @@ def changes(state: object) -> list[Change]:
             out.append(Change(name, "curation", old, edit["curation"], key))
         if "status" in edit:
             out.append(Change(name, "status", edit.get("seen_status"), edit["status"], key))
+        elif "value" in edit and (implied := choice_status(edit.get("seen_value"), edit["value"])) is not None:
+            out.append(Change(name, "status", edit.get("seen_status"), implied, key, implied=True))
     return out
+
+
+def choice_status(seen: Any, value: Any) -> str | None:
+    """The status a new choice sets when the metric's options carry statuses (else None)."""
+    if not isinstance(seen, dict) or "options" not in seen:
+        return None
+    return status_from_choice({**seen, "value": value})
+
+
+def unsaved_statuses(state: object) -> dict[str, str]:
+    """metric key -> the status it will have once the edits are saved (set, or set by a choice)."""
+    return {change.key: change.new for change in changes(state)
+            if change.field == "status" and change.key and change.new in STATUSES}
+
+
+def edited_keys(state: object) -> set[str]:
+    """The keys of the metrics with an unsaved edit."""
+    return {key for key, edit in entries(state) if any(field in edit for field in _FIELDS)}
 
 
 def to_annotation(asset: str, state: object) -> Annotation:

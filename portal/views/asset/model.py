@@ -13,9 +13,17 @@ from functools import cached_property
 from typing import Any
 
 from portal.errors import NotFound
-from portal.qc import QCReadError, effective_status, load_qc, metric_status, status_from_choice, value_kind
+from portal.qc import (
+    QCReadError,
+    effective_status,
+    fail_tolerated,
+    load_qc,
+    metric_status,
+    status_from_choice,
+    value_kind,
+)
 from portal.qc.identity import MetricIndex
-from portal.qc.types import AssetSummary
+from portal.qc.types import FAIL, PASS, AssetSummary
 from portal.references import Reference, parse
 from portal.references.placeholders import ReferenceContext, reference_context
 from portal.store.protocol import AssetQuery, AssetStore
@@ -72,6 +80,7 @@ class MetricView:
     choice_sets_status: bool  # dropdown/checkbox whose options carry statuses
     evaluated_assets: tuple[str, ...]
     curation: Curation | None
+    fail_allowed: bool = False  # a Fail of this metric counts as Pass (allow_tag_failures)
 
     @cached_property
     def shown(self) -> Shown:
@@ -90,9 +99,16 @@ class MetricView:
             return self.value.get("value") not in (None, "", [])
         return self.value not in (None, "")
 
-    def nav(self) -> NavMetric:
-        """The navigator's view of this metric."""
-        return NavMetric(self.index, self.name, self.modality, self.stage, self.tags, self.status, self.effective)
+    def nav(self, unsaved: str | None = None, edited: bool = False) -> NavMetric:
+        """The navigator's view of this metric; `unsaved` is the status an unsaved edit
+        gives it (counted as the schema would count it once saved), `edited` whether it
+        has an unsaved edit at all."""
+        if unsaved is None or unsaved == self.status:
+            return NavMetric(self.index, self.name, self.modality, self.stage, self.tags, self.status, self.effective,
+                             unsaved=edited)
+        effective = PASS if unsaved == FAIL and self.fail_allowed else unsaved
+        return NavMetric(self.index, self.name, self.modality, self.stage, self.tags, unsaved, effective,
+                         saved=self.status, unsaved=True)
 
 
 @dataclass(frozen=True)
@@ -184,6 +200,7 @@ def _metric_view(index: int, metric, key: str, allow: tuple[str, ...], now: date
         choice_sets_status=kind in ("dropdown", "checkbox") and status_from_choice(metric.value) is not None,
         evaluated_assets=tuple(metric.evaluated_assets or ()),
         curation=curation,
+        fail_allowed=fail_tolerated(metric.tags, allow),
     )
 
 

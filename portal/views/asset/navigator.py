@@ -9,7 +9,10 @@ them goes to an "(untagged)" node, so no metric ever disappears.
 Each node's status is computed with the schema's own rules over its metrics
 (latest status by timestamp; a Fail tolerated by `allow_tag_failures` counts as
 Pass; any Fail -> Fail, else any Pending -> Pending, else Pass); its counts are the
-metrics' own statuses, as the asset summary counts them.
+metrics' own statuses, as the asset summary counts them. With unsaved edits, the
+metrics carry the statuses those edits give them (the node then shows what Submit
+will make of it) and the node counts them; the Pending / Fail filter keeps using the
+saved statuses, so a metric being reviewed stays where it was found.
 
 In URLs a grouping is written `key,key/key` (levels separated by "/", keys of a
 level by ","), a node by its labels, each percent-encoded, joined by "/".
@@ -42,8 +45,16 @@ class NavMetric:
     modality: str
     stage: str
     tags: dict[str, str]
-    status: str  # the metric's own latest status
+    status: str  # the metric's own latest status (an unsaved edit's, when there is one)
     effective: str  # the status it counts with towards groups (allow_tag_failures applied)
+    saved: str | None = None  # the stored status, when an unsaved edit changes it
+    unsaved: bool = False  # the metric has an unsaved edit
+
+    @property
+    def stored_status(self) -> str:
+        """The status as saved (the Pending / Fail filter uses it: a metric being reviewed
+        does not leave the view it was found in)."""
+        return self.saved or self.status
 
 
 @dataclass
@@ -56,6 +67,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
     status: str = PASS
     counts: dict[str, int] = field(default_factory=dict)
+    unsaved: int = 0  # metrics with an unsaved edit
 
     @property
     def key(self) -> str:
@@ -156,6 +168,7 @@ def build_tree(metrics: Sequence[NavMetric], grouping: Grouping) -> Node:
 def _fill(node: Node, metrics: list[NavMetric], levels: list[tuple[str, ...]]) -> None:
     node.metrics = metrics
     node.status, node.counts = _status(metrics)
+    node.unsaved = sum(1 for metric in metrics if metric.unsaved)
     if not levels:
         return
     level, rest = levels[0], levels[1:]
@@ -190,8 +203,8 @@ def filter_tree(root: Node, wanted: str) -> Node | None:
 
 
 def _filtered(node: Node, wanted: str) -> Node | None:
-    kept = [metric for metric in node.metrics if metric.status == wanted]
+    kept = [metric for metric in node.metrics if metric.stored_status == wanted]
     if not kept:
         return None
     children = [child for child in (_filtered(c, wanted) for c in node.children) if child is not None]
-    return Node(node.label, node.path, kept, children, node.status, node.counts)
+    return Node(node.label, node.path, kept, children, node.status, node.counts, node.unsaved)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from portal.references import AssetLocation, ReferenceResolvers
-from portal.references.parse import IFRAME_KINDS, IMAGE, LINK, RERUN, SVG
+from portal.references.parse import IFRAME_KINDS, IMAGE, LINK, RERUN, RERUN_ORIGIN, SVG
 from portal.security.urls import embeddable
 from portal.settings import IFRAME_HOSTS, split_list
 from portal.views.asset.model import MetricView
 
-RERUN_APP = "https://app.rerun.io/version/{version}/"
+RERUN_APP = RERUN_ORIGIN + "/version/{version}/"  # its origin may fetch .rrd files (portal.references.route)
 DEFAULT_FRAME_HOSTS = frozenset(split_list(IFRAME_HOSTS))
 _SWIPE_KINDS = frozenset({IMAGE, SVG})
 
