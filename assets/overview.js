@@ -40,8 +40,12 @@
     var SORT_CHOSEN = "overview-sort-chosen";  // components.ids.OVERVIEW_SORT_CHOSEN
     var DEFAULT_SORT = "-acquired";  // portal.views.filters_url.DEFAULT_SORT
 
+    /* The grid's sort as a URL key, or null while the grid has no columns (being torn down on a
+       page change: getColumnState() then answers undefined). */
     function shownSort(api) {
-        var sorted = api.getColumnState().filter(function (c) { return c.sort; });
+        var state = api.isDestroyed() ? null : api.getColumnState();
+        if (!state) { return null; }
+        var sorted = state.filter(function (c) { return c.sort; });
         if (!sorted.length) { return DEFAULT_SORT; }  // no column sorted: the store's default order
         sorted.sort(function (a, b) { return (a.sortIndex || 0) - (b.sortIndex || 0); });
         return (sorted[0].sort === "desc" ? "-" : "") + sorted[0].colId;
@@ -52,7 +56,8 @@
     }
 
     function applySortKey(api, key) {
-        if (shownSort(api) === key) { return; }
+        var shown = shownSort(api);
+        if (shown === null || shown === key) { return; }
         var descending = key.charAt(0) === "-";
         api.applyColumnState({state: [{colId: descending ? key.slice(1) : key, sort: descending ? "desc" : "asc"}],
                               defaultState: {sort: null}});
@@ -62,8 +67,9 @@
        any other sort change (the column state the browser kept, applied late) is undone. */
     function onSortChanged(api, event) {
         if (event.source === "uiColumnSorted") {
-            if (window.dash_clientside && window.dash_clientside.set_props) {
-                window.dash_clientside.set_props(SORT_CHOSEN, {data: {sort: shownSort(api), at: Date.now()}});
+            var sort = shownSort(api);
+            if (sort !== null && window.dash_clientside && window.dash_clientside.set_props) {
+                window.dash_clientside.set_props(SORT_CHOSEN, {data: {sort: sort, at: Date.now()}});
             }
         } else {
             applySortKey(api, urlSort());
