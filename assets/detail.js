@@ -3,7 +3,8 @@
  * - clientside callbacks (window.dash_clientside.qcDetail): highlight the selected
  *   navigator node, keep the URL in step with the view, fetch and draw spec viewers
  *   (plotly -> dcc.Graph figure; vega / vega-lite -> vendored vega-embed, loaded on
- *   first use from assets/vendor/vega, never from a CDN);
+ *   first use from assets/vendor/vega, never from a CDN; a plotly figure whose traces the
+ *   portal's own plotly.js bundle lacks loads the full bundle first: assets/vendor/plotly);
  * - delegated listeners for swipe comparisons and full-screen buttons;
  * - embedded viewers whose host does not answer say so (probe, below).
  * No eval: vega draws with its expression interpreter (ast: true).
@@ -14,7 +15,7 @@
   var VEGA_FILES = ["vega.min.js", "vega-lite.min.js", "vega-interpreter.min.js", "vega-embed.min.js"];
   var vegaLoading = null;
 
-  function assetUrl(path) {
+  function pathPrefix() {
     var prefix = "/";
     var config = document.getElementById("_dash-config");
     if (config) {
@@ -24,7 +25,11 @@
         prefix = "/";
       }
     }
-    return prefix + "assets/" + path;
+    return prefix;
+  }
+
+  function assetUrl(path) {
+    return pathPrefix() + "assets/" + path;
   }
 
   function loadScript(src) {
@@ -49,6 +54,39 @@
     }
     return vegaLoading;
   }
+
+  // plotly.js as dcc.Graph loads it (portal/ops/plotly_bundle.py): the portal's bundle, which
+  // lists its traces in window.qcPlotlyTraces; `?bundle=full` at the same URL is plotly.js whole.
+  var fullPlotly = null;
+
+  function plotlyLoaded() {
+    return new Promise(function (resolve, reject) {
+      var waited = 0;
+      (function poll() {
+        if (window.Plotly) { resolve(); return; }
+        waited += 50;
+        if (waited > 30000) { reject(new Error("plotly.js did not load")); return; }
+        window.setTimeout(poll, 50);
+      })();
+    });
+  }
+
+  /* Resolve once window.Plotly can draw every trace type of `data` (a figure's traces): the
+     portal's bundle, or the full bundle loaded now (it replaces window.Plotly, a superset). */
+  function ensurePlotlyTraces(data) {
+    var types = (data || []).map(function (trace) { return (trace && trace.type) || "scatter"; });
+    return plotlyLoaded().then(function () {
+      var have = window.qcPlotlyTraces;
+      if (!have || types.every(function (type) { return have.indexOf(type) >= 0; })) { return; }
+      if (!fullPlotly) {
+        fullPlotly = loadScript(pathPrefix() + "_dash-component-suites/plotly/package_data/plotly.min.js?bundle=full")
+          .then(function () { window.qcPlotlyTraces = null; });  // the full bundle draws everything
+      }
+      return fullPlotly;
+    });
+  }
+
+  window.qcPlotly = { ensureTraces: ensurePlotlyTraces };
 
   // Dash renders a dict id as JSON with sorted keys.
   function domId(id) {
@@ -84,7 +122,7 @@
         if (source.kind !== "vega" && isPlotly(spec)) {
           var figure = { data: spec.data, layout: Object.assign({ autosize: true }, spec.layout || {}) };
           if (spec.frames) { figure.frames = spec.frames; }
-          return [figure, SHOWN, ""];
+          return ensurePlotlyTraces(figure.data).then(function () { return [figure, SHOWN, ""]; });
         }
         if (source.kind !== "plotly" && isVega(spec)) {
           return loadVega().then(function () {

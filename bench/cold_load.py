@@ -6,7 +6,8 @@ Generates the demo data (`qc-portal demo --no-serve`) into a scratch data dir, s
 with the Docker image's command (bench/server.py), opens `/` in Debian's Chromium with an
 empty cache, waits until the grid shows rows and the network is idle, and sums what
 Chromium's DevTools protocol reports per response: `encodedDataLength` (bytes on the wire,
-headers included) and the decoded body size. Then it loads `/` again in the same browser
+headers included) and the decoded body size, and when the first grid row and the first chart
+appeared (`first_rows_ms`, `first_chart_ms`, from the navigation's start). Then it loads `/` again in the same browser
 context (the HTTP cache kept) and counts what was fetched again versus served from cache.
 """
 
@@ -60,14 +61,21 @@ def _load(context, url: str) -> dict:
     cdp.on("Network.loadingFinished", on_finished)
     cdp.on("Network.dataReceived", on_data)
     cdp.on("Network.requestServedFromCache", on_cached)
+    # When the first grid row and the first chart appeared, from the navigation's start (the
+    # page's own clock: a MutationObserver installed before any of the page's scripts run).
+    page.add_init_script(_SEEN)
     page.goto(url, wait_until="networkidle")
     page.wait_for_selector("div[role=gridcell][col-id=name]", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     page.wait_for_load_state("networkidle")
+    seen = page.evaluate("window.__qcSeen")
     page.close()
     for request_id in served_from_cache & responses.keys():
         responses[request_id]["cached"] = True
     items = list(responses.values())
     return {
+        "first_rows_ms": round(seen.get("rows", -1)),
+        "first_chart_ms": round(seen.get("chart", -1)),
         "requests": len(items),
         "wire_bytes": sum(i.get("wire", 0) for i in items),
         "body_bytes": sum(i.get("body", 0) for i in items),
@@ -81,6 +89,14 @@ def _load(context, url: str) -> dict:
 
 
 _VERBOSE = False
+_SEEN = """
+window.__qcSeen = {};
+new MutationObserver(function () {
+  var seen = window.__qcSeen;
+  if (!seen.rows && document.querySelector("div[role=gridcell][col-id=name]")) { seen.rows = performance.now(); }
+  if (!seen.chart && document.querySelector(".js-plotly-plot .main-svg")) { seen.chart = performance.now(); }
+}).observe(document, {childList: true, subtree: true});
+"""
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from portal.ops.delivery import init_delivery
     from portal.ops.health import init_health
     from portal.ops.http_errors import init_error_handlers
+    from portal.ops.plotly_bundle import init_plotly_bundle
     from portal.ops.status_page import init_status
     from portal.references.route import init_references
     from portal.references.setup import build_resolvers
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     register_all(app)
     app.layout = app_layout
+    init_plotly_bundle(server, app.config.routes_pathname_prefix)  # plotly.js: only the traces we draw
     # Before any view: no NUL characters, NaN or over-deep JSON; well-formed callback requests.
     init_input_checks(server, settings.max_json_depth, lambda: request.path == endpoint_path(app))
     init_dash_request_checks(server, app)

@@ -87,3 +87,19 @@ def test_what_is_not_compressed(client):
     assert "Content-Encoding" not in small.headers
     ranged = client.get("/assets/00-bootstrap.min.css", headers={**GZ, "Range": "bytes=0-99"})
     assert ranged.status_code == 206 and len(ranged.data) == 100 and "Content-Encoding" not in ranged.headers
+
+
+def test_dash_plotly_url_serves_the_portal_bundle_and_the_full_one_on_request(client):
+    """The charts' plotly.js is the portal's small bundle; `?bundle=full` is what Dash ships."""
+    from portal.ops.plotly_bundle import FULL_BUNDLE, PORTAL_BUNDLE
+
+    url = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    small = client.get(url, headers=GZ)
+    assert small.status_code == 200 and small.mimetype == "application/javascript"
+    assert small.headers["Content-Encoding"] == "gzip" and small.headers["Cache-Control"] == "no-cache"
+    assert gzip.decompress(small.data) == PORTAL_BUNDLE.read_bytes()
+    assert len(small.data) < 500_000  # the full bundle is ~1.47 MB gzipped
+    full = client.get(url + "?bundle=full")
+    assert full.status_code == 200 and full.data == FULL_BUNDLE.read_bytes()
+    again = client.get(url, headers={**GZ, "If-None-Match": small.headers["ETag"]})
+    assert again.status_code == 304

@@ -112,6 +112,14 @@ def test_vega_plotly_and_pdf_render(page, live):
     page.locator("[data-node=Task]").click()
     page.locator(".ref-plotly .main-svg").first.wait_for(timeout=15_000)  # plotly drew the figure
     assert page.locator(".ref-plotly .scatterlayer .trace").count() >= 1
+    assert page.evaluate("window.qcPlotlyTraces") is not None  # a scatter needs only the portal's bundle
+    # A document's figure may use any trace type: the viewer loads plotly.js whole first.
+    drawn = page.evaluate("""() => window.qcPlotly.ensureTraces([{type: 'pie'}, {type: 'scatter3d'}]).then(() => {
+        const div = document.createElement('div');
+        document.body.appendChild(div);
+        return Plotly.newPlot(div, [{type: 'pie', values: [1, 2]}]).then(() => div.querySelectorAll('.slice').length);
+    })""")
+    assert drawn == 2 and page.evaluate("window.qcPlotlyTraces") is None
     assert page.locator("object.ref-pdf").count() == 1
     pdf = page.locator("object.ref-pdf").get_attribute("data")
     assert page.request.get(live.url + pdf).headers["content-type"] == "application/pdf"

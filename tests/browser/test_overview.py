@@ -214,3 +214,22 @@ def test_empty_states_are_messages(page, live):
     page.locator("#overview-search").fill("still-nothing")
     page.locator("#overview-search").press("Enter")
     page.locator("[data-state=no_match]").wait_for()
+
+
+def _trace_types(page) -> list[str]:
+    return page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                         ".flatMap(g => (g.data || []).map(t => t.type || 'scatter'))")
+
+
+@pytest.mark.parametrize("path", ["/", "/project/Bulk"])
+def test_the_portals_charts_draw_with_its_own_small_plotly_bundle(page, live, path):
+    """Every chart of the overview and the project page uses a trace type the portal's plotly.js
+    bundle holds (assets/vendor/plotly): a new kind of chart fails here until it is added."""
+    from portal.ops.plotly_bundle import PORTAL_TRACES
+
+    page.goto(live.url + path)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.qcPlotlyTraces") == list(PORTAL_TRACES)  # not the full bundle
+    types = _trace_types(page)
+    assert types and set(types) <= set(PORTAL_TRACES), types
