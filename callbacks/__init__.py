@@ -7,11 +7,12 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import asset, audit, grid, not_found, overview, project, shell, tokens, upload, webhooks
+    from callbacks import agreement, asset, audit, grid, not_found, overview, project, shell, tokens, upload, webhooks
 
     shell.register(app)  # first: layouts must know when they are built for a user
     overview.register(app)
     grid.register(app)
+    agreement.register(app)  # before the project page: /project/<name> would match its path too
     project.register(app)
     asset.register(app)
     audit.register(app)

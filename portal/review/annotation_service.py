@@ -21,6 +21,7 @@ from portal.accounts.auth import can, require
 from portal.context import Portal
 from portal.errors import Forbidden, TooLarge
 from portal.review.metrics_merge import MetricsPayload
+from portal.review.ratings import refuse_direct_status
 from portal.store.protocol import Actor, AnnotateResult, Annotation, MetricsResult
 
 
@@ -37,7 +38,8 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
 
     Returns the store's AnnotateResult: applied with the new version, or the
     conflicts with other reviewers' changes (nothing applied). Raises NotFound,
-    InvalidInput or StoreUnavailable as the store does.
+    InvalidInput or StoreUnavailable as the store does, and Conflict for a status change in
+    a project whose review policy needs several ratings (unless an admin forces it).
     """
     if user is None:  # require() would fall back to the request's user: be explicit
         raise Forbidden("Sign in as an annotator to make changes.")
@@ -46,6 +48,8 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
     if len(annotation.edits) > limit:
         raise TooLarge(f"{len(annotation.edits)} changes in one request; at most {limit} "
                        "(QC_PORTAL_MAX_CHANGES): send them in several requests")
+    # A project that needs several agreeing ratings takes decisions as ratings (portal.review.ratings).
+    refuse_direct_status(portal, user, annotation)
     result = portal.store.annotate(annotation, user=actor(user))
     if result.applied:
         log.info("%s annotated %s: %d change(s), version %d", user.name, annotation.asset, len(result.changes),

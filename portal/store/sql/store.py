@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from portal.errors import InvalidInput, NotFound, StoreUnavailable
+from portal.errors import InvalidInput, NotFound
 from portal.qc import summarise
 from portal.review.annotate import apply_annotation
 from portal.store.merge import record_edits
@@ -32,9 +31,10 @@ from portal.store.protocol import (
 )
 from portal.store.sql import aggregates, events, filters, hidden, lifecycle, summaries
 from portal.store.sql.batch import audit_row
-from portal.store.sql.engine import WRITE_OPTION, describe, migrate
+from portal.store.sql.engine import migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
 from portal.store.sql.tables import asset_aliases, asset_metrics, asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.transactions import read_tx, write_tx
 from portal.store.sql.upserts import SqlUpserter
 
 log = logging.getLogger(__name__)
@@ -64,27 +64,15 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
 
     @contextmanager
     def _tx(self, *, rollback: bool = False):
-        """A transaction (rolled back at the end with `rollback`: a dry run); a database that
+        """A write transaction (rolled back at the end with `rollback`: a dry run); a database that
         does not answer becomes StoreUnavailable."""
-        try:
-            with self.engine.connect() as connection:
-                connection.execution_options(**{WRITE_OPTION: True})
-                with connection.begin() as transaction:
-                    yield connection
-                    if rollback:
-                        transaction.rollback()
-        except OperationalError as exc:
-            log.error("the database %s did not answer: %s", describe(self.engine), _short(exc))
-            raise StoreUnavailable("the database did not answer") from None  # no URL or driver text to callers
+        with write_tx(self.engine, rollback=rollback) as connection:
+            yield connection
 
     @contextmanager
     def _read(self):
-        try:
-            with self.engine.connect() as connection:
-                yield connection
-        except OperationalError as exc:
-            log.error("the database %s did not answer: %s", describe(self.engine), _short(exc))
-            raise StoreUnavailable("the database did not answer") from None  # no URL or driver text to callers
+        with read_tx(self.engine) as connection:
+            yield connection
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the database does not answer."""
@@ -312,8 +300,3 @@ def _key_clause(key: str):
 def _jsonable(changes) -> list[dict]:
     return json.loads(json.dumps(list(changes), default=str))
 
-
-def _short(exc: Exception) -> str:
-    detail = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else exc
-    text_ = str(detail or exc).strip()
-    return text_.splitlines()[0] if text_ else type(exc).__name__

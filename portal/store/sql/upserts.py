@@ -25,6 +25,7 @@ from portal.store.sql import aggregates, events, lifecycle
 from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows
 from portal.store.sql.tables import asset_aliases, assets
+from portal.store.sql.transactions import short_error
 
 if TYPE_CHECKING:
     from portal.store.sql.store import SqlAssetStore
@@ -70,7 +71,7 @@ class SqlUpserter:
                         self._upsert_one(connection, item, existing, actor, now, strict, inserts, len(results))
                     )
                 except (QCReadError, InvalidInput) as exc:
-                    results.append(UpsertResult(item["id"] or "", item["name"], "error", _short(exc)))
+                    results.append(UpsertResult(item["id"] or "", item["name"], "error", short_error(exc)))
             self._flush(connection, inserts, results, retry)
             return results
 
@@ -111,7 +112,7 @@ class SqlUpserter:
                     try:
                         results[index] = retry(index)
                     except (QCReadError, InvalidInput, IntegrityError) as exc:
-                        results[index] = UpsertResult(done.id, done.name, "error", _short(exc))
+                        results[index] = UpsertResult(done.id, done.name, "error", short_error(exc))
 
     def _upsert_one(
         self, connection, item: dict, existing: dict, actor: str, now: datetime, strict: bool, inserts: Inserts,
@@ -212,8 +213,3 @@ class SqlUpserter:
         events.reingested(connection, now, actor, asset_id, name, stored.document, record)
         return UpsertResult(asset_id, name, "updated")
 
-
-def _short(exc: Exception) -> str:
-    from portal.store.sql.store import _short as short
-
-    return short(exc)
