@@ -129,7 +129,12 @@ def close(portal, user, assignment_id: int) -> Assignment:
     return get(portal, user, assignment_id)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
 def _row(store, assignment_id: int) -> AssignmentRow:
+    if not isinstance(assignment_id, int) or isinstance(assignment_id, bool) or not 0 <= assignment_id <= MAX_ID:
+        raise NotFound(f"Assignment not found: {assignment_id}")
     with store.engine.connect() as connection:
         rows = reviews.assignments(connection, assignment_id=assignment_id)
     if not rows:
