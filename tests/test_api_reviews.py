@@ -111,3 +111,16 @@ def test_the_openapi_describes_the_review_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"get", "put"} <= set(paths["/projects/{name}/reasons"])
     assert "get" in paths["/assignments"] and "get" in paths["/assignments/{assignment_id}"]
+
+
+def test_the_csv_export_lists_each_assets_fail_reasons(client, tokens):
+    client.put("/api/v1/projects/Alpha/reasons", json={"reasons": ["Drift too high"]}, headers=tokens["admin"])
+    client.post("/api/v1/assets/a/annotations", headers=tokens["annotator"],
+                json={"version": _version(client), "changes": [{"metric": "drift", "status": "Fail",
+                                                                 "reason": "Drift too high"}]})
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/assets.csv").get_data(as_text=True))))
+    by_name = {row["name"]: row["fail_reasons"] for row in rows}
+    assert by_name["a"] == "Drift too high (1)" and by_name["b"] == ""
