@@ -25,8 +25,8 @@ def test_reasons_and_progress_live_in_the_bookkeeping_database(store):
     assert made.progress.total == 2
     stored = store.get("d1")
     key = MetricIndex(load_qc(stored.record["quality_control"]).metrics).keys[0]
-    result = store.annotate(Annotation(stored.id, stored.version, (MetricEdit(key=key, status="Fail", reason="Drift"),)),
-                            user=Actor("ada", "Ada"))
+    edit = MetricEdit(key=key, status="Fail", reason="Drift")
+    result = store.annotate(Annotation(stored.id, stored.version, (edit,)), user=Actor("ada", "Ada"))
     assert result.applied
     (kept,) = reasons.explained(store, stored.id)
     assert (kept.metric_key, kept.reason, kept.evaluator) == (key, "Drift", "Ada")
