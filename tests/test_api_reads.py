@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -138,7 +139,8 @@ def test_qc_is_normalised_with_its_version(client):
     assert "evaluations" not in legacy
     assert legacy["metrics"][0]["tags"] == {"evaluation": "Video"}
     assert legacy["metrics"][0]["stage"] == "Raw data"
-    assert client.get("/api/v1/assets/bare/qc").get_json() == {"version": 1, "quality_control": None, "metrics": []}
+    assert client.get("/api/v1/assets/bare/qc").get_json() == {"version": 1, "quality_control": None, "metrics": [],
+                                                               "reviews": []}
     broken = client.get("/api/v1/assets/broken/qc")
     assert broken.status_code == 422 and "cannot be read" in broken.get_json()["message"]
 
@@ -242,10 +244,10 @@ class _Sections(HTMLParser):
 def test_openapi_describes_every_route_and_the_docs_page_lists_them(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
-    documented = {(method.upper(), "/api/v1" + path.replace("{name}", "<name>"))
+    documented = {(method.upper(), "/api/v1" + re.sub(r"\{(\w+)\}", r"<\1>", path))
                   for path, methods in spec["paths"].items() for method in methods}
-    routes = {(method, rule.rule) for rule in app.server.url_map.iter_rules() if rule.endpoint.startswith("api.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {(method, re.sub(r"<int:(\w+)>", r"<\1>", rule.rule)) for rule in app.server.url_map.iter_rules()
+              if rule.endpoint.startswith("api.") for method in rule.methods - {"HEAD", "OPTIONS"}}
     undocumented = {("GET", "/api/v1"), ("GET", "/api/v1/"), ("GET", "/api/v1/openapi.json"),
                     ("GET", "/api/v1/docs"), ("GET", "/api/v1/<path:_rest>"), ("POST", "/api/v1/<path:_rest>")}
     assert routes - undocumented == documented

@@ -27,6 +27,7 @@ from portal.context import current_portal
 from portal.errors import PortalError
 from portal.references import AssetLocation
 from portal.references.route import resolvers
+from portal.review import reasons
 from portal.views.asset import edits as edit_state
 from portal.views.asset.model import AssetDetail, load_detail
 from portal.views.asset.navigator import (
@@ -97,7 +98,8 @@ def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict
     settings = current_portal().settings
     return node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
                       edits=edits or {}, shown=len(shown), total=len(metrics), title=title,
-                      curation_hosts=settings.curation_host_set & settings.embeddable_hosts)
+                      curation_hosts=settings.curation_host_set & settings.embeddable_hosts,
+                      entry_notes=reasons.notes_by_entry(reasons.explained(current_portal().store, detail.id)))
 
 
 def layout(name: str | None = None, group=None, show=None, node=None, **_query):

@@ -20,7 +20,8 @@ from portal.views.asset.model import MetricView
 from portal.views.asset.viewers import ReferenceGroup
 
 
-def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None):
+def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None,
+                entry_notes: dict | None = None):
     """One metric: name, description, modality, stage, tags, value, status control, history.
 
     The root carries `data-metric` (name), `data-metric-key` (its key, unique in the
@@ -47,7 +48,7 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
         html.Div("The status follows the choice above.", className="small text-muted")
         if metric.choice_sets_status else None,
-        history(metric),
+        history(metric, entry_notes),
         dcc.Store(id=detail_ids.base(metric.index), data=metric_base(metric, version)),
     ]
     return html.Div(
@@ -87,12 +88,25 @@ def status_control(metric: MetricView, value: str, *, disabled: bool) -> dbc.Rad
     )
 
 
-def history(metric: MetricView) -> html.Details:
-    """The status history, newest first: who, what, when (UTC)."""
+def _explained(metric: MetricView, entry, entry_notes: dict | None):
+    """The reason and comment the portal keeps with an entry (portal.review.reasons), or None."""
+    if not entry_notes:
+        return None
+    note = entry_notes.get((metric.key, entry.evaluator, entry.status, entry.at.replace(microsecond=0)))
+    if note is None:
+        return None
+    return [html.Span(note.reason, className="badge bg-light text-dark border entry-reason") if note.reason else None,
+            html.Span(f" {note.comment}", className="text-muted entry-comment") if note.comment else None]
+
+
+def history(metric: MetricView, entry_notes: dict | None = None) -> html.Details:
+    """The status history, newest first: who, what, when (UTC), and a Fail's reason and comment
+    (`entry_notes`: portal.review.reasons.notes_by_entry)."""
     rows = [
         html.Tr([html.Td(entry.at.strftime("%Y-%m-%d %H:%M UTC"), className="text-nowrap"),
                  html.Td(entry.evaluator or html.Span("(unnamed)", className="text-muted")),
-                 html.Td(status_badge(entry.status))],
+                 html.Td(status_badge(entry.status)),
+                 html.Td(_explained(metric, entry, entry_notes))],
                 className="history-entry")
         for entry in sorted(metric.history, key=lambda e: e.at, reverse=True)
     ]
@@ -104,7 +118,8 @@ def history(metric: MetricView) -> html.Details:
 
 
 def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: bool, version: int, edits: dict,
-               shown: int, total: int, title: str, curation_hosts: frozenset[str] = frozenset()):
+               shown: int, total: int, title: str, curation_hosts: frozenset[str] = frozenset(),
+               entry_notes: dict | None = None):
     """The selected node: one row per reference (viewer left, its metrics right).
 
     `edits` is the asset's edit state (portal.views.asset.edits); `curation_hosts` are the
@@ -113,7 +128,7 @@ def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: boo
     rows = []
     for group in groups:
         cards = [metric_card(m, can_edit=can_edit, allow_edits=allow_edits, version=version,
-                             edit=edit_of(edits, m.key)) for m in group.metrics]
+                             edit=edit_of(edits, m.key), entry_notes=entry_notes) for m in group.metrics]
         if group.viewers:
             frame = curation_frame(group, curation_hosts)
             rows.append(html.Div(dbc.Row([dbc.Col(group_viewers(group, frame), lg=7, className="ref-col"),

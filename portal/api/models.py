@@ -147,6 +147,18 @@ class MetricKeyOut(_Out):
     history: int = Field(description="How many status entries it has (send as `seen_history`).")
 
 
+class EntryReviewOut(_Out):
+    """What the portal kept with one status entry (never inside the document): a Fail's reason and
+    the reviewer's comment. The entry is the metric's (`key`) entry of `timestamp` by `evaluator`."""
+
+    key: str
+    timestamp: str = Field(description="The status entry's timestamp (UTC).")
+    evaluator: str
+    status: str
+    reason: str | None = None
+    comment: str | None = None
+
+
 class QualityControlOut(_Out):
     """An asset's quality_control, normalised to aind-data-schema 2.x, and its version."""
 
@@ -154,6 +166,9 @@ class QualityControlOut(_Out):
     quality_control: dict[str, Any] | None = Field(description="null when the asset has no QC yet.")
     metrics: list[MetricKeyOut] = Field(
         default_factory=list, description="Each metric of quality_control.metrics (same order) with its key.")
+    reviews: list[EntryReviewOut] = Field(
+        default_factory=list, description="Reasons and comments of status entries, oldest first (kept by the portal, "
+        "not in quality_control).")
 
 
 class MetricsIn(_In):
@@ -226,7 +241,10 @@ class ChangeIn(_In):
         description="The n-th (1-based, document order) of the metrics the other fields match.")
     status: Status | None = None
     value: Any = Field(default=None, description="Set the value (omit the key to leave it; null clears it).")
-    comment: str | None = Field(default=None, max_length=10_000, description="Written to the audit log.")
+    comment: str | None = Field(default=None, max_length=10_000, description="Written to the audit log (and, with "
+                                "a status, kept with its entry).")
+    reason: str | None = Field(default=None, min_length=1, max_length=200, description="Why a Fail: one of the "
+                               "project's fail reasons (required with a Fail when the project lists some).")
     seen_history: int | None = Field(
         default=None, ge=0,
         description="How many status entries you saw. On a stale version, a status change conflicts only when "

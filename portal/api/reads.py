@@ -21,6 +21,7 @@ from portal.api.models import (
     AssetOut,
     AssetPageOut,
     AssetRowOut,
+    EntryReviewOut,
     GroupCountOut,
     MetricKeyOut,
     ModalityCountOut,
@@ -32,6 +33,7 @@ from portal.context import current_portal
 from portal.errors import InvalidInput, NotFound
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status
 from portal.qc.identity import MetricIndex
+from portal.review import reasons
 from portal.store.protocol import SORTABLE, STATUS_GROUPS, AssetQuery, Sort, StoredAsset
 from portal.views.filters_url import FILTER_KEYS, parse_query
 from portal.views.present import summary_json
@@ -141,6 +143,13 @@ def metric_keys(model) -> list[MetricKeyOut]:
     return out
 
 
+def review_notes(asset_id: str) -> list[EntryReviewOut]:
+    """The reasons and comments the portal keeps with the asset's status entries (portal.review.reasons)."""
+    return [EntryReviewOut(key=e.metric_key, timestamp=e.at.isoformat(), evaluator=e.evaluator, status=e.status,
+                      reason=e.reason, comment=e.comment)
+            for e in reasons.explained(current_portal().store, asset_id)]
+
+
 @api.get("/assets/<name>/qc")
 def get_qc(name: str):
     """The asset's quality_control (normalised) and the version to send back with changes.
@@ -153,7 +162,7 @@ def get_qc(name: str):
     stored = stored_asset(name)
     model = _model(stored)
     body = QualityControlOut(version=stored.version, quality_control=dump_qc(model) if model else None,
-                             metrics=metric_keys(model) if model else [])
+                             metrics=metric_keys(model) if model else [], reviews=review_notes(stored.id))
     headers = None
     if args.get("download", "").lower() in ("1", "true", "yes"):
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", stored.name)[:150]

@@ -113,6 +113,7 @@ def _edit(change, number: int) -> MetricEdit:
         seen_history=change.seen_history if change.seen_history is not None else 0,
         seen_value=change.seen_value if "seen_value" in given else _UNSEEN,
         comment=change.comment,
+        reason=change.reason,
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from portal.cli.assign import assign, assignments_group
 from portal.cli.common import data_dir_option, existing_store, settings_for
 from portal.cli.lifecycle import assets, webhooks
 from portal.cli.push import push
@@ -233,6 +234,8 @@ main.add_command(export)  # qc-portal export NAME --dest DIR
 main.add_command(push)  # qc-portal push ASSET [quality_control.json | DIR] (a client of a portal's REST API)
 main.add_command(assets)  # qc-portal assets delete/restore/rename/deleted (portal.cli.lifecycle)
 main.add_command(webhooks)  # qc-portal webhooks add/list/remove/pause/resume/retry/deliver
+main.add_command(assign)  # qc-portal assign NAME --user U --filter '...' (portal.cli.assign)
+main.add_command(assignments_group)  # qc-portal assignments list/close
 
 if __name__ == "__main__":
     main()

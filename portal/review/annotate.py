@@ -22,7 +22,7 @@ once, each edit is resolved through one index.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +38,15 @@ from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 @dataclass(frozen=True)
 class Outcome:
     """What applying an annotation gave: the new document (dict and validated model),
-    or the conflicts that stopped it; and the list of changes made."""
+    or the conflicts that stopped it; and the list of changes made. `entries`: each status
+    entry appended (key, status, at, evaluator, reason, comment), which the stores keep in the
+    portal's database with the reason and comment (portal.store.sql.reviews)."""
 
     quality_control: dict | None
     model: QualityControl | None
     conflicts: list[Conflict]
     changes: list[dict]
+    entries: list[dict] = field(default_factory=list)
 
 
 def apply_annotation(
@@ -78,8 +81,10 @@ def apply_annotation(
         return Outcome(None, None, conflicts, [])
 
     changes: list[dict] = []
+    entries: list[dict] = []
     for position, edit in zip(targets, annotation.edits, strict=True):
-        changes.extend(_apply_edit(qc.metrics[position], index.key(position), edit, user=user, now=now))
+        changes.extend(_apply_edit(qc.metrics[position], index.key(position), edit, user=user, now=now,
+                                   entries=entries))
     if annotation.notes is not UNSET and (annotation.notes or None) != (qc.notes or None):
         changes.append({"metric": "", "key": "", "field": "notes", "old": qc.notes, "new": annotation.notes})
         qc.notes = annotation.notes or None
@@ -92,7 +97,7 @@ def apply_annotation(
         validated = load_qc(new_qc)
     except QCReadError as exc:
         raise InvalidInput(f"the edited quality_control is not valid: {exc}") from None
-    return Outcome(new_qc, validated, [], changes)
+    return Outcome(new_qc, validated, [], changes, entries)
 
 
 def resolve_edits(index: MetricIndex, annotation: Annotation) -> list[int]:
@@ -107,6 +112,8 @@ def resolve_edits(index: MetricIndex, annotation: Annotation) -> list[int]:
             raise InvalidInput(f"change #{number}: {exc}") from None
         if edit.status is not None and edit.status not in STATUSES:
             raise InvalidInput(f"metric {index.key(position)!r}: status must be one of Pass, Fail, Pending")
+        if edit.reason is not None and edit.status != "Fail":
+            raise InvalidInput(f"metric {index.key(position)!r}: a reason explains a Fail: send it with status Fail")
         if position in first_edit:
             raise InvalidInput(f"changes #{first_edit[position]} and #{number} both change metric "
                                f"{index.key(position)!r}: send one change per metric")
@@ -131,7 +138,8 @@ def _edit_conflicts(metric, key: str, edit: MetricEdit) -> list[Conflict]:
     return found
 
 
-def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime) -> list[dict]:
+def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime,
+                entries: list[dict]) -> list[dict]:
     changes = []
     status = edit.status
     if edit.value is not UNSET:
@@ -147,6 +155,8 @@ def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime)
     if status is not None:
         old = metric_status(metric)
         metric.status_history.append(_entry(user, status, now).model_copy())
+        entries.append({"key": key, "status": status, "at": now, "evaluator": user,
+                        "reason": edit.reason if status == "Fail" else None, "comment": edit.comment})
         changes.append({"metric": metric.name, "key": key, "field": "status", "old": old, "new": status})
     if edit.comment:
         changes.append({"metric": metric.name, "key": key, "field": "comment", "old": None, "new": edit.comment})

@@ -20,6 +20,7 @@ from dataclasses import replace
 from portal.accounts.auth import can, require
 from portal.context import Portal
 from portal.errors import Forbidden, TooLarge
+from portal.review import reasons
 from portal.review.metrics_merge import MetricsPayload
 from portal.review.ratings import refuse_direct_status
 from portal.store.protocol import Actor, AnnotateResult, Annotation, MetricsResult
@@ -50,6 +51,7 @@ def submit(portal: Portal, user, annotation: Annotation) -> AnnotateResult:
                        "(QC_PORTAL_MAX_CHANGES): send them in several requests")
     # A project that needs several agreeing ratings takes decisions as ratings (portal.review.ratings).
     refuse_direct_status(portal, user, annotation)
+    reasons.check_annotation(portal.store, annotation)  # a Fail needs a reason where its project lists some
     result = portal.store.annotate(annotation, user=actor(user))
     if result.applied:
         log.info("%s annotated %s: %d change(s), version %d", user.name, annotation.asset, len(result.changes),

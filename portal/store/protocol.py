@@ -248,6 +248,9 @@ class MetricEdit:
     stage: str | None = None
     tags: dict | None = None
     occurrence: int | None = None
+    # Why a Fail (one of the project's fail reasons; portal.review.reasons): kept with the
+    # status entry in the portal's database, never in the document. `comment` is kept with it too.
+    reason: str | None = None
 
     def selector(self) -> MetricSelector:
         """Which metric this edit names, for portal.qc.identity.MetricIndex.resolve."""

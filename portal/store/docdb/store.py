@@ -50,7 +50,7 @@ from portal.store.protocol import (
     SubjectCountRow,
     UpsertResult,
 )
-from portal.store.sql import events
+from portal.store.sql import events, reviews
 from portal.store.sql.batch import audit_row
 from portal.store.sql.store import SqlAssetStore, _jsonable
 from portal.store.sql.tables import audit_log
@@ -253,6 +253,9 @@ class DocDbAssetStore(DocDbLifecycle):
                        {"changes": _jsonable(outcome.changes), "evaluator": actor.display_name})
             events.annotated(held.connection, now, actor.account, asset_id, record.get("name") or asset_id,
                              outcome.changes, evaluator=actor.display_name)
+            reviews.record_entries(held.connection, asset_id=asset_id, asset_name=record.get("name") or asset_id,
+                                   project=reviews.project_of(record), account=actor.account,
+                                   entries=outcome.entries)
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
 
     def add_metrics(self, asset: str, payload, *, user: Actor | str) -> MetricsResult:
@@ -287,7 +290,8 @@ class DocDbAssetStore(DocDbLifecycle):
     def _latest(self, asset_id: str) -> dict:
         """The record's name and quality_control as DocDB holds them now (read under the lock)."""
         found = self._find(f"reading asset {asset_id}", {"_id": asset_id},
-                           {"name": 1, "quality_control": 1, "data_description.name": 1}, limit=1)
+                           {"name": 1, "quality_control": 1, "data_description.name": 1,
+                            "data_description.project_name": 1}, limit=1)
         if not found:
             raise NotFound(f"Asset not found: {asset_id}")
         return found[0]

@@ -29,7 +29,7 @@ from portal.store.protocol import (
     StoredAsset,
     UpsertResult,
 )
-from portal.store.sql import aggregates, events, filters, hidden, lifecycle, summaries
+from portal.store.sql import aggregates, events, filters, hidden, lifecycle, reviews, summaries
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
 from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
@@ -147,6 +147,8 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
             self._audit(connection, now, actor.account, row.id, row.name, "annotate",
                         {"changes": _jsonable(changes), "evaluator": actor.display_name})
             events.annotated(connection, now, actor.account, row.id, row.name, changes, evaluator=actor.display_name)
+            reviews.record_entries(connection, asset_id=row.id, asset_name=row.name, account=actor.account,
+                                   project=reviews.project_of(record), entries=outcome.entries)
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
     def _locked(self, connection, key: str):

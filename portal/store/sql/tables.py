@@ -369,3 +369,73 @@ ratings = Table(
 )
 Index("ix_ratings_item", ratings.c.asset_id, ratings.c.metric_key, ratings.c.round)
 Index("ix_ratings_project_metric", ratings.c.project, ratings.c.metric_name)
+
+# --- Review workflow: fail reasons, review entries, assignments (migration 0016) ---------
+
+# Each project's fail reasons, in the order admins listed them (portal.review.reasons).
+project_reasons = Table(
+    "project_reasons",
+    metadata,
+    Column("project", String(300), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("reason", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+# One row per status entry the annotation service appended (written in the annotation's
+# transaction): the entry (asset, metric key, timestamp, evaluator, status) and, for a Fail,
+# its reason and the reviewer's comment. Assignments count progress from it.
+review_entries = Table(
+    "review_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("asset_id", String(200), nullable=False),
+    Column("asset_name", String(500), nullable=False),
+    Column("project", String(300)),
+    Column("metric_key", Text, nullable=False),
+    Column("entry_at", UTCDateTime(), nullable=False),
+    Column("evaluator", String(200), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason", String(200)),
+    Column("comment", Text),
+    sqlite_autoincrement=True,
+)
+Index("ix_review_entries_asset", review_entries.c.asset_id, review_entries.c.entry_at)
+Index("ix_review_entries_project", review_entries.c.project, review_entries.c.reason)
+
+# Assignments: a named queue (the overview's filters as a query string) given to reviewers.
+review_assignments = Table(
+    "review_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("filters", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("closed_at", UTCDateTime()),
+    Column("closed_by", String(200)),
+    sqlite_autoincrement=True,
+)
+
+# Who an assignment is given to (account names).
+review_assignees = Table(
+    "review_assignees",
+    metadata,
+    Column("assignment_id", Integer, ForeignKey("review_assignments.id", ondelete="CASCADE"), primary_key=True),
+    Column("account", String(200), primary_key=True),
+)
+Index("ix_review_assignees_account", review_assignees.c.account)
+
+# The metrics an assignment covers: those Pending on its matching assets when it was made.
+review_assignment_items = Table(
+    "review_assignment_items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("assignment_id", Integer, ForeignKey("review_assignments.id", ondelete="CASCADE"), nullable=False),
+    Column("asset_id", String(200), nullable=False),
+    Column("metric_key", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_review_assignment_items", review_assignment_items.c.assignment_id, review_assignment_items.c.asset_id)
