@@ -94,9 +94,9 @@ def agreement_page(view: dict) -> html.Div:
     overall = [p for p in view["pairs"] if p["metric"] is None]
     per_metric = [p for p in view["pairs"] if p["metric"] is not None]
     if not view["pairs"] and not view["raters"]:
-        body = [dbc.Alert("No ratings yet: agreement is measured once at least two raters rated the same metrics "
-                          "(a review policy of two or three ratings per metric).", color="secondary",
-                          **{"data-state": "empty"})]
+        body = [html.Div(dbc.Alert("No ratings yet: agreement is measured once at least two raters rated the same "
+                                   "metrics (a review policy of two or three ratings per metric).",
+                                   color="secondary"), **{"data-state": "empty"})]
     else:
         fleiss = view["fleiss"]
         body = [

@@ -138,7 +138,8 @@ def _paths() -> dict:
                                   tag="account")},
     }
     for more in (lifecycle.openapi_paths(_operation, _NAME, _ref), events.openapi_paths(_operation, _param),
-                 reviews.openapi_paths(_operation, _ref, _param), ratings.openapi_paths(_operation, _param, _NAME, _ref)):
+                 reviews.openapi_paths(_operation, _ref, _param),
+                 ratings.openapi_paths(_operation, _param, _NAME, _ref)):
         for path, methods in more.items():
             paths.setdefault(path, {}).update(methods)
     return paths
