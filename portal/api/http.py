@@ -137,7 +137,7 @@ def refuse_bad_tokens():
 def init_api(server: Flask, engine) -> None:
     """Register /api/v1 on `server`: endpoints, token sign-in, JSON errors."""
     from portal.accounts.tokens import TokenStore
-    from portal.api import events, lifecycle, openapi, reads, writes  # noqa: F401 - they add their routes
+    from portal.api import analytics, events, lifecycle, openapi, reads, writes  # noqa: F401 - they add their routes
     from portal.api.aind import aind
 
     server.extensions[TOKENS] = TokenStore(engine)

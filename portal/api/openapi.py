@@ -16,14 +16,15 @@ from flask import Response, render_template_string, request
 from pydantic.json_schema import models_json_schema
 
 from portal.accounts.auth import require
-from portal.api import events, lifecycle
+from portal.api import analytics, events, lifecycle
 from portal.api import models as m
 from portal.api.http import PREFIX, api
 from portal.store.protocol import SORTABLE, STATUS_GROUPS
 from portal.views.filters_url import ASSET_STATUSES, CONTAINS_KEYS, LEVELS, METRIC_STATUSES
 
 _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOut, m.AnnotationOut, m.SummaryOut,
-        m.UserOut, *events.OPENAPI_MODELS, *lifecycle.OPENAPI_MODELS)
+        m.UserOut, *events.OPENAPI_MODELS, *lifecycle.OPENAPI_MODELS,
+        *analytics.OPENAPI_MODELS)
 _IN = (m.MetricsIn, m.AnnotationIn, *lifecycle.OPENAPI_MODELS_IN)
 _ERRORS = {
     "401": "No valid token or session (or login is required).",
@@ -136,7 +137,8 @@ def _paths() -> dict:
         "/me": {"get": _operation("Who am I", "The account the token (or session) acts as.", "UserOut", (),
                                   tag="account")},
     }
-    for more in (lifecycle.openapi_paths(_operation, _NAME, _ref), events.openapi_paths(_operation, _param)):
+    for more in (lifecycle.openapi_paths(_operation, _NAME, _ref), events.openapi_paths(_operation, _param),
+                 analytics.openapi_paths(_operation, _param, _NAME)):
         for path, methods in more.items():
             paths.setdefault(path, {}).update(methods)
     return paths
