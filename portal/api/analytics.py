@@ -13,13 +13,14 @@ import re
 from datetime import datetime
 
 from aind_data_schema_models.modalities import Modality
-from flask import request
+from flask import Response, request
 from pydantic import Field
 
 from portal.accounts.auth import require
 from portal.api.http import api, json_response
 from portal.api.models import _Out
 from portal.api.reads import _model, stored_asset
+from portal.context import current_portal
 from portal.errors import InvalidInput
 from portal.qc.explain import Explanation, changes_since, explain, parse_when
 from portal.qc.fields import lookup_modality
@@ -129,7 +130,77 @@ def explain_status(name: str):
     return json_response(explanation_out(found, changed))
 
 
-OPENAPI_MODELS = (ExplainOut,)
+class BinOut(_Out):
+    """One histogram bin: [lo, hi) (the last bin [lo, hi]) and its values per status."""
+
+    lo: float
+    hi: float
+    passed: int = Field(alias="pass")
+    failed: int = Field(alias="fail")
+    pending: int
+
+
+class DistributionOut(_Out):
+    """A numeric metric's values across a project's assets (a list of numbers counts as its median)."""
+
+    n: int = Field(description="How many metric values (assets x same-named metrics, e.g. per probe).")
+    median: float
+    mad: float = Field(description="Median absolute deviation (raw, not scaled); control limits: median +/- 3 MAD.")
+    p5: float = Field(description="5th percentile (linear interpolation between closest ranks).")
+    p95: float
+    bins: list[BinOut] = Field(description="20 equal-width bins from the smallest to the largest value.")
+    asset: float | None = Field(default=None, description="With `asset`: that asset's value (null if it has none).")
+    asset_values: list[float] | None = Field(
+        default=None, description="With `asset`: every value it has for this metric (one per tag set).")
+
+
+_DISTRIBUTION_KEYS = ("metric", "modality", "stage", "asset")
+
+
+def distribution_args(args) -> dict:
+    """metric, modality, stage (required) and asset of a query string; InvalidInput otherwise."""
+    unknown = sorted(key for key in args if key not in _DISTRIBUTION_KEYS)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter: {', '.join(unknown)}")
+    values = {key: args.get(key, "").strip() for key in _DISTRIBUTION_KEYS}
+    if any(_CONTROL.search(value) for value in values.values()):
+        raise InvalidInput("query parameters may not contain control characters")
+    missing = [key for key in ("metric", "modality", "stage") if not values[key]]
+    if missing:
+        raise InvalidInput(f"missing query parameter: {', '.join(missing)}")
+    known = lookup_modality(values["modality"])
+    if known is None:
+        raise InvalidInput(f"unknown modality {values['modality']!r}: send an abbreviation, e.g. ecephys")
+    if values["stage"] not in STAGES:
+        raise InvalidInput(f"stage must be one of {', '.join(STAGES)}")
+    return {"metric": values["metric"], "modality": known.abbreviation, "stage": values["stage"],
+            "asset": values["asset"] or None}
+
+
+def distribution_out(found, *, with_asset: bool) -> DistributionOut:
+    """The API's shape of a Distribution."""
+    bins = [BinOut(lo=b.lo, hi=b.hi, **{"pass": b.passed, "fail": b.failed, "pending": b.pending})
+            for b in found.bins]
+    fields = dict(n=found.n, median=found.median, mad=found.mad, p5=found.p5, p95=found.p95, bins=bins)
+    if with_asset:
+        fields.update(asset=found.asset, asset_values=list(found.asset_values))
+    return DistributionOut(**fields)
+
+
+@api.get("/projects/<name>/metrics/distribution")
+def metric_distribution(name: str):
+    """A numeric metric's distribution across the project (from metric_values, never documents)."""
+    require("view")
+    if _CONTROL.search(name):
+        raise InvalidInput("the project name may not contain control characters")
+    args = distribution_args(request.args)
+    found = current_portal().store.metric_distribution(name, args["metric"], args["modality"], args["stage"],
+                                                       asset=args["asset"])
+    out = distribution_out(found, with_asset=args["asset"] is not None)
+    return Response(out.model_dump_json(by_alias=True, exclude_unset=True), mimetype="application/json")
+
+
+OPENAPI_MODELS = (ExplainOut, DistributionOut)
 
 
 def openapi_paths(operation, param, name_param) -> dict:
@@ -146,4 +217,23 @@ def openapi_paths(operation, param, name_param) -> dict:
                       "YYYY-MM-DD (the end of that day, UTC); an ISO 8601 date-time is accepted too. Default now."),
                 param("modality", {"type": "string", "enum": modalities}, "A modality abbreviation."),
                 param("stage", {"type": "string", "enum": list(STAGES)}, "A stage."),
-                param("tag", text, "A tag `key:value` pair, or a bare tag value.")])}}
+                param("tag", text, "A tag `key:value` pair, or a bare tag value.")])},
+        "/projects/{name}/metrics/distribution": {"get": _distribution_op(operation, param, modalities, text)}}
+
+
+def _distribution_op(operation, param, modalities, text) -> dict:
+    op = operation(
+        "A metric's distribution in a project",
+        "Count, median, MAD, 5th/95th percentiles and a 20-bin histogram per status of one numeric metric "
+        "(name, modality, stage) across the project's assets (deleted ones excluded); a list of numbers counts "
+        "as its median. Served from pre-written rows, never from documents. 404: no such metric (or asset) in "
+        "the project; 422: the metric has no numeric values; 501: the store (DocDB) cannot answer.",
+        "DistributionOut", ("404", "422"), tag="projects",
+        params=[param("name", {"type": "string", "minLength": 1}, "Project name.", where="path", required=True),
+                param("metric", {**text, "minLength": 1}, "Metric name.", required=True),
+                param("modality", {"type": "string", "enum": modalities}, "Modality abbreviation.", required=True),
+                param("stage", {"type": "string", "enum": list(STAGES)}, "Stage.", required=True),
+                param("asset", text, "An asset's name: adds its value(s).")])
+    op["responses"]["501"] = {"description": "The store cannot answer (DocDB).", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    return op
