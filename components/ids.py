@@ -200,3 +200,14 @@ WHY_BODY = "why-body"  # the explanation: metrics that make it Fail / Pending, t
 def why_button(scope: str, value: str = "") -> dict:
     """The "Why?" button beside a status badge: scope asset / modality / stage / cell / tag / node."""
     return {"type": "why", "scope": scope, "value": value}
+CONTEXT_INFO = "context-info"  # dcc.Store: {"project", "asset"} the metric cards' distributions are read for
+
+
+def context_spec(index: int) -> dict:
+    """A numeric metric card's dcc.Store naming its metric (name, modality, stage): loads its distribution."""
+    return {"type": "context-spec", "index": index}
+
+
+def context_slot(index: int) -> dict:
+    """Where a numeric metric card's distribution is drawn once loaded."""
+    return {"type": "context-slot", "index": index}

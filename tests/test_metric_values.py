@@ -10,9 +10,9 @@ import statistics
 import pytest
 from sqlalchemy import select
 
-from portal.analytics.stats import distribution, wilson_lower
 from portal.errors import InvalidInput, NotFound
 from portal.qc.numeric import numeric_value
+from portal.qc.stats import distribution, wilson_lower
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine
 from portal.store.sql.store import SqlAssetStore

@@ -3,7 +3,7 @@
 One metric (name, modality, stage) of one project is one range of ix_metric_values_group,
 ordered by value: the count and range are one aggregate, each quantile an ordered LIMIT 2
 OFFSET k read of that index, the MAD one ordered read of |value - median|, the histogram
-one GROUP BY bin x status. Definitions: portal.analytics.stats (the tests compare both).
+one GROUP BY bin x status. Definitions: portal.qc.stats (the tests compare both).
 Deleted assets have no rows (their rows go with their status rows: portal.store.sql.hidden).
 """
 
@@ -13,8 +13,8 @@ import math
 
 from sqlalchemy import Integer, and_, cast, func, literal, select
 
-from portal.analytics.stats import BINS, Distribution, bin_width, interpolate, make_bins
 from portal.errors import InvalidInput, NotFound
+from portal.qc.stats import BINS, Distribution, bin_width, interpolate, make_bins
 from portal.store.sql import hidden
 from portal.store.sql.tables import asset_metrics, assets, metric_values
 
@@ -92,6 +92,6 @@ class AnalyticsReads:
 
     def metric_distribution(self, project: str, metric: str, modality: str, stage: str, *,
                             asset: str | None = None) -> Distribution:
-        """One metric's values across a project (portal.analytics.stats.Distribution)."""
+        """One metric's values across a project (portal.qc.stats.Distribution)."""
         with self._read() as connection:
             return metric_distribution(connection, project, metric, modality, stage, asset=asset)
