@@ -442,6 +442,6 @@ class AssetStore(Protocol):
     def metric_distribution(self, project: str, metric: str, modality: str, stage: str, *,
                             asset: str | None = None):
         """One numeric metric's values across a project's visible assets
-        (portal.analytics.stats.Distribution, served from pre-written rows, never documents);
+        (portal.qc.stats.Distribution, served from pre-written rows, never documents);
         NotFound for no such metric or asset, InvalidInput when it has no numbers. Stores that
         cannot answer it raise Unsupported (501)."""
