@@ -95,3 +95,15 @@ def test_why_of_a_node_and_of_a_stage(page, live):
     page.wait_for_function("() => document.querySelector('#why-body .why-status')?.innerText.includes('Processing')")
     assert body.locator(".why-status").get_attribute("data-status") == "Pending"
     assert body.locator("[data-why-list=pending] .why-reason").count() == 1
+
+
+def test_numeric_cards_show_the_projects_distribution(page, live):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(asset_url(live.url, "why_asset", node="A"))
+    settle(page)
+    plots = page.locator("[data-context-plot]")
+    plots.first.wait_for()
+    assert plots.count() == 3  # drift, sync and ok of node A: all numeric
+    assert {plots.nth(i).get_attribute("data-n") for i in range(3)} == {"1"}  # one asset in the project
+    assert "this asset 1" in plots.first.inner_text()
+    screenshot(page, "asset-context-1280.png")
