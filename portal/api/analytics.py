@@ -21,7 +21,7 @@ from portal.api.http import api, json_response
 from portal.api.models import _Out
 from portal.api.reads import _model, stored_asset
 from portal.context import current_portal
-from portal.errors import InvalidInput
+from portal.errors import InvalidInput, NotFound
 from portal.qc.explain import Explanation, changes_since, explain, parse_when
 from portal.qc.fields import lookup_modality
 from portal.qc.identity import MetricIndex
@@ -192,7 +192,7 @@ def metric_distribution(name: str):
     """A numeric metric's distribution across the project (from metric_values, never documents)."""
     require("view")
     if _CONTROL.search(name):
-        raise InvalidInput("the project name may not contain control characters")
+        raise NotFound(f"project {name!r} has no metrics")  # no stored name holds control characters
     args = distribution_args(request.args)
     found = current_portal().store.metric_distribution(name, args["metric"], args["modality"], args["stage"],
                                                        asset=args["asset"])
