@@ -188,3 +188,26 @@ class detail_ids:  # noqa: N801 - an All-in-One style id namespace, used as deta
 def webhook_action(webhook_id: int, action: str) -> dict:
     """A webhook's button: `pause`, `resume`, `retry` (its failed deliveries) or `remove`."""
     return {"type": "webhook-action", "webhook": webhook_id, "action": action}
+
+
+# --- QC in context (issue 16): "Why this status", metric distributions, the project page ---
+WHY_PANEL = "why-panel"  # dbc.Offcanvas: why the clicked badge's status is what it is
+WHY_SCOPE = "why-scope"  # dcc.Store: {"scope", "value"} of the badge explained
+WHY_DATE = "why-date"  # text input (YYYY-MM-DD): the status as it was at the end of that day (UTC)
+WHY_BODY = "why-body"  # the explanation: metrics that make it Fail / Pending, tolerated ones, changes
+
+
+def why_button(scope: str, value: str = "") -> dict:
+    """The "Why?" button beside a status badge: scope asset / modality / stage / cell / tag / node."""
+    return {"type": "why", "scope": scope, "value": value}
+CONTEXT_INFO = "context-info"  # dcc.Store: {"project", "asset"} the metric cards' distributions are read for
+
+
+def context_spec(index: int) -> dict:
+    """A numeric metric card's dcc.Store naming its metric (name, modality, stage): loads its distribution."""
+    return {"type": "context-spec", "index": index}
+
+
+def context_slot(index: int) -> dict:
+    """Where a numeric metric card's distribution is drawn once loaded."""
+    return {"type": "context-slot", "index": index}

@@ -71,3 +71,10 @@ class TooLarge(PortalError):
 
     status = 413
     title = "Too large"
+
+
+class Unsupported(PortalError):
+    """What this store cannot answer (e.g. metric distributions on DocDB): a 501 saying so."""
+
+    status = 501
+    title = "Not Implemented"

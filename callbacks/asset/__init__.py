@@ -9,9 +9,11 @@ import dash
 
 def register(app: dash.Dash) -> None:
     """Register the asset page and all its callbacks on `app`."""
-    from callbacks.asset import curation, edit, page, renamed
+    from callbacks.asset import context, curation, edit, page, renamed, why
 
     page.register(app)
     edit.register(app)
     curation.register(app)
     renamed.register(app)
+    why.register(app)  # the Why? panel of the status badges (issue 16)
+    context.register(app)  # the numeric metric cards' distributions (issue 16)

@@ -21,6 +21,7 @@ from components.asset import navigator
 from components.asset.cards import node_panel
 from components.asset.header import status_table
 from components.asset.page import no_qc, not_found, page, skeleton, unreadable
+from components.asset.why import node_status
 from components.ids import detail_ids
 from portal.accounts.auth import can
 from portal.context import current_portal
@@ -96,10 +97,11 @@ def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict
                               frame_hosts=current_portal().settings.embeddable_hosts)
     title = " › ".join(node.path) or "All metrics"
     settings = current_portal().settings
-    return node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
-                      edits=edits or {}, shown=len(shown), total=len(metrics), title=title,
-                      curation_hosts=settings.curation_host_set & settings.embeddable_hosts,
-                      entry_notes=reasons.notes_by_entry(reasons.explained(current_portal().store, detail.id)))
+    cards = node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
+                       edits=edits or {}, shown=len(shown), total=len(metrics), title=title,
+                       curation_hosts=settings.curation_host_set & settings.embeddable_hosts,
+                       entry_notes=reasons.notes_by_entry(reasons.explained(current_portal().store, detail.id)))
+    return [node_status(node.status, node.key, title), cards]  # the node's status and its Why? (issue 16)
 
 
 def layout(name: str | None = None, group=None, show=None, node=None, **_query):

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.asset.context import context_slot
 from components.asset.values import evaluated_assets, value_widget
 from components.asset.viewers import group_viewers
 from components.ids import detail_ids
@@ -44,6 +45,7 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         markdown(metric.description, className="metric-description small") if metric.description else None,
         _row("Value", value_widget(metric, can_edit=can_edit, allow_edits=allow_edits,
                                    edited=edit.get("value", UNSET))),
+        context_slot(metric),  # the project's values of this metric, loaded after the page (issue 16)
         evaluated_assets(metric.evaluated_assets) if metric.evaluated_assets else None,
         _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
         html.Div("The status follows the choice above.", className="small text-muted")

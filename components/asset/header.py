@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.asset.why import badge_with_why
 from components.status import status_badge
 from portal.views.asset.model import AssetDetail
 
@@ -52,7 +53,7 @@ def header(detail: AssetDetail) -> html.Div:
     )
     title = html.Div(
         [html.H2(detail.name, className="h4 mb-0 me-2 text-break asset-name"),
-         status_badge(s.overall_status),
+         _overall_badge(s.overall_status),
          # The normalised document as a file (the REST API's GET .../qc; also `qc-portal export`).
          html.A("Download QC (JSON)", href=qc_json_href(detail.name), id=ids.DETAIL_QC_JSON, download="",
                 className="btn btn-sm btn-outline-secondary ms-auto")],
@@ -83,12 +84,28 @@ def status_table(detail: AssetDetail):
     head = html.Thead(html.Tr([html.Th("Modality"), html.Th("Overall"), *[html.Th(stage) for stage in stages]]))
     body = []
     for modality, status in report.modality.items():
-        cells = [html.Th(modality, scope="row"), html.Td(status_badge(status))]
+        cells = [html.Th(modality, scope="row"), html.Td(badge_with_why(status, "modality", modality))]
         for stage in stages:
             cell = report.modality_stage.get((modality, stage))
-            cells.append(html.Td(status_badge(cell) if cell else "", **{"data-stage": stage}))
+            cells.append(html.Td(badge_with_why(cell, "cell", f"{modality}|{stage}") if cell else "",
+                                 **{"data-stage": stage}))
         body.append(html.Tr(cells, **{"data-modality": modality}))
+    body.append(_stage_row(report, stages))
     return dbc.Table([head, html.Tbody(body)], size="sm", bordered=False, className="small status-table mb-0")
+
+
+def _overall_badge(status: str):
+    """The asset's status badge, with its Why? when there are metrics to explain."""
+    return badge_with_why(status, "asset") if status in ("Pass", "Fail", "Pending") else status_badge(status)
+
+
+def _stage_row(report, stages) -> html.Tr:
+    """The last row of the status table: each stage's status over every modality."""
+    cells = [html.Th("All", scope="row", className="text-muted"), html.Td("")]
+    for stage in stages:
+        status = report.stage.get(stage)
+        cells.append(html.Td(badge_with_why(status, "stage", stage) if status else "", **{"data-stage": stage}))
+    return html.Tr(cells, className="status-stage-row", **{"data-modality": "all"})
 
 
 def notes(detail: AssetDetail, *, can_edit: bool):

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.asset import navigator
+from components.asset import context, navigator, why
 from components.asset.annotate import changes_bar
 from components.asset.header import header, notes
 from components.ids import detail_ids
@@ -53,6 +53,8 @@ def page(
     return html.Div(
         [
             *stores(detail, node=selected, limit=limit),
+            *why.panel(),
+            context.info_store(detail.summary.project, detail.name),
             header(detail),
             notes(detail, can_edit=can_edit),
             changes_bar(),
@@ -106,6 +108,11 @@ def skeleton() -> html.Div:
     return html.Div(
         [
             *stores(None, node=None, limit=0),
+            *why.panel(),
+            html.Button(id=ids.why_button("asset")),
+            context.info_store(None, ""),
+            dcc.Store(id=ids.context_spec(0)),
+            html.Div(id=ids.context_slot(0)),
             html.Div(id=ids.DETAIL_PAGE),
             html.Div(id=ids.DETAIL_HEADER_STATUS),
             dcc.Dropdown(id=ids.DETAIL_GROUPING, multi=True),

@@ -137,7 +137,16 @@ def refuse_bad_tokens():
 def init_api(server: Flask, engine) -> None:
     """Register /api/v1 on `server`: endpoints, token sign-in, JSON errors."""
     from portal.accounts.tokens import TokenStore
-    from portal.api import events, lifecycle, openapi, ratings, reads, reviews, writes  # noqa: F401 - their routes
+    from portal.api import (  # noqa: F401 - they add their routes
+        analytics,
+        events,
+        lifecycle,
+        openapi,
+        ratings,
+        reads,
+        reviews,
+        writes,
+    )
     from portal.api.aind import aind
 
     server.extensions[TOKENS] = TokenStore(engine)

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from portal.qc.numeric import numeric_value
 from portal.qc.types import FAIL, PASS, PENDING, MetricCounts, MetricStatus, Review, StatusReport
 
 # Any Fail -> Fail, else any Pending -> Pending, else Pass: the worst rank wins.
@@ -190,11 +191,11 @@ def counts(qc, date: datetime | None = None) -> MetricCounts:
 
 
 def metric_statuses(qc, date: datetime | None = None) -> tuple[MetricStatus, ...]:
-    """Each metric's own latest status (as `counts` counts it), in document order."""
+    """Each metric's own latest status (as `counts` counts it) and numeric value, in document order."""
     when = _now(date)
     return tuple(
         MetricStatus(metric.name, metric.modality.abbreviation, _value(metric.stage),
-                     _status_at(metric.status_history, when))
+                     _status_at(metric.status_history, when), numeric_value(getattr(metric, "value", None)))
         for metric in qc.metrics
     )
 

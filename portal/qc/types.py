@@ -61,6 +61,7 @@ class MetricStatus:
     modality: str  # abbreviation
     stage: str  # "Raw data", "Processing", ...
     status: str
+    value: float | None = None  # the value as one number (portal.qc.numeric), None when it is not numeric
 
 
 @dataclass(frozen=True)

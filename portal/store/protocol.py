@@ -441,3 +441,10 @@ class AssetStore(Protocol):
 
     def renamed_to(self, key: str) -> str | None:
         """The current name of the asset `key` is an old name (or old id) of; None otherwise."""
+
+    def metric_distribution(self, project: str, metric: str, modality: str, stage: str, *,
+                            asset: str | None = None):
+        """One numeric metric's values across a project's visible assets
+        (portal.qc.stats.Distribution, served from pre-written rows, never documents);
+        NotFound for no such metric or asset, InvalidInput when it has no numbers. Stores that
+        cannot answer it raise Unsupported (501)."""

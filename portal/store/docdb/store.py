@@ -176,6 +176,15 @@ class DocDbAssetStore(DocDbLifecycle):
         raw = self._aggregate("counting metrics", queries.metrics_by_status(query, queries.now_iso()))
         return [MetricCountRow(r["_id"]["n"], r["_id"]["m"], r["_id"]["st"], r["_id"]["s"], r["n"]) for r in raw]
 
+    def metric_distribution(self, project: str, metric: str, modality: str, stage: str, *,
+                            asset: str | None = None):
+        """Refused: distributions are read from metric_values, which only the SQL store keeps in
+        step with its writes (DocDB has other writers the portal does not see)."""
+        from portal.errors import Unsupported
+
+        raise Unsupported("metric distributions need the SQL store (QC_PORTAL_STORE=sql); the DocDB store "
+                          "does not keep numeric metric values")
+
     def facets(self) -> dict[str, Sequence[str]]:
         """Distinct projects, modalities, subjects and levels (one `$group` pipeline).
 

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from portal.errors import InvalidInput
 from portal.store.sql import aggregates, events
-from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log, metric_values
 
 
 def record_hash(record: dict) -> str:
@@ -40,7 +40,7 @@ class Inserts:
     """New assets of a batch, written together with executemany (one statement per table)."""
 
     def __init__(self):
-        self.entries: list[tuple[int, dict, list, list, list, dict]] = []
+        self.entries: list[tuple[int, dict, list, list, list, dict, list]] = []
         self.keys: set[str] = set()
 
     @property
@@ -48,9 +48,10 @@ class Inserts:
         """The asset rows to insert."""
         return [entry[1] for entry in self.entries]
 
-    def add(self, result_index: int, asset: dict, modalities: list, stages: list, metrics: list, audit: dict) -> None:
-        """Queue one new asset with its status rows (modality, stage, metric) and audit row."""
-        self.entries.append((result_index, asset, modalities, stages, metrics, audit))
+    def add(self, result_index: int, asset: dict, modalities: list, stages: list, metrics: list, audit: dict,
+            values: list = ()) -> None:
+        """Queue one new asset with its status rows (modality, stage, metric), audit row and numeric values."""
+        self.entries.append((result_index, asset, modalities, stages, metrics, audit, list(values)))
         self.keys.update((asset["id"], asset["name"]))
 
     def holds(self, item: dict) -> bool:
@@ -61,7 +62,7 @@ class Inserts:
         """Insert everything queued."""
         connection.execute(insert(assets), self.assets)
         connection.execute(insert(asset_modalities), [row for entry in self.entries for row in entry[2]])
-        for table, column in ((asset_stages, 3), (asset_metrics, 4)):
+        for table, column in ((asset_stages, 3), (asset_metrics, 4), (metric_values, 6)):
             rows = [row for entry in self.entries for row in entry[column]]
             if rows:
                 connection.execute(insert(table), rows)

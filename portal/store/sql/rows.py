@@ -85,3 +85,13 @@ def to_asset_row(row) -> AssetRow:
         last_review_at=row.last_review_at,
         version=row.version,
     )
+
+
+def value_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
+    """Rows of metric_values: each metric with a numeric value (portal.qc.numeric)."""
+    project = summary.project or ""
+    return [
+        {"asset_id": asset_id, "position": position, "project": project, "name": m.name, "modality": m.modality,
+         "stage": m.stage, "value": m.value, "status": m.status, "acquired": summary.acquired}
+        for position, m in enumerate(summary.metrics) if m.value is not None
+    ]

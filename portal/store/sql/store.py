@@ -30,10 +30,19 @@ from portal.store.protocol import (
     UpsertResult,
 )
 from portal.store.sql import aggregates, events, filters, hidden, lifecycle, reviews, summaries
+from portal.store.sql.analytics import AnalyticsReads
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
-from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row
-from portal.store.sql.tables import asset_aliases, asset_metrics, asset_modalities, asset_stages, assets, audit_log
+from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row, value_rows
+from portal.store.sql.tables import (
+    asset_aliases,
+    asset_metrics,
+    asset_modalities,
+    asset_stages,
+    assets,
+    audit_log,
+    metric_values,
+)
 from portal.store.sql.transactions import read_tx, write_tx
 from portal.store.sql.upserts import SqlUpserter
 
@@ -52,7 +61,7 @@ _ROW_COLUMNS = [
 _BATCH = 500
 
 
-class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
+class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads):
     """AssetStore on a SQLAlchemy engine (see portal.store.protocol for the contract)."""
 
     def __init__(self, engine: Engine, *, run_migrations: bool = True):
@@ -101,7 +110,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
         return SqlUpserter(self, actor, strict).run([record])[0]
 
     def _delete_status_rows(self, connection, asset_id: str) -> None:
-        for table in (asset_modalities, asset_stages, asset_metrics):
+        for table in (asset_modalities, asset_stages, asset_metrics, metric_values):
             connection.execute(delete(table).where(table.c.asset_id == asset_id))
 
     def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
@@ -113,7 +122,8 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle):
         delta.subtract(replace)  # subtract() keeps negative counts, unlike "-"
         aggregates.apply(connection, delta)
         for table, rows in ((asset_stages, stage_rows(asset_id, summary)),
-                            (asset_metrics, metric_rows(asset_id, summary))):
+                            (asset_metrics, metric_rows(asset_id, summary)),
+                            (metric_values, value_rows(asset_id, summary))):
             if rows:
                 connection.execute(insert(table), rows)
 

@@ -439,3 +439,27 @@ review_assignment_items = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_review_assignment_items", review_assignment_items.c.assignment_id, review_assignment_items.c.asset_id)
+
+# --- QC in context (migration 0017) ------------------------------------------------------
+
+# One row per metric with a numeric value (portal.qc.numeric: a number, or a list of numbers
+# by its median) of a visible asset: the distributions of the asset page and the project
+# page's trends are GROUP BYs and ordered index range scans here, never document reads.
+# Written with asset_metrics in the same transaction (ingest, annotate, push, batch,
+# restore) and removed with it (delete). `project` and `acquired` are the asset's, copied
+# so that a distribution is one index range; "" stands for no project.
+metric_values = Table(
+    "metric_values",
+    metadata,
+    Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("project", String(300), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("modality", String(50), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("status", String(20), nullable=False),  # the metric's own latest status
+    Column("acquired", UTCDateTime()),
+)
+Index("ix_metric_values_group", metric_values.c.project, metric_values.c.name, metric_values.c.modality,
+      metric_values.c.stage, metric_values.c.value, metric_values.c.status)

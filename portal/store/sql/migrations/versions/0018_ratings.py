@@ -1,7 +1,7 @@
 """Several raters: review policies, rating items and ratings.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 
 `review_policies`: per project, the ratings required, blind, the repeat fraction, the
 leads. `rating_items`: one row per metric and round being rated (locked while a rating is
@@ -15,7 +15,7 @@ from alembic import op
 from portal.store.sql.tables import JSONType, UTCDateTime
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
