@@ -6,8 +6,8 @@ Revises: 0011
 `asset_deletions`: soft-deleted assets (hidden everywhere, restorable); renamed assets
 keep their old names in the existing `asset_aliases`. `events`: the event log, paged by
 (tx, id). `webhooks` and `webhook_deliveries`: admins' webhooks and the delivery queue.
-Every table is new: nothing existing changes. (Numbered 0014 and chained to 0011 while
-0012 and 0013 are written elsewhere: the chain is fixed when they are merged.)
+Every table is new: nothing existing changes. (Chained to 0011: the numbers 0012 and 0013
+went to work that never landed, and are not used.)
 """
 
 import sqlalchemy as sa
