@@ -304,3 +304,9 @@ webhook_deliveries = Table(
 )
 Index("ix_webhook_deliveries_due", webhook_deliveries.c.state, webhook_deliveries.c.next_at)
 Index("ix_webhook_deliveries_webhook", webhook_deliveries.c.webhook_id, webhook_deliveries.c.id)
+
+# --- The review queue (migration 0015) ----------------------------------------------------
+
+# The review queue with a `metric` filter: assets holding a Pending metric of those names, and
+# how many, from the index alone (migration 0015; portal.store.sql.queue).
+Index("ix_asset_metrics_queue", asset_metrics.c.status, asset_metrics.c.name, asset_metrics.c.asset_id)
