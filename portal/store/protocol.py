@@ -454,6 +454,11 @@ class AssetStore(Protocol):
 REVIEW_ORDERS = ("oldest", "newest", "most_pending")
 
 
+def queue_sort_value(order: str, acquired: datetime | None, pending: int):
+    """The value an asset sorts by in a review-queue `order` (a keyset place is it and the name)."""
+    return pending if order == "most_pending" else acquired
+
+
 @dataclass(frozen=True)
 class QueueAsset:
     """An asset of the review queue: its summary columns and how many of its metrics are queued

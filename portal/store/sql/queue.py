@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from portal.errors import InvalidInput
 from portal.qc.types import PENDING
 from portal.store.protocol import REVIEW_ORDERS, AssetQuery, QueueAsset, QueuePage
+from portal.store.protocol import queue_sort_value as sort_value
 from portal.store.sql import filters
 from portal.store.sql.tables import asset_aliases, asset_metrics, assets
 
@@ -38,11 +39,6 @@ MAX_LIMIT = 1000
 def _check_order(order: str) -> None:
     if order not in REVIEW_ORDERS:
         raise InvalidInput(f"unknown queue order {order!r}: use one of {', '.join(REVIEW_ORDERS)}")
-
-
-def sort_value(order: str, acquired: datetime | None, pending: int):
-    """The value an asset sorts by in `order` (what a keyset position holds besides the name)."""
-    return pending if order == "most_pending" else acquired
 
 
 def _queued_metric(query: AssetQuery):
