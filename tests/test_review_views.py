@@ -62,7 +62,8 @@ def test_decisions(store):
     detail = load_detail(store, "x")
     dropdown = detail.metrics[3]
     state = {"asset_id": detail.id, "version": detail.version, "seen_history": 1}
-    assert choice(dropdown, 2)["value"] == "bad" and choice(dropdown, 3) is None and choice(detail.metrics[0], 1) is None
+    assert choice(dropdown, 2)["value"] == "bad" and choice(dropdown, 3) is None
+    assert choice(detail.metrics[0], 1) is None  # not a dropdown
     annotation = decision(state, dropdown, None, 2)  # Enter on option 2: its status comes with it
     assert annotation.edits[0].status == "Fail" and annotation.edits[0].value["value"] == "bad"
     assert decision(state, detail.metrics[0], "Pass", None).edits[0].status == "Pass"
