@@ -17,6 +17,9 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
   (`*_cpu_ms_per_request`; cores x 1000 / it = `*_cpu_bound_req_per_s`, the rate with
   the machine to themselves); then, as a diagnosis, the same mix without its project
   page (`load_without_project_page_*`);
+- the review queue (bench/review_bench.py): `review_queue_ms` (the store's first page),
+  `review_page_ms`, `review_next_ms`, `review_decide_ms` (a decision saved and the next
+  item served, over HTTP);
 - `targets`: each target of the issue, met or not; the machine and its load average.
 
 `--docdb` measures the DocDB store on the local gateway instead (bench/docdb_bench.py);
@@ -171,6 +174,8 @@ TARGETS = (  # (key, test, description) at 100k assets on 2 cores
     ("load_rate", lambda r: r.get("load_req_per_s", 0) >= 300, "load mix >= 300 req/s"),
     ("load_p99", lambda r: r.get("load_p99_ms", 1e9) <= 250, "load p99 <= 250 ms"),
     ("load_errors", lambda r: r.get("load_errors", 1) == 0, "load 0 errors"),
+    ("review_decide", lambda r: r["review_decide_ms"] <= 50, "review: decision saved + next item <= 50 ms"),
+    ("review_queue", lambda r: r["review_queue_ms"] <= 50, "review queue's first page <= 50 ms"),
 )
 
 
@@ -187,7 +192,7 @@ def targets(result: dict) -> dict:
 
 def run_http(n: int, database: str | None, args) -> dict:
     """Build the store, measure the floors and the naive baseline, then everything over HTTP."""
-    from bench import http_bench, load, naive, server
+    from bench import http_bench, load, naive, review_bench, server
     from portal.accounts.users import UserStore
 
     result: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -211,6 +216,8 @@ def run_http(n: int, database: str | None, args) -> dict:
             detail = big_asset(DETAIL_METRICS)["name"]
             result.update(http_bench.measure(gunicorn.base, store, args.repeat, detail, BENCH_USER,
                                              cpu=lambda: server.worker_cpu_seconds(gunicorn)))
+            result.update(review_bench.measure(gunicorn.base, store, args.repeat, BENCH_USER, timed,
+                                               cpu=lambda: server.worker_cpu_seconds(gunicorn)))
             result["memory_after_http"] = server.worker_memory(gunicorn)
             if not args.no_load:
                 images = [f"/references/{detail}/qc/probe{i}/metric_{i:03d}.png" for i in range(8)]

@@ -7,7 +7,20 @@ import dash
 
 def register_all(app: dash.Dash) -> None:
     """Register every page and callback on `app`."""
-    from callbacks import agreement, asset, audit, grid, not_found, overview, project, shell, tokens, upload, webhooks
+    from callbacks import (
+        agreement,
+        asset,
+        audit,
+        grid,
+        not_found,
+        overview,
+        project,
+        review,
+        shell,
+        tokens,
+        upload,
+        webhooks,
+    )
 
     shell.register(app)  # first: layouts must know when they are built for a user
     overview.register(app)
@@ -19,4 +32,5 @@ def register_all(app: dash.Dash) -> None:
     upload.register(app)
     tokens.register(app)
     webhooks.register(app)
+    review.register(app)
     not_found.register(app)

@@ -211,3 +211,14 @@ def context_spec(index: int) -> dict:
 def context_slot(index: int) -> dict:
     """Where a numeric metric card's distribution is drawn once loaded."""
     return {"type": "context-slot", "index": index}
+
+# --- Review queue (/review; issue 14) ---------------------------------------------------
+NAV_REVIEW = "nav-review"  # the navbar's "Review" link
+REVIEW_PAGE = "review-page"  # the page's root (carries data-review-page: assets/review.js listens there only)
+REVIEW_ITEM = "review-item"  # the item's container: re-rendered by each key press's callback
+REVIEW_STATE = "review-state"  # dcc.Store: the item shown (asset, key, version, history seen, place, search)
+REVIEW_SESSION = "review-session"  # dcc.Store in session storage: decisions (for undo) and items visited (k)
+REVIEW_MOVE = "review-move"  # dcc.Store set by assets/review.js: {"action": next|prev|skip, "item", "at"}
+REVIEW_DECIDE = "review-decide"  # dcc.Store set by assets/review.js: {"action": pass|fail|undo|confirm, ...}
+REVIEW_HELP = "review-help"  # the keys overlay (toggled by `?`)
+REVIEW_URL_SYNC = "review-url-sync"  # dcc.Store: output of the clientside history.replaceState

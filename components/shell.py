@@ -31,6 +31,7 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
                 dbc.NavbarBrand("QC Portal", href=dash.get_relative_path("/")),
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/"))),
+                     dbc.NavItem(dbc.NavLink("Review", href=dash.get_relative_path("/review"), id=ids.NAV_REVIEW)),
                      *([dbc.NavItem(dbc.NavLink("Upload", href=dash.get_relative_path("/upload"),
                                                 id=ids.NAV_UPLOAD))] if _may_annotate(user_role) else []),
                      *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),

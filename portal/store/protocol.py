@@ -448,3 +448,45 @@ class AssetStore(Protocol):
         (portal.qc.stats.Distribution, served from pre-written rows, never documents);
         NotFound for no such metric or asset, InvalidInput when it has no numbers. Stores that
         cannot answer it raise Unsupported (501)."""
+
+    # -- the review queue (SQL stores: portal.store.sql.queue; DocDB has none yet) --
+
+    def review_queue(self, query: AssetQuery, *, order: str = "oldest", start=None, inclusive: bool = True,
+                     backward: bool = False, limit: int = 20) -> QueuePage:
+        """A keyset page of the assets with queued (Pending) metrics matching `query`, in `order`
+        (one of REVIEW_ORDERS), from the place `start` (an asset, or a (sort value, name) pair)."""
+
+
+# -- the review queue (portal.store.sql.queue; /review) ------------------------------------
+
+# Orders of the review queue: oldest acquisition first (the default), newest first, or the
+# assets with the most Pending metrics first. Ties are broken by name, as pages are.
+REVIEW_ORDERS = ("oldest", "newest", "most_pending")
+
+
+def queue_sort_value(order: str, acquired: datetime | None, pending: int):
+    """The value an asset sorts by in a review-queue `order` (a keyset place is it and the name)."""
+    return pending if order == "most_pending" else acquired
+
+
+@dataclass(frozen=True)
+class QueueAsset:
+    """An asset of the review queue: its summary columns and how many of its metrics are queued
+    (Pending, and of the `metric` filter's names when it has one)."""
+
+    id: str
+    name: str
+    acquired: datetime | None
+    pending: int
+    version: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """Assets of the review queue in queue order, the queued metrics of every matching asset
+    (`total`), and the queued metrics of the assets ordered before the page's first one
+    (`before`: with the reviewer's place in an asset, the item's number in the queue)."""
+
+    assets: list[QueueAsset]
+    total: int
+    before: int

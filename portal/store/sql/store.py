@@ -25,11 +25,12 @@ from portal.store.protocol import (
     AuditEntry,
     CountRow,
     Page,
+    QueuePage,
     Sort,
     StoredAsset,
     UpsertResult,
 )
-from portal.store.sql import aggregates, events, filters, hidden, lifecycle, reviews, summaries
+from portal.store.sql import aggregates, events, filters, hidden, lifecycle, queue, reviews, summaries
 from portal.store.sql.analytics import AnalyticsReads
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
@@ -296,6 +297,13 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads)
         with self._read() as connection:
             rows = connection.execute(statement).all()
         return [AuditEntry(r.at, r.user, r.asset_id, r.asset_name, r.action, r.detail) for r in rows]
+
+    def review_queue(self, query: AssetQuery, *, order: str = "oldest", start=None, inclusive: bool = True,
+                     backward: bool = False, limit: int = 20) -> QueuePage:
+        """A page of the review queue (portal.store.sql.queue: keyset paging over the summary columns)."""
+        with self._read() as connection:
+            return queue.review_queue(connection, query, order=order, start=start, inclusive=inclusive,
+                                      backward=backward, limit=limit)
 
     def count_assets(self) -> int:
         """How many assets the store holds."""

@@ -463,3 +463,9 @@ metric_values = Table(
 )
 Index("ix_metric_values_group", metric_values.c.project, metric_values.c.name, metric_values.c.modality,
       metric_values.c.stage, metric_values.c.value, metric_values.c.status)
+
+# --- The review queue (migration 0015) ----------------------------------------------------
+
+# The review queue with a `metric` filter: assets holding a Pending metric of those names, and
+# how many, from the index alone (migration 0015; portal.store.sql.queue).
+Index("ix_asset_metrics_queue", asset_metrics.c.status, asset_metrics.c.name, asset_metrics.c.asset_id)

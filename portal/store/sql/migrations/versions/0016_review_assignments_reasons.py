@@ -2,7 +2,7 @@
 entries), assignments with their reviewers and covered metrics.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 Every table is new: nothing existing changes. (Numbered 0016 and chained to 0014 while 0015
 is written elsewhere: the chain is fixed when they are merged.)
@@ -14,7 +14,7 @@ from alembic import op
 from portal.store.sql.tables import UTCDateTime
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -1,0 +1,277 @@
+"""The review queue (`/review`): its layout and the two key-press callbacks.
+
+assets/review.js turns key presses into data on two stores: REVIEW_MOVE (next, previous,
+skip: reading only) and REVIEW_DECIDE (Pass, Fail, confirm a choice, undo: writes, so the
+callback carries the write mark and is refused on the server for viewers and anonymous
+visitors, a forged POST included). Each press names the item it was made on; a press
+meant for an item no longer shown is dropped, so a fast reviewer never decides the
+wrong metric. The page keeps the position in the URL (history.replaceState: no reload).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import dash
+from dash import ClientsideFunction, Input, Output, State
+from flask import request
+from flask_login import current_user
+
+from callbacks.shell import for_user
+from components import ids
+from components import review as view
+from portal.accounts.auth import can
+from portal.context import current_portal
+from portal.errors import InvalidInput, NotFound, PortalError
+from portal.qc.types import PENDING
+from portal.references import AssetLocation
+from portal.references.route import resolvers
+from portal.review import annotation_service
+from portal.security.writes import writes
+from portal.store.protocol import REVIEW_ORDERS, Annotation, MetricEdit
+from portal.views.asset.model import load_detail
+from portal.views.asset.viewers import reference_groups
+from portal.views.review import (
+    DECISIONS,
+    Queue,
+    ReviewItem,
+    ReviewParams,
+    conflict_message,
+    decision,
+    fail_reasons,
+    parse_review,
+)
+
+log = logging.getLogger(__name__)
+KEEP = 50  # decisions (for undo) and visited items (for k) a tab remembers
+
+
+def _may_review() -> bool:
+    return can(current_user, "annotate")
+
+
+def _refusal():
+    signed_in = bool(getattr(current_user, "is_authenticated", False))
+    if signed_in:
+        return view.refused(f"Your role ({current_user.role}) may not review: only annotators and admins decide "
+                            "metrics. The overview and the asset pages show everything.", sign_in=False)
+    return view.refused("Sign in as an annotator to review the queue.", sign_in=True)
+
+
+def _groups(item: ReviewItem, metric=None, detail=None):
+    """The resolved references of a metric (the item's own, by default)."""
+    detail = detail or item.detail
+    metric = metric or item.metric
+    settings = current_portal().settings
+    host = request.host_url.rstrip("/")
+    return reference_groups(AssetLocation(detail.name, detail.summary.location), [metric], resolvers(),
+                            app_url=dash.get_relative_path, absolute_url=lambda path: host + path,
+                            frame_hosts=settings.embeddable_hosts)
+
+
+def _state(params: ReviewParams, item: ReviewItem) -> dict:
+    """What the next key press needs of the item shown (JSON)."""
+    return {
+        "asset": item.detail.name, "asset_id": item.detail.id, "key": item.metric.key,
+        "version": item.detail.version, "seen_history": len(item.metric.history), "status": item.metric.status,
+        "place": list(item.place) if item.place else None, "filters": params.filters, "order": params.order,
+        "search": params.search(item.detail.name, item.metric.key),
+    }
+
+
+def _render(params: ReviewParams, item: ReviewItem | None, session: dict, *, message: str | None = None,
+            kind: str = "warning", last: dict | None = None):
+    """(children, state) of the item container: the item, or the end of the queue."""
+    if item is None:
+        text = "Nothing is Pending under these filters." if not last else "Nothing Pending after this item."
+        state = {**last, "end": True} if last else None
+        body = view.empty(text)
+        if message:
+            body = [view.empty(text), view.refused(message, sign_in=False)]
+        return body, state
+    prefetch = ()
+    if item.next_metric is not None:
+        prefetch = tuple(v for g in _groups(item, item.next_metric, item.next_detail) for v in g.viewers)
+    children = view.item(item, _groups(item), prefetch=prefetch, message=message, message_kind=kind,
+                         reasons=fail_reasons(current_portal(), item.detail), done=int(session.get("done", 0)),
+                         render=uuid.uuid4().hex[:12])
+    return children, _state(params, item)
+
+
+def _params(state: dict) -> ReviewParams:
+    params = parse_review(state.get("filters") or "")
+    order = state.get("order")
+    return ReviewParams(params.query, order if order in REVIEW_ORDERS else params.order)
+
+
+def _session(data) -> dict:
+    data = data if isinstance(data, dict) else {}
+    return {"decisions": list(data.get("decisions") or [])[-KEEP:], "trail": list(data.get("trail") or [])[-KEEP:],
+            "done": int(data.get("done") or 0)}
+
+
+def _pressed(press, state) -> dict:
+    """The key press, if it was made on the item shown (else the page moved on: dropped)."""
+    if not isinstance(press, dict) or not isinstance(state, dict) or not state.get("asset"):
+        raise dash.exceptions.PreventUpdate
+    if press.get("item") != [state["asset"], state["key"]]:
+        raise dash.exceptions.PreventUpdate
+    return press
+
+
+def layout(**query):
+    """The queue at the URL's filters, order and position, built per request."""
+    if not for_user():  # Dash's shared validation layout: no user, no data
+        return view.page(None, state=None, orders=dict.fromkeys(REVIEW_ORDERS, ""), order="oldest")
+    params = parse_review(query)
+    orders = {name: dash.get_relative_path("/review") + ReviewParams(params.query, name).search(None, None)
+              for name in REVIEW_ORDERS}
+    if not _may_review():
+        return view.page(_refusal(), state=None, orders=orders, order=params.order, notes=params.notes)
+    try:
+        queue = Queue(current_portal().store, params)
+        item = queue.at(params.at, params.key) if params.at else queue.first()
+        body, state = _render(params, item, {})
+    except PortalError as exc:
+        log.warning("review queue: %s", exc)
+        body, state = view.refused(exc.message, sign_in=False), None
+    return view.page(body, state=state, orders=orders, order=params.order, notes=params.notes)
+
+
+def move(press, state, session):
+    """j / k / n and the arrows: the next or previous item (reading only)."""
+    press = _pressed(press, state)
+    if not _may_review():
+        raise dash.exceptions.PreventUpdate  # the page shows no queue to them; a forged press reads nothing
+    params, session = _params(state), _session(session)
+    queue = Queue(current_portal().store, params)
+    here = [state["asset"], state["key"]]
+    action = press.get("action")
+    if action == "prev":
+        trail = session["trail"]
+        if trail:
+            asset, key = trail.pop()
+            item = queue.at(asset, key, exact=True)
+        else:
+            item = queue.previous(state["asset"], state["key"], state.get("place"))
+        if item is None:
+            raise dash.exceptions.PreventUpdate  # the first item: nothing before it
+    elif action in ("next", "skip"):
+        if state.get("end"):
+            raise dash.exceptions.PreventUpdate
+        item = queue.next(state["asset"], state["key"], state.get("place"))
+        session["trail"] = [*session["trail"], here][-KEEP:]
+    else:
+        raise dash.exceptions.PreventUpdate
+    children, new_state = _render(params, item, session, last=state)
+    return children, new_state, session
+
+
+@writes("annotate")  # refused before anything runs for anonymous users and viewers (direct POSTs too)
+def decide(press, state, session):
+    """p / f / Enter / u: one annotation through the annotation service, then the next item."""
+    press = _pressed(press, state)
+    params, session = _params(state), _session(session)
+    queue = Queue(current_portal().store, params)
+    action = press.get("action")
+    if action == "undo":
+        return _undo(queue, params, state, session)
+    if action not in (*DECISIONS, "confirm") or state.get("end"):
+        raise dash.exceptions.PreventUpdate
+    portal = current_portal()
+    try:
+        detail = load_detail(portal.store, state["asset_id"], with_derived=False)
+    except NotFound:
+        detail = None
+    metric = next((m for m in detail.metrics if m.key == state["key"]), None) if detail else None
+    if metric is None:  # gone meanwhile (deleted, re-issued without it): go on to the next item
+        item = queue.next(state["asset"], state["key"], state.get("place"))
+        children, new_state = _render(params, item, session, last=state, kind="secondary",
+                                      message=f"{state['key']} of {state['asset']} is no longer there: not saved.")
+        return children, new_state, session
+    status = DECISIONS.get(action)
+    option = press.get("option") if isinstance(press.get("option"), int) else None
+    try:
+        annotation = decision(state, metric, status, option)
+    except InvalidInput as exc:
+        shown = queue.at(state["asset"], state["key"], exact=True)
+        children, new_state = _render(params, shown, session, message=exc.message, kind="secondary", last=state)
+        return children, new_state, session
+    result = annotation_service.submit(portal, current_user, annotation)
+    if not result.applied:
+        # Someone else decided it meanwhile: nothing of theirs or ours is lost. The metric is
+        # shown as it is now (their entry in its history); a new press adds ours after theirs.
+        log.info("review: %s's %s of %s / %s met a conflict", current_user.name, action, state["asset"], state["key"])
+        fresh = queue.at(state["asset"], state["key"], exact=True)
+        children, new_state = _render(params, fresh, session, message=conflict_message(result.conflicts, status),
+                                      kind="danger", last=state)
+        return children, new_state, session
+    new_status = annotation.edits[0].status or PENDING
+    session["decisions"] = [*session["decisions"], {"asset": state["asset"], "asset_id": state["asset_id"],
+                                                    "key": state["key"], "from": state["status"],
+                                                    "to": new_status}][-KEEP:]
+    session["done"] += 1
+    if new_status == PENDING:
+        # A choice saved whose options imply no status: still Pending, stay for p / f.
+        after = queue.at(state["asset"], state["key"], exact=True)
+        children, new_state = _render(params, after, session, message="Choice saved; the metric is still Pending: "
+                                      "press p or f to decide it.", kind="success", last=state)
+        return children, new_state, session
+    session["trail"] = [*session["trail"], [state["asset"], state["key"]]][-KEEP:]
+    item = queue.next(state["asset"], state["key"], state.get("place"))
+    children, new_state = _render(params, item, session, last=state)
+    return children, new_state, session
+
+
+def _undo(queue: Queue, params: ReviewParams, state: dict, session: dict):
+    """Put the last decision's metric back to the status it had, by appending that status
+    again (the history keeps both entries); refused when someone changed it since."""
+    if not session["decisions"]:
+        shown = queue.at(state["asset"], state["key"], exact=True) if not state.get("end") else None
+        children, new_state = _render(params, shown, session, message="Nothing to undo in this tab.",
+                                      kind="secondary", last=state)
+        return children, new_state, session
+    last = session["decisions"][-1]
+    item = queue.at(last["asset"], last["key"], exact=True)
+    if item is None:
+        raise InvalidInput(f"Cannot undo: {last['asset']} is no longer there.")
+    metric = item.metric
+    if metric.status != last["to"]:
+        entry = metric.history[-1] if metric.history else None
+        who = f"{entry.evaluator or 'someone'} set {entry.status}" if entry else "someone changed it"
+        children, new_state = _render(params, item, session, kind="danger",
+                                      message=f"Not undone: {who} since your {last['to']}. Nothing was changed.")
+        return children, new_state, session
+    annotation = Annotation(item.detail.id, item.detail.version,
+                            (MetricEdit(key=metric.key, status=last["from"], seen_history=len(metric.history)),))
+    result = annotation_service.submit(current_portal(), current_user, annotation)
+    if not result.applied:
+        fresh = queue.at(last["asset"], last["key"], exact=True)
+        children, new_state = _render(params, fresh, session, kind="danger",
+                                      message=conflict_message(result.conflicts, f"undo to {last['from']}"))
+        return children, new_state, session
+    session["decisions"] = session["decisions"][:-1]
+    session["done"] = max(0, session["done"] - 1)
+    item = queue.at(last["asset"], last["key"], exact=True)
+    children, new_state = _render(params, item, session, kind="info",
+                                  message=f"Undone: {metric.name} is {last['from']} again (its history keeps your "
+                                          f"{last['to']} and this entry).")
+    return children, new_state, session
+
+
+def register(app: dash.Dash) -> None:
+    """Register the page and its callbacks on `app`."""
+    dash.register_page("review", path="/review", title="Review queue · QC Portal", name="Review", layout=layout)
+    outputs = (Output(ids.REVIEW_ITEM, "children", allow_duplicate=True),
+               Output(ids.REVIEW_STATE, "data", allow_duplicate=True),
+               Output(ids.REVIEW_SESSION, "data", allow_duplicate=True))
+    states = (State(ids.REVIEW_STATE, "data"), State(ids.REVIEW_SESSION, "data"))
+    app.callback(*outputs, Input(ids.REVIEW_MOVE, "data"), *states, prevent_initial_call=True)(move)
+    app.callback(*outputs, Input(ids.REVIEW_DECIDE, "data"), *states, prevent_initial_call=True)(decide)
+    app.clientside_callback(
+        ClientsideFunction("qcReview", "syncUrl"),
+        Output(ids.REVIEW_URL_SYNC, "data"),
+        Input(ids.REVIEW_STATE, "data"),
+    )
+
