@@ -18,8 +18,8 @@ from portal.qc.identity import MetricIndex
 from portal.review import annotation_service, assignments, reasons
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine
+from portal.store.sql.review_tables import review_entries
 from portal.store.sql.store import SqlAssetStore
-from portal.store.sql.tables import review_entries
 from tests.records import metric, record
 
 _names = itertools.count()

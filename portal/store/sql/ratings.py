@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from portal.errors import Conflict
-from portal.store.sql.tables import asset_deletions, rating_items, ratings, review_policies
+from portal.store.sql.review_tables import rating_items, ratings, review_policies
+from portal.store.sql.tables import asset_deletions
 from portal.store.sql.transactions import read_tx, write_tx
 
 OPEN, AGREED, DISPUTED, ADJUDICATED = "open", "consensus", "disputed", "adjudicated"

@@ -18,14 +18,14 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, insert, select, true, update
 
 from portal.store.sql import hidden
-from portal.store.sql.tables import (
-    assets,
+from portal.store.sql.review_tables import (
     project_reasons,
     review_assignees,
     review_assignment_items,
     review_assignments,
     review_entries,
 )
+from portal.store.sql.tables import assets
 
 DECIDED = ("Pass", "Fail")
 
