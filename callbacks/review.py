@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 
 import dash
 from dash import ClientsideFunction, Input, Output, State
@@ -23,11 +24,15 @@ from components import ids
 from components import review as view
 from portal.accounts.auth import can
 from portal.context import current_portal
-from portal.errors import InvalidInput, NotFound, PortalError
+from portal.errors import Conflict, InvalidInput, NotFound, PortalError
+from portal.qc import status_from_choice
+from portal.qc.identity import MetricSelector
 from portal.qc.types import PENDING
 from portal.references import AssetLocation
 from portal.references.route import resolvers
 from portal.review import annotation_service
+from portal.review import ratings as ratings_service
+from portal.review.assignments import assignment_filters
 from portal.security.writes import writes
 from portal.store.protocol import REVIEW_ORDERS, Annotation, MetricEdit
 from portal.views.asset.model import load_detail
@@ -37,11 +42,14 @@ from portal.views.review import (
     Queue,
     ReviewItem,
     ReviewParams,
+    choice,
     conflict_message,
     decision,
     fail_reasons,
     parse_review,
+    with_assignment,
 )
+from portal.views.review_ratings import RaterView, rated_message
 
 log = logging.getLogger(__name__)
 KEEP = 50  # decisions (for undo) and visited items (for k) a tab remembers
@@ -80,9 +88,21 @@ def _state(params: ReviewParams, item: ReviewItem) -> dict:
     }
 
 
+def _raters() -> RaterView:
+    return RaterView(current_portal(), current_user)
+
+
+def _queue(params: ReviewParams, raters: RaterView) -> Queue:
+    """The queue of `params` for this reviewer (passing over what they rated and others have not yet)."""
+    return Queue(current_portal().store, params, skip=raters.skip if raters.active else None)
+
+
 def _render(params: ReviewParams, item: ReviewItem | None, session: dict, *, message: str | None = None,
-            kind: str = "warning", last: dict | None = None):
-    """(children, state) of the item container: the item, or the end of the queue."""
+            kind: str = "warning", last: dict | None = None, raters: RaterView | None = None,
+            resume: dict | None = None):
+    """(children, state) of the item container: the item, or the end of the queue.
+
+    `resume`: the item is a blinded repeat, and the queue goes on from this position after it."""
     if item is None:
         text = "Nothing is Pending under these filters." if not last else "Nothing Pending after this item."
         state = {**last, "end": True} if last else None
@@ -93,16 +113,27 @@ def _render(params: ReviewParams, item: ReviewItem | None, session: dict, *, mes
     prefetch = ()
     if item.next_metric is not None:
         prefetch = tuple(v for g in _groups(item, item.next_metric, item.next_detail) for v in g.viewers)
+    raters = raters or _raters()
+    rounds = raters.round_view(item.detail, item.metric.key) if raters.active else None
+    masked = raters.active and raters.masked(item.detail)
     children = view.item(item, _groups(item), prefetch=prefetch, message=message, message_kind=kind,
                          reasons=fail_reasons(current_portal(), item.detail), done=int(session.get("done", 0)),
-                         render=uuid.uuid4().hex[:12])
-    return children, _state(params, item)
+                         render=uuid.uuid4().hex[:12], rounds=rounds, masked=masked)
+    state = _state(params, item)
+    if resume:
+        state["resume"] = resume
+    return children, state
+
+
+def _resolved(params: ReviewParams) -> ReviewParams:
+    """`params` with an assignment's filters (NotFound / Conflict for an unknown or closed one)."""
+    return with_assignment(params, lambda number: assignment_filters(current_portal().store, number))
 
 
 def _params(state: dict) -> ReviewParams:
-    params = parse_review(state.get("filters") or "")
+    params = _resolved(parse_review(state.get("filters") or ""))
     order = state.get("order")
-    return ReviewParams(params.query, order if order in REVIEW_ORDERS else params.order)
+    return replace(params, order=order if order in REVIEW_ORDERS else params.order, at=None, key=None, notes=())
 
 
 def _session(data) -> dict:
@@ -125,18 +156,28 @@ def layout(**query):
     if not for_user():  # Dash's shared validation layout: no user, no data
         return view.page(None, state=None, orders=dict.fromkeys(REVIEW_ORDERS, ""), order="oldest")
     params = parse_review(query)
-    orders = {name: dash.get_relative_path("/review") + ReviewParams(params.query, name).search(None, None)
+    orders = {name: dash.get_relative_path("/review") + replace(params, order=name).search(None, None)
               for name in REVIEW_ORDERS}
     if not _may_review():
         return view.page(_refusal(), state=None, orders=orders, order=params.order, notes=params.notes)
     try:
-        queue = Queue(current_portal().store, params)
+        params = _resolved(params)
+        raters = _raters()
+        queue = _queue(params, raters)
         item = queue.at(params.at, params.key) if params.at else queue.first()
-        body, state = _render(params, item, {})
+        body, state = _render(params, item, {}, raters=raters)
     except PortalError as exc:
         log.warning("review queue: %s", exc)
         body, state = view.refused(exc.message, sign_in=False), None
     return view.page(body, state=state, orders=orders, order=params.order, notes=params.notes)
+
+
+def _next_after(queue: Queue, state: dict):
+    """The item after the one shown, or after the position a blinded repeat interrupted."""
+    resume = state.get("resume")
+    if resume:
+        return queue.next(resume["asset"], resume["key"], resume.get("place"))
+    return queue.next(state["asset"], state["key"], state.get("place"))
 
 
 def move(press, state, session):
@@ -144,8 +185,8 @@ def move(press, state, session):
     press = _pressed(press, state)
     if not _may_review():
         raise dash.exceptions.PreventUpdate  # the page shows no queue to them; a forged press reads nothing
-    params, session = _params(state), _session(session)
-    queue = Queue(current_portal().store, params)
+    params, session, raters = _params(state), _session(session), _raters()
+    queue = _queue(params, raters)
     here = [state["asset"], state["key"]]
     action = press.get("action")
     if action == "prev":
@@ -160,23 +201,30 @@ def move(press, state, session):
     elif action in ("next", "skip"):
         if state.get("end"):
             raise dash.exceptions.PreventUpdate
-        item = queue.next(state["asset"], state["key"], state.get("place"))
-        session["trail"] = [*session["trail"], here][-KEEP:]
+        item = _next_after(queue, state)
+        if not state.get("resume"):
+            session["trail"] = [*session["trail"], here][-KEEP:]
     else:
         raise dash.exceptions.PreventUpdate
-    children, new_state = _render(params, item, session, last=state)
+    children, new_state = _render(params, item, session, last=state, raters=raters)
     return children, new_state, session
+
+
+def _text(press: dict, field: str) -> str | None:
+    value = press.get(field)
+    return value if isinstance(value, str) else None
 
 
 @writes("annotate")  # refused before anything runs for anonymous users and viewers (direct POSTs too)
 def decide(press, state, session):
-    """p / f / Enter / u: one annotation through the annotation service, then the next item."""
+    """p / f / Enter / u: one annotation through the annotation service (or, in a project that
+    needs several ratings, one rating), then the next item."""
     press = _pressed(press, state)
-    params, session = _params(state), _session(session)
-    queue = Queue(current_portal().store, params)
+    params, session, raters = _params(state), _session(session), _raters()
+    queue = _queue(params, raters)
     action = press.get("action")
     if action == "undo":
-        return _undo(queue, params, state, session)
+        return _undo(queue, params, state, session, raters)
     if action not in (*DECISIONS, "confirm") or state.get("end"):
         raise dash.exceptions.PreventUpdate
     portal = current_portal()
@@ -186,27 +234,32 @@ def decide(press, state, session):
         detail = None
     metric = next((m for m in detail.metrics if m.key == state["key"]), None) if detail else None
     if metric is None:  # gone meanwhile (deleted, re-issued without it): go on to the next item
-        item = queue.next(state["asset"], state["key"], state.get("place"))
-        children, new_state = _render(params, item, session, last=state, kind="secondary",
+        item = _next_after(queue, state)
+        children, new_state = _render(params, item, session, last=state, kind="secondary", raters=raters,
                                       message=f"{state['key']} of {state['asset']} is no longer there: not saved.")
         return children, new_state, session
     status = DECISIONS.get(action)
     option = press.get("option") if isinstance(press.get("option"), int) else None
-    try:
-        annotation = decision(state, metric, status, option)
-    except InvalidInput as exc:
+
+    def in_place(message: str, kind: str = "secondary"):
         shown = queue.at(state["asset"], state["key"], exact=True)
-        children, new_state = _render(params, shown, session, message=exc.message, kind="secondary", last=state)
+        children, new_state = _render(params, shown, session, message=message, kind=kind, last=state, raters=raters,
+                                      resume=state.get("resume"))
         return children, new_state, session
-    result = annotation_service.submit(portal, current_user, annotation)
+
+    if raters.multi(detail):
+        return _rate(queue, params, state, session, raters, detail, metric, status, option, press, in_place)
+    try:
+        annotation = decision(state, metric, status, option, reason=_text(press, "reason"),
+                              comment=_text(press, "comment"))
+        result = annotation_service.submit(portal, current_user, annotation)
+    except (InvalidInput, Conflict) as exc:  # a reason missing or not the project's, a policy refusal
+        return in_place(exc.message)
     if not result.applied:
         # Someone else decided it meanwhile: nothing of theirs or ours is lost. The metric is
         # shown as it is now (their entry in its history); a new press adds ours after theirs.
         log.info("review: %s's %s of %s / %s met a conflict", current_user.name, action, state["asset"], state["key"])
-        fresh = queue.at(state["asset"], state["key"], exact=True)
-        children, new_state = _render(params, fresh, session, message=conflict_message(result.conflicts, status),
-                                      kind="danger", last=state)
-        return children, new_state, session
+        return in_place(conflict_message(result.conflicts, status), "danger")
     new_status = annotation.edits[0].status or PENDING
     session["decisions"] = [*session["decisions"], {"asset": state["asset"], "asset_id": state["asset_id"],
                                                     "key": state["key"], "from": state["status"],
@@ -214,33 +267,72 @@ def decide(press, state, session):
     session["done"] += 1
     if new_status == PENDING:
         # A choice saved whose options imply no status: still Pending, stay for p / f.
-        after = queue.at(state["asset"], state["key"], exact=True)
-        children, new_state = _render(params, after, session, message="Choice saved; the metric is still Pending: "
-                                      "press p or f to decide it.", kind="success", last=state)
-        return children, new_state, session
+        return in_place("Choice saved; the metric is still Pending: press p or f to decide it.", "success")
     session["trail"] = [*session["trail"], [state["asset"], state["key"]]][-KEEP:]
     item = queue.next(state["asset"], state["key"], state.get("place"))
-    children, new_state = _render(params, item, session, last=state)
+    children, new_state = _render(params, item, session, last=state, raters=raters)
     return children, new_state, session
 
 
-def _undo(queue: Queue, params: ReviewParams, state: dict, session: dict):
+def _rate(queue, params, state, session, raters, detail, metric, status, option, press, in_place):
+    """A decision in a project that needs several ratings: a rating (portal.review.ratings),
+    then the next item, or now and then a blinded repeat (the policy's repeat_fraction)."""
+    if status is None and option is not None:
+        status = status_from_choice(choice(metric, option) or {})
+    if status is None:
+        return in_place("A rating is Pass or Fail: press p or f (a choice alone is not a rating here).")
+    shown_ms = press.get("shown_ms")
+    shown_ms = int(shown_ms) if isinstance(shown_ms, int | float) and 0 <= shown_ms < 86_400_000 else None
+    try:
+        made = ratings_service.decide(current_portal(), current_user, detail.id, MetricSelector(key=metric.key),
+                                      status, reason=_text(press, "reason"), comment=_text(press, "comment"),
+                                      shown_ms=shown_ms)
+    except (InvalidInput, Conflict) as exc:
+        return in_place(exc.message)
+    session["done"] += 1
+    message, kind = rated_message(made)
+    resume = state.get("resume") or {"asset": state["asset"], "key": state["key"], "place": state.get("place")}
+    nxt = _next_after(queue, state)
+    repeat = raters.repeat_due(detail) if made.recorded != "repeat" and nxt is not None else None
+    if repeat is not None:
+        again = queue.at(*repeat, exact=True)
+        if again is not None:
+            # Shown as the next item would be: its place in the queue, nothing saying it is a repeat.
+            again = replace(again, number=nxt.number, total=nxt.total, note=None)
+            children, new_state = _render(params, again, session, message=message or None, kind=kind, last=state,
+                                          raters=raters, resume=resume)
+            return children, new_state, session
+    if not state.get("resume"):
+        session["trail"] = [*session["trail"], [state["asset"], state["key"]]][-KEEP:]
+    children, new_state = _render(params, nxt, session, message=message or None, kind=kind, last=state,
+                                  raters=raters)
+    return children, new_state, session
+
+
+def _undo(queue: Queue, params: ReviewParams, state: dict, session: dict, raters: RaterView):
     """Put the last decision's metric back to the status it had, by appending that status
-    again (the history keeps both entries); refused when someone changed it since."""
+    again (the history keeps both entries); refused when someone changed it since. Ratings
+    are not undone: going back (k) and rating again replaces one while its round is open."""
     if not session["decisions"]:
         shown = queue.at(state["asset"], state["key"], exact=True) if not state.get("end") else None
-        children, new_state = _render(params, shown, session, message="Nothing to undo in this tab.",
-                                      kind="secondary", last=state)
+        text = "Nothing to undo in this tab."
+        if shown is not None and raters.multi(shown.detail):
+            text += " Ratings are not undone: go back (k) and rate again while the round is open."
+        children, new_state = _render(params, shown, session, message=text, kind="secondary", last=state,
+                                      raters=raters)
         return children, new_state, session
     last = session["decisions"][-1]
     item = queue.at(last["asset"], last["key"], exact=True)
     if item is None:
-        raise InvalidInput(f"Cannot undo: {last['asset']} is no longer there.")
+        shown = queue.at(state["asset"], state["key"], exact=True) if not state.get("end") else None
+        children, new_state = _render(params, shown, session, kind="secondary", last=state, raters=raters,
+                                      message=f"Cannot undo: {last['asset']} is no longer there.")
+        return children, new_state, session
     metric = item.metric
     if metric.status != last["to"]:
         entry = metric.history[-1] if metric.history else None
         who = f"{entry.evaluator or 'someone'} set {entry.status}" if entry else "someone changed it"
-        children, new_state = _render(params, item, session, kind="danger",
+        children, new_state = _render(params, item, session, kind="danger", raters=raters,
                                       message=f"Not undone: {who} since your {last['to']}. Nothing was changed.")
         return children, new_state, session
     annotation = Annotation(item.detail.id, item.detail.version,
@@ -248,13 +340,13 @@ def _undo(queue: Queue, params: ReviewParams, state: dict, session: dict):
     result = annotation_service.submit(current_portal(), current_user, annotation)
     if not result.applied:
         fresh = queue.at(last["asset"], last["key"], exact=True)
-        children, new_state = _render(params, fresh, session, kind="danger",
+        children, new_state = _render(params, fresh, session, kind="danger", raters=raters,
                                       message=conflict_message(result.conflicts, f"undo to {last['from']}"))
         return children, new_state, session
     session["decisions"] = session["decisions"][:-1]
     session["done"] = max(0, session["done"] - 1)
     item = queue.at(last["asset"], last["key"], exact=True)
-    children, new_state = _render(params, item, session, kind="info",
+    children, new_state = _render(params, item, session, kind="info", raters=raters,
                                   message=f"Undone: {metric.name} is {last['from']} again (its history keeps your "
                                           f"{last['to']} and this entry).")
     return children, new_state, session

@@ -20,11 +20,13 @@ from components.asset.values import read_only_value
 from components.asset.viewers import group_viewers
 from components.markdown import markdown
 from components.status import status_badge
+from portal.qc.types import PENDING
 from portal.references.parse import IMAGE, SVG
 from portal.security.urls import safe_url
 from portal.store.protocol import REVIEW_ORDERS
 from portal.views.asset.viewers import ReferenceGroup, Viewer
 from portal.views.review import ReviewItem
+from portal.views.review_ratings import RoundView
 
 # (keys, what they do) for the help overlay, in the order a reviewer needs them.
 KEYS = (
@@ -33,7 +35,7 @@ KEYS = (
     ("n", "Skip: leave it Pending, go to the next item"),
     ("j  ↓  →", "Next item"),
     ("k  ↑  ←", "Previous item (the ones you decided too)"),
-    ("1 – 9", "Choose a dropdown option (then Enter, or p / f)"),
+    ("1 – 9", "Choose a dropdown option (then Enter, or p / f); after f, choose a fail reason"),
     ("Enter", "Confirm the chosen option"),
     ("u", "Undo your last decision (adds the status it had back; history is kept)"),
     ("o", "Open the asset's full page"),
@@ -110,14 +112,16 @@ def empty(message: str) -> html.Div:
 
 def item(view: ReviewItem, groups: list[ReferenceGroup], *, prefetch: tuple[Viewer, ...] = (),
          message: str | None = None, message_kind: str = "warning", reasons: tuple[str, ...] = (),
-         done: int = 0, render: str = "") -> html.Div:
+         done: int = 0, render: str = "", rounds: RoundView | None = None, masked: bool = False) -> html.Div:
     """One item: the header line, progress, the reference (large) and the metric card.
 
     `groups` are the metric's resolved references (portal.views.asset.viewers), `prefetch`
     the next item's viewers (loaded hidden, so it shows at once), `message` a conflict or
-    a refusal shown in place, `reasons` the fail reasons to choose from (none yet), `done`
+    a refusal shown in place, `reasons` the project's fail reasons (offered on `f`), `done`
     the decisions made in this browser tab, `render` a token that differs on each render
-    (assets/review.js waits for it to change before sending the next press).
+    (assets/review.js waits for it to change before sending the next press), `rounds` the
+    metric's rating round where a project needs several ratings, `masked` hides its status
+    and history (a project serving blinded repeats: every item looks Pending).
     """
     metric, detail = view.metric, view.detail
     s = detail.summary
@@ -145,13 +149,13 @@ def item(view: ReviewItem, groups: list[ReferenceGroup], *, prefetch: tuple[View
     reference = html.Div(viewers or html.Div("This metric has no reference.", className="text-muted small p-3"),
                          className="review-reference")
     body = dbc.Row([dbc.Col(reference, lg=8, className="review-ref-col"),
-                    dbc.Col(card(view, reasons), lg=4)], className="g-3")
+                    dbc.Col(card(view, reasons, rounds=rounds, masked=masked), lg=4)], className="g-3")
     return html.Div(
         [progress, header, note, alert, body, _prefetch(prefetch)],
         className="review-item",
         **{"data-review-item": "", "data-asset": detail.name, "data-metric-key": metric.key,
-           "data-status": metric.status, "data-asset-href": asset_href(detail.name),
-           "data-options": str(len(_options(view))), "data-render": render},
+           "data-status": PENDING if masked else metric.status, "data-asset-href": asset_href(detail.name),
+           "data-options": str(len(_options(view))), "data-reasons": str(len(reasons)), "data-render": render},
     )
 
 
@@ -162,8 +166,10 @@ def _options(view: ReviewItem) -> list:
     return list(metric.value.get("options") or [])[:9]
 
 
-def card(view: ReviewItem, reasons: tuple[str, ...] = ()) -> html.Div:
-    """The metric card: name, status, modality / stage / tags, description, value, history."""
+def card(view: ReviewItem, reasons: tuple[str, ...] = (), *, rounds: RoundView | None = None,
+         masked: bool = False) -> html.Div:
+    """The metric card: name, status, modality / stage / tags, description, value, history
+    (and, in a project that needs several ratings, the rating round)."""
     metric = view.metric
     tags = [dbc.Badge(f"{key}: {value}", color="light", text_color="dark", className="me-1 border tag")
             for key, value in metric.tags.items()]
@@ -175,9 +181,7 @@ def card(view: ReviewItem, reasons: tuple[str, ...] = ()) -> html.Div:
                      **{"data-option": str(number)}) for number, option in enumerate(options, start=1)],
             className="list-unstyled review-options mb-2",
         )
-    # Fail reasons (another part of issue 14) will be listed here the same way, chosen with 1-9.
-    reason_list = html.Ol([html.Li([html.Kbd(str(n)), " ", r]) for n, r in enumerate(reasons[:9], start=1)],
-                          className="list-unstyled review-reasons mb-2") if reasons else None
+    reason_list = reason_picker(reasons) if reasons else None
     body = [
         html.Div([html.Span(metric.modality, title=metric.modality_name, className="me-2"),
                   html.Span(metric.stage, className="me-2 text-muted"), *tags], className="small mb-2 metric-meta"),
@@ -188,13 +192,51 @@ def card(view: ReviewItem, reasons: tuple[str, ...] = ()) -> html.Div:
         reason_list,
         html.Div([html.Kbd("p"), " Pass  ", html.Kbd("f"), " Fail  ", html.Kbd("n"), " skip  ", html.Kbd("u"),
                   " undo  ", html.Kbd("?"), " keys"], className="small text-muted mb-2 review-hint"),
-        history(metric),
+        round_block(rounds) if rounds else None,
+        None if masked else history(metric),
     ]
     return html.Div(
-        [html.Div([html.Span(metric.name, className="metric-name fw-semibold me-2"), status_badge(metric.status)],
+        [html.Div([html.Span(metric.name, className="metric-name fw-semibold me-2"),
+                   status_badge(PENDING if masked else metric.status)],
                   className="card-header d-flex align-items-center flex-wrap"),
          html.Div([part for part in body if part is not None], className="card-body")],
         className="card metric-card review-card",
+    )
+
+
+def round_block(rounds: RoundView) -> html.Div:
+    """The metric's rating round: how many must agree, this reviewer's rating, the others' (unless blind)."""
+    lines = [html.Li([html.Span(r["rater_name"] or r["rater"], className="fw-semibold me-1"), r["status"],
+                      f" — {r['reason']}" if r.get("reason") else ""], className="review-rating",
+                     **{"data-rater": r["rater"], "data-rating": r["status"]}) for r in rounds.shown]
+    parts = [html.Div(f"{rounds.needed} raters must agree before a status is appended; your key is a rating.",
+                      className="small")]
+    if rounds.blind:
+        parts.append(html.Div("Blind: other raters' ratings are hidden until you rate.", className="small text-muted"))
+    elif lines:
+        parts.append(html.Ul(lines, className="list-unstyled small mb-0"))
+    return html.Div(parts, className="review-round border-start border-3 ps-2 mb-2",
+                    **{"data-round-needed": str(rounds.needed), "data-round-blind": "1" if rounds.blind else "0"})
+
+
+def reason_picker(reasons: tuple[str, ...]) -> html.Div:
+    """The project's fail reasons, offered on `f` (assets/review.js opens it): keys 1-9 choose one
+    of the first nine shown, typing filters them (every reason, renumbered), a comment is optional."""
+    rows = [html.Li([html.Kbd(str(n) if n <= 9 else "", className="review-reason-key"), " ",
+                     html.Span(reason, className="review-reason-text")],
+                    className="review-reason", **{"data-reason": reason})
+            for n, reason in enumerate(reasons, start=1)]
+    return html.Div(
+        [html.Div("This project asks for a reason with every Fail: press 1–9, or type to filter and Enter; "
+                  "Esc cancels.", className="small mb-1 review-reason-help"),
+         dcc.Input(type="text", className="form-control form-control-sm mb-1 review-reason-filter",
+                   placeholder="Type to filter the reasons", autoComplete="off", debounce=True),
+         html.Ol(rows, className="list-unstyled review-reasons mb-1"),
+         html.Div("No reason matches.", className="small text-muted review-reason-none", hidden=True),
+         dcc.Textarea(className="form-control form-control-sm review-comment", rows=2, maxLength=10_000,
+                      placeholder="Comment (optional; Enter chooses the highlighted reason, Esc goes back to keys)")],
+        className="review-reason-panel border rounded p-2 mb-2", hidden=True,
+        **{"data-reason-panel": "", "role": "dialog", "aria-label": "Fail reason"},
     )
 
 

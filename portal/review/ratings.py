@@ -21,9 +21,10 @@ from portal.context import Portal
 from portal.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.qc.identity import MetricIndex, MetricLookupError, MetricSelector
 from portal.qc.read import QCReadError, load_qc
-from portal.review import agreement
+from portal.review import agreement, reasons
 from portal.store.protocol import Actor, Annotation, MetricEdit, StoredAsset
 from portal.store.sql.ratings import ADJUDICATED, AGREED, DISPUTED, Policy, RatingIn, RatingStore
+from portal.store.sql.store import SqlAssetStore
 
 log = logging.getLogger(__name__)
 RATING_STATUSES = ("Pass", "Fail")  # a rating decides; "leave Pending" is no rating
@@ -126,6 +127,9 @@ def decide(portal: Portal, user, asset: str, selector: MetricSelector, status: s
         raise InvalidInput(f"status: one of {', '.join(RATING_STATUSES)}")
     stored, index, position, name = _metric(portal, asset, selector)
     key = index.key(position)
+    if isinstance(portal.store, SqlAssetStore):  # fail reasons live with a SQL store's assets
+        reasons.check_reason(reasons.project_reasons(portal.store, stored.summary.project), stored.summary.project,
+                             name, status, reason)
     ratings = store_of(portal)
     policy = ratings.policy(stored.summary.project)
     if policy.ratings_required <= 1:

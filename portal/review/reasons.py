@@ -100,16 +100,23 @@ def check_annotation(store, annotation: Annotation) -> None:
         return
     project = asset_project(store, annotation.asset)
     listed = project_reasons(store, project)
+    for edit in fails:
+        check_reason(listed, project, edit.key or edit.metric or "?", edit.status, edit.reason)
+
+
+def check_reason(listed: list[str], project: str | None, name: str, status: str | None,
+                 reason: str | None) -> None:
+    """InvalidInput when a Fail of metric `name` lacks a reason the project's `listed` reasons
+    require, or `reason` is not one of them (no listed reasons: anything goes). The one rule
+    for annotations, ratings and the review queue."""
     if not listed:
         return
-    for edit in fails:
-        name = edit.key or edit.metric or "?"
-        if edit.status == "Fail" and not edit.reason:
-            raise InvalidInput(f"metric {name!r}: project {project!r} asks for a reason with every Fail: send "
-                               f"`reason`, one of: {'; '.join(listed)}")
-        if edit.reason and edit.reason not in listed:
-            raise InvalidInput(f"metric {name!r}: {edit.reason!r} is not one of project {project!r}'s fail "
-                               f"reasons: {'; '.join(listed)}")
+    if status == "Fail" and not reason:
+        raise InvalidInput(f"metric {name!r}: project {project!r} asks for a reason with every Fail: send "
+                           f"`reason`, one of: {'; '.join(listed)}")
+    if reason and reason not in listed:
+        raise InvalidInput(f"metric {name!r}: {reason!r} is not one of project {project!r}'s fail "
+                           f"reasons: {'; '.join(listed)}")
 
 
 def explained(store, asset_id: str, metric_key: str | None = None) -> list[ReviewEntry]:

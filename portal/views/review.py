@@ -16,7 +16,7 @@ meanwhile) is returned with what they did, and nothing is applied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -25,15 +25,19 @@ from urllib.parse import parse_qs, urlencode
 from portal.errors import InvalidInput, NotFound
 from portal.qc import status_from_choice
 from portal.qc.types import FAIL, PASS, PENDING
+from portal.review.reasons import project_reasons
 from portal.store.protocol import REVIEW_ORDERS, Annotation, AssetQuery, MetricEdit, queue_sort_value
 from portal.views.asset.model import AssetDetail, MetricView, load_detail
 from portal.views.asset.navigator import MODALITY, STAGE, build_tree
 from portal.views.filters_url import parse_query, to_search
 
-ORDER_KEY, AT_KEY, METRIC_KEY = "order", "at", "key"
-QUEUE_KEYS = (ORDER_KEY, AT_KEY, METRIC_KEY)  # /review's own URL keys, besides the overview's filters
+ORDER_KEY, AT_KEY, METRIC_KEY, ASSIGNMENT_KEY, ADJUDICATE_KEY = "order", "at", "key", "assignment", "adjudicate"
+# /review's own URL keys, besides the overview's filters
+QUEUE_KEYS = (ORDER_KEY, AT_KEY, METRIC_KEY, ASSIGNMENT_KEY, ADJUDICATE_KEY)
 DEFAULT_ORDER = "oldest"
 DECISIONS = {"pass": PASS, "fail": FAIL}
+SCAN_PAGES = 20  # pages of 5 assets looked through for one this reviewer has not rated all of
+MAX_COMMENT = 10_000  # as the REST API's annotations take
 _IGNORED_VIEW_KEYS = ("sort", "group")  # the grid's view keys mean nothing here
 
 
@@ -50,6 +54,8 @@ class ReviewParams:
     at: str | None = None
     key: str | None = None
     notes: tuple[str, ...] = ()
+    assignment: int | None = None  # `assignment=<id>`: the filters are that assignment's
+    adjudicate: bool = False  # `adjudicate=1`: the metrics whose raters disagreed (issue 17)
 
     @property
     def filters(self) -> str:
@@ -58,6 +64,10 @@ class ReviewParams:
         pairs = parse_qs(search)
         if self.order != DEFAULT_ORDER:
             pairs[ORDER_KEY] = [self.order]
+        if self.assignment is not None:
+            pairs[ASSIGNMENT_KEY] = [str(self.assignment)]
+        if self.adjudicate:
+            pairs[ADJUDICATE_KEY] = ["1"]
         return urlencode(pairs, doseq=True)
 
     def search(self, at: str | None, key: str | None) -> str:
@@ -91,7 +101,25 @@ def parse_review(params: Mapping | str | None) -> ReviewParams:
     if (at is None) != (key is None):
         notes.append("A position needs both `at` (the asset) and `key` (the metric): starting at the beginning.")
         at = key = None
-    return ReviewParams(parsed.query, order, at, key, tuple(notes))
+    assignment = last(ASSIGNMENT_KEY)
+    if assignment is not None and not (assignment.isdigit() and int(assignment) <= 2**31 - 1):
+        notes.append(f"Ignored assignment {assignment!r}: an assignment is a number (see My reviews).")
+        assignment = None
+    adjudicate = last(ADJUDICATE_KEY) in ("1", "true", "yes")
+    return ReviewParams(parsed.query, order, at, key, tuple(notes), int(assignment) if assignment else None,
+                        adjudicate)
+
+
+def with_assignment(params: ReviewParams, filters_of: Callable[[int], str]) -> ReviewParams:
+    """The queue of `params.assignment`: that assignment's filters (`filters_of(id)`, which
+    raises NotFound or Conflict for a closed one) in place of the URL's; unchanged without one."""
+    if params.assignment is None:
+        return params
+    parsed = parse_query(filters_of(params.assignment))
+    notes = params.notes
+    if to_search(params.query) not in ("", to_search(parsed.query)):
+        notes = (*notes, "This queue is the assignment's: its own filters are used, not the link's.")
+    return replace(params, query=parsed.query, notes=notes)
 
 
 def review_order(detail: AssetDetail) -> list[int]:
@@ -108,11 +136,13 @@ def review_order(detail: AssetDetail) -> list[int]:
     return order
 
 
-def queued(detail: AssetDetail, query: AssetQuery) -> list[int]:
-    """The asset's queued metric positions, in review order: Pending, of the metric filter's names."""
+def queued(detail: AssetDetail, query: AssetQuery, skip: frozenset[str] | set[str] = frozenset()) -> list[int]:
+    """The asset's queued metric positions, in review order: Pending, of the metric filter's
+    names, but for the keys in `skip` (rated already by this reviewer, waiting for others)."""
     names = set(query.metric)
     return [i for i in review_order(detail)
-            if detail.metrics[i].status == PENDING and (not names or detail.metrics[i].name in names)]
+            if detail.metrics[i].status == PENDING and (not names or detail.metrics[i].name in names)
+            and detail.metrics[i].key not in skip]
 
 
 @dataclass(frozen=True)
@@ -147,12 +177,16 @@ def _json_place(value, name: str) -> tuple:
 class Queue:
     """The review queue of one ReviewParams over a store: finding items, in every direction."""
 
-    def __init__(self, store, params: ReviewParams):
+    def __init__(self, store, params: ReviewParams, skip: Callable[[AssetDetail], set[str]] | None = None):
         if not hasattr(store, "review_queue"):
             raise QueueUnsupported("The review queue needs a SQL asset store (SQLite or PostgreSQL): this portal "
                                    "reads DocDB, which has no review queue yet. Review assets from their pages.")
         self.store = store
         self.params = params
+        self.skip = skip  # detail -> metric keys this reviewer is not served (rated, waiting for others)
+
+    def _queued(self, detail: AssetDetail) -> list[int]:
+        return queued(detail, self.params.query, self.skip(detail) if self.skip else frozenset())
 
     def _page(self, start=None, *, inclusive=True, backward=False, limit=1):
         return self.store.review_queue(self.params.query, order=self.params.order, start=start, inclusive=inclusive,
@@ -179,7 +213,7 @@ class Queue:
             return self._next_in(detail, None, None,
                                  note=f"{asset} has no metric {key!r} (any more): showing its next item.")
         metric = detail.metrics[position]
-        if exact or position in queued(detail, self.params.query):
+        if exact or position in self._queued(detail):
             return self._item(detail, position)
         last = metric.history[-1] if metric.history else None
         who = f" ({metric.status} by {last.evaluator or 'someone'})" if last else ""
@@ -201,12 +235,12 @@ class Queue:
             order = review_order(detail)
             position = next((m.index for m in detail.metrics if m.key == key), None)
             rank = order.index(position) if position in order else len(order)
-            earlier = [p for p in queued(detail, self.params.query) if order.index(p) < rank]
+            earlier = [p for p in self._queued(detail) if order.index(p) < rank]
             if earlier:
                 return self._item(detail, earlier[-1])
         for candidate in self._page(place or asset, inclusive=False, backward=True, limit=5).assets:
             found = self._detail(candidate.name)
-            items = queued(found, self.params.query) if found else []
+            items = self._queued(found) if found else []
             if items:
                 return self._item(found, items[-1])
         return None
@@ -214,7 +248,7 @@ class Queue:
     def _next_in(self, detail: AssetDetail, position: int | None, place, note: str | None = None):
         order = review_order(detail)
         rank = order.index(position) if position in order else -1
-        later = [p for p in queued(detail, self.params.query) if order.index(p) > rank]
+        later = [p for p in self._queued(detail) if order.index(p) > rank]
         if later:
             return self._item(detail, later[0], note=note)
         return self._after_asset(detail.name, place, note=note)
@@ -228,19 +262,26 @@ class Queue:
 
     def _from_assets(self, start, *, inclusive: bool, note: str | None):
         # A few assets per page: one whose metrics were all decided a moment ago (the page
-        # and the document disagree for that moment) is passed over, not shown empty.
-        for candidate in self._page(start, inclusive=inclusive, limit=5).assets:
-            detail = self._detail(candidate.name)
-            items = queued(detail, self.params.query) if detail else []
-            if items:
-                return self._item(detail, items[0], note=note)
+        # and the document disagree for that moment), or all rated by this reviewer and
+        # waiting for others, is passed over, not shown empty; a few pages at most.
+        for _ in range(SCAN_PAGES if self.skip else 1):
+            page = self._page(start, inclusive=inclusive, limit=5).assets
+            for candidate in page:
+                detail = self._detail(candidate.name)
+                items = self._queued(detail) if detail else []
+                if items:
+                    return self._item(detail, items[0], note=note)
+            if len(page) < 5:
+                return None
+            last = page[-1]
+            start, inclusive = (queue_sort_value(self.params.order, last.acquired, last.pending), last.name), False
         return None
 
     def _item(self, detail: AssetDetail, position: int, note: str | None = None) -> ReviewItem:
         """The item with its place in the queue and the next item (for prefetching)."""
         page = self._page(detail.name, inclusive=True, limit=2)
         order = review_order(detail)
-        mine = queued(detail, self.params.query)
+        mine = self._queued(detail)
         rank = order.index(position)
         ahead = sum(1 for p in mine if order.index(p) < rank)
         here = page.assets[0] if page.assets and page.assets[0].name == detail.name else None
@@ -255,19 +296,16 @@ class Queue:
             following = [a for a in page.assets if a.name != detail.name][:1]
             if following:
                 next_detail = self._detail(following[0].name)
-                items = queued(next_detail, self.params.query) if next_detail else []
+                items = self._queued(next_detail) if next_detail else []
                 next_metric = next_detail.metrics[items[0]] if items else None
         return ReviewItem(detail, detail.metrics[position], max(before, 0) + ahead + 1, page.total, len(mine),
                           place, next_metric, next_detail if next_metric else None, note)
 
 
 def fail_reasons(portal, detail: AssetDetail) -> tuple[str, ...]:
-    """The reasons a Fail of this asset's metrics may be given (keys 1-9 choose one).
-
-    None yet: per-project fail reasons are another part of issue 14; when they land, this
-    returns the project's list and the page asks for one on `f` (components.review shows
-    them where the dropdown options are shown)."""
-    return ()
+    """The project's fail reasons a Fail of this asset's metrics needs one of (none: a Fail
+    needs no reason). The page offers them on `f`: keys 1-9, or type to filter."""
+    return tuple(project_reasons(portal.store, detail.summary.project))
 
 
 def choice(metric: MetricView, option: int | None) -> dict | None:
@@ -280,18 +318,26 @@ def choice(metric: MetricView, option: int | None) -> dict | None:
     return {**metric.value, "value": options[option - 1]}
 
 
-def decision(item_state: Mapping[str, Any], metric: MetricView, status: str | None, option: int | None) -> Annotation:
-    """The one annotation a key press makes: the status (and a dropdown choice) on the version
-    and history length the reviewer saw.
+def decision(item_state: Mapping[str, Any], metric: MetricView, status: str | None, option: int | None, *,
+             reason: str | None = None, comment: str | None = None) -> Annotation:
+    """The one annotation a key press makes: the status (and a dropdown choice, a fail reason
+    and a comment) on the version and history length the reviewer saw.
 
     `status` None with a choice: the choice alone, with the status its option implies (when
-    the options carry statuses). Raises InvalidInput when there is nothing to save."""
+    the options carry statuses). Raises InvalidInput when there is nothing to save or the
+    comment is too long; whether the reason is one the project lists is the annotation
+    service's check (portal.review.reasons), the same for every write path."""
+    reason = " ".join(reason.split()) if isinstance(reason, str) and reason.strip() else None
+    comment = comment.strip() if isinstance(comment, str) and comment.strip() else None
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"The comment is {len(comment)} characters long; at most {MAX_COMMENT}: nothing was saved.")
     value = choice(metric, option)
     if status is None and value is not None:
         status = status_from_choice(value)
     if status is None and value is None:
         raise InvalidInput("Nothing to save: press p (Pass), f (Fail), or choose an option with 1-9 first.")
-    edit = MetricEdit(key=metric.key, status=status, seen_history=int(item_state["seen_history"]))
+    edit = MetricEdit(key=metric.key, status=status, seen_history=int(item_state["seen_history"]),
+                      reason=reason if status == FAIL else None, comment=comment)
     if value is not None:
         edit = replace(edit, value=value, seen_value=metric.value)
     return Annotation(item_state["asset_id"], int(item_state["version"]), (edit,))

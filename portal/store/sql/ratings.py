@@ -208,6 +208,34 @@ class RatingStore:
             rows = connection.execute(query.order_by(ratings.c.id)).all()
         return [{**_rating_dict(r), "key": r.metric_key, "metric": r.metric_name, "state": r.state} for r in rows]
 
+    def awaiting_others(self, asset_id: str, rater: str) -> set[str]:
+        """Keys of the asset's metrics `rater` rated in a round not decided yet (open, or
+        disputed: waiting for other raters or an adjudicator): not theirs to rate again."""
+        query = (select(ratings.c.metric_key).join(rating_items, and_(
+            rating_items.c.asset_id == ratings.c.asset_id, rating_items.c.metric_key == ratings.c.metric_key,
+            rating_items.c.round == ratings.c.round)).where(
+            ratings.c.asset_id == asset_id, ratings.c.rater == rater, ~ratings.c.repeat,
+            rating_items.c.state.in_((OPEN, DISPUTED))))
+        with read_tx(self.engine) as connection:
+            return {row.metric_key for row in connection.execute(query)}
+
+    def repeat_candidate(self, project: str, rater: str) -> tuple[str, str] | None:
+        """(asset id, metric key) of a metric `rater` rated in `project` whose round is decided,
+        chosen at random (those they repeated least first), for a blinded repeat; None if none."""
+        repeats = aliased(ratings)
+        times = (select(func.count()).where(repeats.c.asset_id == ratings.c.asset_id,
+                                            repeats.c.metric_key == ratings.c.metric_key,
+                                            repeats.c.rater == rater, repeats.c.repeat).scalar_subquery())
+        query = (select(ratings.c.asset_id, ratings.c.metric_key).join(rating_items, and_(
+            rating_items.c.asset_id == ratings.c.asset_id, rating_items.c.metric_key == ratings.c.metric_key,
+            rating_items.c.round == ratings.c.round)).where(
+            ratings.c.project == project, ratings.c.rater == rater, ~ratings.c.repeat,
+            rating_items.c.state.in_((AGREED, ADJUDICATED)), _not_deleted(ratings.c.asset_id))
+            .order_by(times, func.random()).limit(1))
+        with read_tx(self.engine) as connection:
+            row = connection.execute(query).first()
+        return (row.asset_id, row.metric_key) if row is not None else None
+
     def disputed(self, project: str | None = None, limit: int = 500) -> list[dict]:
         """Metrics waiting for an adjudicator (oldest first), each with its round's ratings."""
         query = select(rating_items).where(rating_items.c.state == DISPUTED, _not_deleted(rating_items.c.asset_id))
