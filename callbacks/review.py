@@ -19,6 +19,7 @@ from dash import ClientsideFunction, Input, Output, State
 from flask import request
 from flask_login import current_user
 
+from callbacks import review_adjudicate as adjudicate
 from callbacks.shell import for_user
 from components import ids
 from components import review as view
@@ -160,6 +161,13 @@ def layout(**query):
               for name in REVIEW_ORDERS}
     if not _may_review():
         return view.page(_refusal(), state=None, orders=orders, order=params.order, notes=params.notes)
+    if params.adjudicate:
+        try:
+            body, state = adjudicate.body(params, _groups)
+        except PortalError as exc:
+            log.warning("adjudication queue: %s", exc)
+            body, state = view.refused(exc.message, sign_in=False), None
+        return view.page(body, state=state, orders={}, order=params.order, notes=params.notes, title=adjudicate.TITLE)
     try:
         params = _resolved(params)
         raters = _raters()
@@ -185,6 +193,8 @@ def move(press, state, session):
     press = _pressed(press, state)
     if not _may_review():
         raise dash.exceptions.PreventUpdate  # the page shows no queue to them; a forged press reads nothing
+    if state.get("adjudicate"):
+        return adjudicate.move(_params(state), press, state, _session(session), _groups)
     params, session, raters = _params(state), _session(session), _raters()
     queue = _queue(params, raters)
     here = [state["asset"], state["key"]]
@@ -220,6 +230,8 @@ def decide(press, state, session):
     """p / f / Enter / u: one annotation through the annotation service (or, in a project that
     needs several ratings, one rating), then the next item."""
     press = _pressed(press, state)
+    if state.get("adjudicate"):
+        return adjudicate.decide(_params(state), press, state, _session(session), _groups)
     params, session, raters = _params(state), _session(session), _raters()
     queue = _queue(params, raters)
     action = press.get("action")

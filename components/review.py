@@ -44,19 +44,20 @@ KEYS = (
 ORDER_LABELS = {"oldest": "Oldest first", "newest": "Newest first", "most_pending": "Most Pending first"}
 
 
-def page(body, *, state: dict | None, orders: dict[str, str], order: str, notes: tuple[str, ...] = ()):
+def page(body, *, state: dict | None, orders: dict[str, str], order: str, notes: tuple[str, ...] = (),
+         title: str = "Review queue"):
     """The page frame: title, order links, the item container (`body`), the stores, the keys overlay.
 
-    `orders` maps each order to its URL (the filters kept, the position dropped)."""
+    `orders` maps each order to its URL (the filters kept, the position dropped); none: no order links."""
     order_links = html.Div(
         [html.A(ORDER_LABELS[name], href=orders[name],
                 className="btn btn-sm review-order " + ("btn-secondary" if name == order else "btn-outline-secondary"),
                 **{"data-order": name, "aria-current": "true" if name == order else "false"})
-         for name in REVIEW_ORDERS],
+         for name in REVIEW_ORDERS if name in orders],
         className="btn-group btn-group-sm", role="group", **{"aria-label": "Queue order"},
-    )
+    ) if orders else None
     top = html.Div(
-        [html.H1("Review queue", className="h4 mb-0 me-3"), order_links,
+        [html.H1(title, className="h4 mb-0 me-3"), order_links,
          html.Button("Keys (?)", type="button", className="btn btn-sm btn-link ms-auto review-help-toggle")],
         className="d-flex align-items-center flex-wrap gap-2 mb-2",
     )
@@ -205,18 +206,25 @@ def card(view: ReviewItem, reasons: tuple[str, ...] = (), *, rounds: RoundView |
 
 
 def round_block(rounds: RoundView) -> html.Div:
-    """The metric's rating round: how many must agree, this reviewer's rating, the others' (unless blind)."""
+    """The metric's rating round: how many must agree, this reviewer's rating, the others' (unless
+    blind); for an adjudicator, every rating with its reason and comment."""
     lines = [html.Li([html.Span(r["rater_name"] or r["rater"], className="fw-semibold me-1"), r["status"],
-                      f" — {r['reason']}" if r.get("reason") else ""], className="review-rating",
-                     **{"data-rater": r["rater"], "data-rating": r["status"]}) for r in rounds.shown]
-    parts = [html.Div(f"{rounds.needed} raters must agree before a status is appended; your key is a rating.",
-                      className="small")]
+                      f" — {r['reason']}" if r.get("reason") else "",
+                      html.Div(r["comment"], className="text-muted text-break") if r.get("comment") else None],
+                     className="review-rating", **{"data-rater": r["rater"], "data-rating": r["status"]})
+             for r in rounds.shown]
+    if rounds.adjudicate:
+        intro = "The raters disagree: your p / f decides, appended under your name."
+    else:
+        intro = f"{rounds.needed} raters must agree before a status is appended; your key is a rating."
+    parts = [html.Div(intro, className="small")]
     if rounds.blind:
         parts.append(html.Div("Blind: other raters' ratings are hidden until you rate.", className="small text-muted"))
     elif lines:
         parts.append(html.Ul(lines, className="list-unstyled small mb-0"))
     return html.Div(parts, className="review-round border-start border-3 ps-2 mb-2",
-                    **{"data-round-needed": str(rounds.needed), "data-round-blind": "1" if rounds.blind else "0"})
+                    **{"data-round-needed": str(rounds.needed), "data-round-blind": "1" if rounds.blind else "0",
+                       "data-adjudicate": "1" if rounds.adjudicate else "0"})
 
 
 def reason_picker(reasons: tuple[str, ...]) -> html.Div:

@@ -240,3 +240,44 @@ def test_a_repeat_is_served_looking_pending_and_its_answer_is_never_appended(app
     assert after[ids.REVIEW_STATE]["data"]["asset"] == "q2", "then the queue goes on after the interrupted item"
     rows = store_of(_portal(app)).ratings_of(_portal(app).store.get("q1").id, KEY1)
     assert [(r["rater"], r["status"], r["repeat"]) for r in rows][-1] == ("ann", "Fail", True)
+
+
+# -- adjudication ---------------------------------------------------------------------------
+
+
+def _dispute(app, asset="q1", key=KEY1):
+    ann, bob = _client(app, "ann"), _client(app, "bob")
+    _press(ann, _state(app, asset, key), "pass")
+    _press(bob, _state(app, asset, key), "fail")
+
+
+def test_the_adjudication_queue_serves_disputes_to_admins_and_leads_only(app):
+    _policy(app, ratings_required=2, leads=("bob",))
+    add_user(app, "cy", "annotator", display_name="Cy")
+    _dispute(app)
+    _dispute(app, "q2")
+    cy_page = _page(_client(app, "cy"), "?adjudicate=1")
+    assert "Only admins and a project's leads adjudicate" in cy_page and "data-review-item" not in cy_page
+    page = _page(_client(app, "bob"), "?adjudicate=1&project=Q")
+    assert "Adjudication queue" in page and '"data-adjudicate": "1"' in page
+    assert '"data-review-progress": "1/2"' in page and '"data-rater": "ann"' in page
+
+
+def test_an_adjudicators_key_is_appended_under_their_name_then_the_next_dispute(app):
+    _policy(app, ratings_required=2)
+    _dispute(app)
+    _dispute(app, "q2")
+    root = _client(app, "root")
+    stored = _portal(app).store.get("q1")
+    state = {"adjudicate": True, "asset": "q1", "asset_id": stored.id, "key": KEY1, "status": "Pending", "index": 0,
+             "filters": "adjudicate=1", "order": "oldest", "search": ""}
+    response = _press(root, state, "fail")
+    entries = _history(app)
+    assert entries[-1]["status"] == "Fail" and entries[-1]["evaluator"] == "Root" and len(entries) == 2
+    after = response[ids.REVIEW_STATE]["data"]
+    assert (after["asset"], after["adjudicate"]) == ("q2", True)
+    assert "appended under your name" in json.dumps(response)
+    # A forged press by an annotator who leads nothing is refused by the service, nothing written.
+    ann_state = {**after}
+    response = _press(_client(app, "ann"), ann_state, "pass")
+    assert "Only admins" in json.dumps(response) and len(_history(app, "q2")) == 1

@@ -28,6 +28,7 @@ class RoundView:
     blind: bool  # others' ratings of an open round are hidden until this reviewer rated it
     shown: tuple[dict, ...]  # the ratings of the open round this reviewer may see
     mine: str | None  # this reviewer's rating in the open round, if any
+    adjudicate: bool = False  # the raters disagreed: this reviewer's key decides (portal.views.adjudication)
 
 
 class RaterView:

@@ -111,6 +111,12 @@ class RatingStore:
                 connection.execute(insert(review_policies).values(project=project, **values))
         return policy
 
+    def led_by(self, account: str) -> list[str]:
+        """The projects whose policy lists `account` among its leads (policies are few: read whole)."""
+        with read_tx(self.engine) as connection:
+            rows = connection.execute(select(review_policies.c.project, review_policies.c.leads)).all()
+        return sorted(row.project for row in rows if account in (row.leads or ()))
+
     # -- ratings ----------------------------------------------------------------------------
 
     def rate(self, rating: RatingIn, required: int) -> RoundState:
