@@ -75,6 +75,9 @@
 
   // -- the fail-reason picker ------------------------------------------------------------
   function panel() { var node = item(); return node && node.querySelector("[data-reason-panel]"); }
+  // dcc.Input wraps its <input> in a container carrying the className: find the field itself.
+  function filterBox(p) { return p.querySelector(".review-reason-filter input, input.review-reason-filter"); }
+  function inFilter(target) { return !!(target && target.closest && target.closest(".review-reason-filter")); }
   function picking() { var p = panel(); return !!(p && !p.hidden); }
   function needsReason() {
     var node = item();
@@ -96,7 +99,7 @@
   function filterReasons() {
     var p = panel();
     if (!p) { return; }
-    var text = (p.querySelector(".review-reason-filter").value || "").trim().toLowerCase();
+    var text = (filterBox(p).value || "").trim().toLowerCase();
     var number = 0;
     p.querySelectorAll("[data-reason]").forEach(function (li) {
       var match = !text || li.getAttribute("data-reason").toLowerCase().indexOf(text) !== -1;
@@ -129,7 +132,7 @@
   document.addEventListener("keydown", function (event) {
     var p = panel();
     if (!p || p.hidden || !p.contains(event.target)) { return; }
-    var filter = event.target.classList.contains("review-reason-filter");
+    var filter = inFilter(event.target);
     if (event.key === "Escape") { event.target.blur(); event.preventDefault(); return; }
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
@@ -146,7 +149,7 @@
     }
   });
   document.addEventListener("input", function (event) {
-    if (event.target.classList && event.target.classList.contains("review-reason-filter")) { filterReasons(); }
+    if (inFilter(event.target)) { filterReasons(); }
   });
 
   function act(key) {
@@ -168,12 +171,11 @@
     watch();
     var key = event.key;
     if (key === "?") { toggleHelp(); event.preventDefault(); return; }
-    if (key === "Escape") { toggleHelp(false); return; }
+    if (key === "Escape") { if (picking()) { closePicker(); } else { toggleHelp(false); } return; }
     if (picking()) {
-      if (key === "Escape") { closePicker(); return; }
       if (/^[1-9]$/.test(key)) { event.preventDefault(); if (!busy()) { pickReason(parseInt(key, 10) - 1); } return; }
       if (key === "Enter") { event.preventDefault(); if (!busy()) { pickReason(highlighted()); } return; }
-      if (key.length === 1) { panel().querySelector(".review-reason-filter").focus(); }  // the letter is typed there
+      if (key.length === 1) { filterBox(panel()).focus(); }  // the letter is typed there
       return;
     }
     if (/^[1-9]$/.test(key)) { choose(parseInt(key, 10)); event.preventDefault(); return; }

@@ -14,6 +14,7 @@ import pytest
 from portal import create_app
 from portal.demo import write_demo
 from portal.settings import load_settings
+from portal.store.sql import reviews
 from portal.transfer.ingest import find_sources, ingest_items, source_items
 from tests.auth_helpers import add_user
 from tests.browser.asset_helpers import screenshot, settle, sign_in
@@ -46,9 +47,13 @@ def live(tmp_path_factory):
         record("race-1", project="Race", metrics=_pending(["r1", "r2"])),
         record("typing-1", project="Typing", metrics=_pending(["t1", "t2"])),
         record("viewer-1", project="Viewer", metrics=_pending(["v1"])),
+        record("reasons-1", project="Reasons", metrics=_pending(["x1", "x2", "x3", "x4"])),
     ]
     records[0]["quality_control"]["default_grouping"] = ["probe"]
     portal.store.upsert_many(records)
+    with portal.store.engine.begin() as connection:
+        reviews.set_reasons(connection, "Reasons", ["Drift", "Noisy channels", "Out of brain"], user="test",
+                            now=datetime.now(UTC))
     add_user(app, "ann", "annotator", display_name="Ann Reviewer")
     add_user(app, "bob", "annotator", display_name="Bob Second")
     add_user(app, "vic", "viewer", display_name="Vic Viewer")
@@ -117,6 +122,49 @@ def _query(project: str):
     from portal.store.protocol import AssetQuery
 
     return AssetQuery(project=(project,))
+
+
+def _explained(live, asset: str) -> list[tuple[str, str, str | None, str | None]]:
+    stored = live.store.get(asset)
+    with live.store.engine.connect() as connection:
+        rows = reviews.asset_entries(connection, stored.id)
+    return [(r.metric_key.split(" [")[0], r.status, r.reason, r.comment) for r in rows]
+
+
+def test_a_fail_asks_for_a_reason_chosen_by_number_by_typing_or_with_a_comment(page, live):
+    sign_in(page, live.url, "ann")
+    _open(page, live, "?project=Reasons")
+    assert _item(page)[1].startswith("x1")
+    picker = page.locator("[data-review-item] [data-reason-panel]")
+    page.keyboard.press("f")  # opens the picker: nothing is sent without a reason
+    picker.wait_for(state="visible")
+    assert _item(page)[2] == "Pending" and len(_history(live, "reasons-1", "x1")) == 1
+    _press_and_wait(page, "2")  # the second reason
+    assert _item(page)[1].startswith("x2")
+    page.keyboard.press("f")
+    picker.wait_for(state="visible")
+    page.keyboard.type("bra")  # typed into the filter: "Out of brain" is the only match, highlighted
+    page.wait_for_function("() => document.querySelectorAll('[data-review-item] [data-reason]:not([hidden])')"
+                           ".length === 1")
+    screenshot(page, "review-reason-picker.png")
+    _press_and_wait(page, "Enter")
+    assert _item(page)[1].startswith("x3")
+    page.keyboard.press("f")
+    picker.wait_for(state="visible")
+    page.keyboard.press("Escape")  # cancelled: back to the keys
+    picker.wait_for(state="hidden")
+    page.keyboard.press("f")
+    picker.wait_for(state="visible")
+    page.locator("[data-review-item] .review-comment").click()
+    page.keyboard.type("shank 2 only; 1 2 3")  # digits typed in the comment are text, not reasons
+    page.keyboard.press("Escape")  # leaves the box for the keys
+    _press_and_wait(page, "1")
+    assert _item(page)[1].startswith("x4")
+    _press_and_wait(page, "p")  # a Pass needs no reason
+    page.locator("[data-review-empty]").wait_for()
+    assert _explained(live, "reasons-1") == [
+        ("x1", "Fail", "Noisy channels", None), ("x2", "Fail", "Out of brain", None),
+        ("x3", "Fail", "Drift", "shank 2 only; 1 2 3"), ("x4", "Pass", None, None)]
 
 
 def test_undo_appends_the_previous_status(page, live):
