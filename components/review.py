@@ -31,7 +31,7 @@ from portal.views.review_ratings import RoundView
 # (keys, what they do) for the help overlay, in the order a reviewer needs them.
 KEYS = (
     ("p", "Pass: saved at once, then the next item"),
-    ("f", "Fail: saved at once, then the next item"),
+    ("f", "Fail: saved at once, then the next item (where the project lists fail reasons, choose one first)"),
     ("n", "Skip: leave it Pending, go to the next item"),
     ("j  ↓  →", "Next item"),
     ("k  ↑  ←", "Previous item (the ones you decided too)"),
@@ -40,6 +40,7 @@ KEYS = (
     ("u", "Undo your last decision (adds the status it had back; history is kept)"),
     ("o", "Open the asset's full page"),
     ("?", "Show or hide these keys"),
+    ("Esc", "Close the reason picker (from its boxes: back to the keys), or these keys"),
 )
 ORDER_LABELS = {"oldest": "Oldest first", "newest": "Newest first", "most_pending": "Most Pending first"}
 
