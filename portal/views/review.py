@@ -26,7 +26,8 @@ from portal.errors import InvalidInput, NotFound
 from portal.qc import status_from_choice
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.review.reasons import project_reasons
-from portal.store.protocol import REVIEW_ORDERS, Annotation, AssetQuery, MetricEdit, queue_sort_value
+from portal.store.protocol import Annotation, AssetQuery, MetricEdit
+from portal.store.queue_types import REVIEW_ORDERS, queue_sort_value
 from portal.views.asset.model import AssetDetail, MetricView, load_detail
 from portal.views.asset.navigator import MODALITY, STAGE, build_tree
 from portal.views.filters_url import parse_query, to_search

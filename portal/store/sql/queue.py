@@ -22,8 +22,9 @@ from sqlalchemy import and_, func, or_, select
 
 from portal.errors import InvalidInput
 from portal.qc.types import PENDING
-from portal.store.protocol import REVIEW_ORDERS, AssetQuery, QueueAsset, QueuePage
-from portal.store.protocol import queue_sort_value as sort_value
+from portal.store.protocol import AssetQuery
+from portal.store.queue_types import REVIEW_ORDERS, QueueAsset, QueuePage
+from portal.store.queue_types import queue_sort_value as sort_value
 from portal.store.sql import filters
 from portal.store.sql.tables import asset_aliases, asset_metrics, assets
 
