@@ -35,7 +35,8 @@ from portal.review import annotation_service
 from portal.review import ratings as ratings_service
 from portal.review.assignments import assignment_filters
 from portal.security.writes import writes
-from portal.store.protocol import REVIEW_ORDERS, Annotation, MetricEdit
+from portal.store.protocol import Annotation, MetricEdit
+from portal.store.queue_types import REVIEW_ORDERS
 from portal.views.asset.model import load_detail
 from portal.views.asset.viewers import reference_groups
 from portal.views.review import (
