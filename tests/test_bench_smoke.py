@@ -95,3 +95,15 @@ def test_the_results_table_renders(quick_run):
     assert "| | 202 assets | 202 assets | target (100k) |" in rendered
     rows = rendered.splitlines()[2:]
     assert rows and not [row for row in rows if "n/a" in row], rendered
+
+
+@pytest.mark.browser
+def test_the_review_queue_browser_bench_runs(tmp_path):
+    """bench/review_browser.py end to end on a small demo (3 items): every figure it documents."""
+    out = tmp_path / "review.json"
+    completed = subprocess.run([sys.executable, "bench/review_browser.py", "--assets", "40", "--items", "3",
+                                "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["items"] == 3 and result["presses"] >= 3, result
+    assert all(result[key] is not None for key in ("next_ms_median", "next_ms_p90", "next_ms_max")), result
