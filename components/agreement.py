@@ -43,6 +43,9 @@ def _right_head(text: str) -> html.Th:
 
 def _confusion(confusion: dict) -> html.Table:
     cats = [c for c in CATEGORIES if c in confusion] + [c for c in confusion if c not in CATEGORIES]
+    # A category nobody gave (ratings are Pass or Fail: Pending) is a row and a column of zeros.
+    used = {a for a in cats if any(confusion[a].values())} | {b for a in cats for b, n in confusion[a].items() if n}
+    cats = [c for c in cats if c in used] or cats
     head = html.Tr([html.Th("")] + [_right_head(c) for c in cats])
     rows = [html.Tr([html.Th(a)] + [_right(confusion[a].get(b, 0)) for b in cats]) for a in cats]
     return html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-borderless mb-0 small")
@@ -76,8 +79,9 @@ def _raters_table(raters: list[dict]) -> dbc.Table:
     return dbc.Table([html.Thead(head), html.Tbody(rows)], size="sm", hover=True, responsive=True)
 
 
-def _card(title: str, body, section: str) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3",
+def _card(title: str, body, section: str) -> html.Div:
+    # dbc.Card takes no data-* keys: the section attribute goes on a wrapping Div.
+    return html.Div(dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3"),
                     **{"data-section": section})
 
 

@@ -4,8 +4,10 @@ agreement (kappa against a hand-computed example), permissions."""
 
 from __future__ import annotations
 
+import json
 import threading
 
+import plotly
 import pytest
 
 from portal import create_app
@@ -172,6 +174,15 @@ def test_agreement_kappa_matches_a_hand_computed_example(app, client, people):
     assert pair["percent"] == 83.3 and pair["kappa"] == pytest.approx(0.667, abs=1e-3)
     assert pair["confusion"]["Pass"]["Fail"] == 1 and pair["confusion"]["Fail"]["Pass"] == 0
     assert body["disputed"] == 1  # the (Pass, Fail) item
+    # The page is built from the same numbers: every section, the kappa shown.
+    from components.agreement import agreement_page
+    from portal.review.ratings import project_agreement
+
+    page = json.dumps(agreement_page(project_agreement(app.server.extensions["qc_portal"], PROJECT)),
+                      cls=plotly.utils.PlotlyJSONEncoder)
+    for section in ("pairs", "per-metric", "fleiss", "raters"):
+        assert f'"data-section": "{section}"' in page, section
+    assert "0.667" in page and '"data-disputed": "1"' in page
 
 
 def test_status_entries_are_refused_where_ratings_decide_unless_an_admin_forces(app, client, people):
