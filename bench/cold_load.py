@@ -14,16 +14,13 @@ context (the HTTP cache kept) and counts what was fetched again versus served fr
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server import start  # noqa: E402
+from bench.server import demo_server, emit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
@@ -110,28 +107,13 @@ def main() -> None:
     _VERBOSE = args.responses
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="qcp-coldload-") as scratch_dir:
-        scratch = Path(scratch_dir)
-        data = scratch / "data"
-        env = {"QC_PORTAL_DATA_DIR": str(data), "PATH": str(Path(sys.executable).parent)}
-        subprocess.run([str(Path(sys.executable).parent / "qc-portal"), "demo", "--no-serve", "--assets",
-                        str(args.assets), "--data-dir", str(data)], check=True, env=env, capture_output=True,
-                       timeout=900)
-        server = start(f"sqlite:///{data / 'portal.db'}", scratch)
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context()
-                result = {"assets": args.assets, "cold": _load(context, server.base + "/"),
-                          "warm": _load(context, server.base + "/")}
-                browser.close()
-        finally:
-            server.stop()
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
-
+    with demo_server(args.assets, "qcp-coldload-") as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        result = {"assets": args.assets, "cold": _load(context, server.base + "/"),
+                  "warm": _load(context, server.base + "/")}
+        browser.close()
+    emit(result, args.out)
 
 if __name__ == "__main__":
     main()

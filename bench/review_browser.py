@@ -17,17 +17,14 @@ prefetch of the previous item).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server import start  # noqa: E402
+from bench.server import demo_server, emit  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PASSWORD = "bench review password"
@@ -117,27 +114,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    cli = str(Path(sys.executable).parent / "qc-portal")
-    with tempfile.TemporaryDirectory(prefix="qcp-review-") as scratch_dir:
-        scratch = Path(scratch_dir)
-        data = scratch / "data"
-        env = {"QC_PORTAL_DATA_DIR": str(data), "PATH": str(Path(sys.executable).parent)}
-        subprocess.run([cli, "demo", "--no-serve", "--assets", str(args.assets), "--data-dir", str(data)],
-                       check=True, env=env, capture_output=True, timeout=900)
-        subprocess.run([cli, "users", "add", "bench", "--role", "annotator", "--password-stdin", "--data-dir",
-                        str(data)], check=True, env=env, input=PASSWORD + "\n", text=True, capture_output=True)
-        server = start(f"sqlite:///{data / 'portal.db'}", scratch)
-        try:
-            with open("/proc/loadavg") as handle:
-                load_before = handle.read().split()[:3]
-            result = {"assets": args.assets, **measure(server.base, args.items), "load_average_before": load_before}
-        finally:
-            server.stop()
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
-
+    with demo_server(args.assets, "qcp-review-", (("bench", "annotator", PASSWORD),)) as server:
+        with open("/proc/loadavg") as handle:
+            load_before = handle.read().split()[:3]
+        result = {"assets": args.assets, **measure(server.base, args.items), "load_average_before": load_before}
+    emit(result, args.out)
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,12 @@ so the benchmark measures what operators deploy, with its defaults (workers, thr
 
 from __future__ import annotations
 
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.gunicorn_proc import Gunicorn, dockerfile, free_port, server_env
@@ -59,3 +65,32 @@ def worker_cpu_seconds(server: Gunicorn) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
     return total / ticks
+
+
+@contextlib.contextmanager
+def demo_server(assets: int, prefix: str, accounts: tuple[tuple[str, str, str], ...] = ()) -> Iterator[Gunicorn]:
+    """Generate the demo data (`qc-portal demo --no-serve --assets N`) into a scratch data dir,
+    add the (name, role, password) `accounts`, and serve it with the image's command."""
+    cli = str(Path(sys.executable).parent / "qc-portal")
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch_dir:
+        scratch = Path(scratch_dir)
+        data = scratch / "data"
+        env = {"QC_PORTAL_DATA_DIR": str(data), "PATH": str(Path(sys.executable).parent)}
+        subprocess.run([cli, "demo", "--no-serve", "--assets", str(assets), "--data-dir", str(data)],
+                       check=True, env=env, capture_output=True, timeout=900)
+        for name, role, password in accounts:
+            subprocess.run([cli, "users", "add", name, "--role", role, "--password-stdin", "--data-dir", str(data)],
+                           check=True, env=env, input=password + "\n", text=True, capture_output=True)
+        server = start(f"sqlite:///{data / 'portal.db'}", scratch)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def emit(result: dict, out: Path | None) -> None:
+    """Print the result as JSON, and write it to `out` when given."""
+    text = json.dumps(result, indent=2)
+    if out:
+        out.write_text(text + "\n")
+    print(text)
