@@ -76,8 +76,9 @@ def _raters_table(raters: list[dict]) -> dbc.Table:
     return dbc.Table([html.Thead(head), html.Tbody(rows)], size="sm", hover=True, responsive=True)
 
 
-def _card(title: str, body, section: str) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3",
+def _card(title: str, body, section: str) -> html.Div:
+    # dbc.Card takes no data-* keys: the wrapper carries it.
+    return html.Div(dbc.Card([dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)], className="mb-3"),
                     **{"data-section": section})
 
 
