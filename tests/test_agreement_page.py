@@ -1,4 +1,4 @@
-"""The agreement page's component once there are ratings (every card built)."""
+"""The agreement page's component once there are ratings (every card built; links to the settings)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,5 @@ def test_the_page_with_ratings_builds_every_card():
     sections = [node.__dict__["data-section"] for node in find_by_id(tree, None, attr="data-section")]
     assert sections == ["pairs", "per-metric", "fleiss", "raters"]
     assert "1 metric(s) wait for an adjudicator." in texts(tree)
+    links = [node.href for node in find_by_id(tree, None, attr="href") if texts(node) == "Settings"]
+    assert links == ["/project/A%20b/settings"]

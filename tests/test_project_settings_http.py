@@ -159,6 +159,16 @@ def test_with_login_required_anonymous_visitors_are_told_to_sign_in(tmp_path):
     assert client.get(f"/project/{PROJECT}/settings").status_code in (302, 401)
 
 
+def test_the_project_and_agreement_pages_link_to_the_settings(app):
+    dash = dash_as(app, "vic")
+    for path in (f"/project/{PROJECT}", f"/project/{PROJECT}/agreement"):
+        status, data = dash.call("_pages_content.children", {"_pages_location.pathname": path},
+                                 ["_pages_location.pathname"])
+        links = [n["props"].get("href") for n in nodes(data["response"]["_pages_content"]["children"])
+                 if n.get("type") == "A" and text(n) == "Settings"]
+        assert links == [f"/project/{PROJECT}/settings"], path
+
+
 # -- fail reasons -------------------------------------------------------------------------------
 
 def test_an_admin_saves_the_reasons_in_order_and_the_api_reads_them(app):
