@@ -15,6 +15,7 @@ def register_all(app: dash.Dash) -> None:
         not_found,
         overview,
         project,
+        project_settings,
         review,
         shell,
         tokens,
@@ -26,6 +27,7 @@ def register_all(app: dash.Dash) -> None:
     overview.register(app)
     grid.register(app)
     agreement.register(app)  # before the project page: /project/<name> would match its path too
+    project_settings.register(app)  # matched before the project page through its `order` (see its register)
     project.register(app)
     asset.register(app)
     audit.register(app)

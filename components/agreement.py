@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.project_settings.page import settings_href
 from portal.review.agreement import CATEGORIES
 
 
@@ -93,7 +94,9 @@ def agreement_page(view: dict) -> html.Div:
                   html.A(project, href=dash.get_relative_path(f"/project/{quote(project, safe='')}")),
                   " / agreement"], className="small text-muted"),
         html.H2(f"{project}: raters' agreement", className="h4 mb-1"),
-        html.P(_policy_line(view["policy"]), className="text-muted mb-0"),
+        html.P([_policy_line(view["policy"]), " ",
+                html.A("Settings", href=settings_href(project))],
+               className="text-muted mb-0"),
     ], className="mb-3")
     overall = [p for p in view["pairs"] if p["metric"] is None]
     per_metric = [p for p in view["pairs"] if p["metric"] is not None]

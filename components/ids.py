@@ -222,3 +222,18 @@ REVIEW_MOVE = "review-move"  # dcc.Store set by assets/review.js: {"action": nex
 REVIEW_DECIDE = "review-decide"  # dcc.Store set by assets/review.js: {"action": pass|fail|undo|confirm, ...}
 REVIEW_HELP = "review-help"  # the keys overlay (toggled by `?`)
 REVIEW_URL_SYNC = "review-url-sync"  # dcc.Store: output of the clientside history.replaceState
+
+# --- Project settings (/project/<name>/settings; issues 14, 16, 17) ---
+SETTINGS_PAGE = "settings-page"  # the page's root (carries data-project, data-editable)
+SETTINGS_PROJECT = "settings-project"  # dcc.Store: the project's name, which the sections' saves write to
+SETTINGS_LINK = "settings-link"  # the "Settings" link of the project page's header
+SETTINGS_REASONS_TEXT = "settings-reasons-text"  # textarea: the fail reasons, one per line, in order
+SETTINGS_REASONS_SAVE = "settings-reasons-save"
+SETTINGS_REASONS_MESSAGE = "settings-reasons-message"  # saved / what is wrong, in place
+SETTINGS_POLICY_REQUIRED = "settings-policy-required"  # radio items: 1, 2, 3 agreeing ratings per metric
+SETTINGS_POLICY_BLIND = "settings-policy-blind"  # switch
+SETTINGS_POLICY_REPEAT = "settings-policy-repeat"  # number input: repeat fraction, 0 to 0.5
+SETTINGS_POLICY_LEADS = "settings-policy-leads"  # dropdown (multi): existing accounts
+SETTINGS_POLICY_SAVE = "settings-policy-save"
+SETTINGS_POLICY_MESSAGE = "settings-policy-message"  # saved / what is wrong, in place
+SETTINGS_POLICY_SUMMARY = "settings-policy-summary"  # one sentence saying what the stored policy does

@@ -11,6 +11,7 @@ from dash import dcc, html
 from components import ids
 from components.charts import weekly_bars
 from components.overview import export_href
+from components.project_settings.page import settings_href
 from components.status import STATUS_COLORS, status_badge
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery
@@ -39,6 +40,8 @@ def project_page(view: ProjectView) -> html.Div:
                  dbc.Button("Open in the asset grid", href=_overview_href(grid), color="primary", size="sm",
                             outline=True, external_link=False),
                  html.A("Export CSV", href=export_href(grid), download="",
+                        className="btn btn-outline-secondary btn-sm"),
+                 html.A("Settings", href=settings_href(view.project), id=ids.SETTINGS_LINK,
                         className="btn btn-outline-secondary btn-sm")],
                 className="d-flex align-items-center gap-2",
             ),
