@@ -180,6 +180,12 @@ def open_count(store_or_portal, account: str) -> int:
         return reviews.open_count(connection, account)
 
 
+def review_url(filters: str, assignment_id: int, root: str = "") -> str:
+    """`/review?<filters>&assignment=<id>`: the queue of an assignment (the REST API's
+    `review_url`, the CLI's last column and the assignments page's "Review" link)."""
+    return f"{root}/review?{filters + '&' if filters else ''}assignment={assignment_id}"
+
+
 def assignment_filters(store_or_portal, assignment_id: int) -> str:
     """The filters (the overview's query string) of the open assignment `assignment_id`, for
     `/review?assignment=<id>`. NotFound for an unknown id, Conflict for a closed assignment."""
