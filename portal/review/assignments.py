@@ -66,7 +66,8 @@ def clean_filters(raw: str) -> str:
     text = (raw or "").strip().lstrip("?")
     parsed = parse_query(text)
     if parsed.notes:
-        raise InvalidInput("filters: " + " ".join(parsed.notes))
+        # The overview's notes say what it ignored; here nothing is ignored: the filters are refused.
+        raise InvalidInput("filters: " + " ".join(note.removeprefix("Ignored ") for note in parsed.notes))
     pairs = [(key, value) for key, value in query_pairs(parsed.query) if key in FILTER_KEYS]
     return urlencode(pairs)
 
