@@ -222,3 +222,18 @@ REVIEW_MOVE = "review-move"  # dcc.Store set by assets/review.js: {"action": nex
 REVIEW_DECIDE = "review-decide"  # dcc.Store set by assets/review.js: {"action": pass|fail|undo|confirm, ...}
 REVIEW_HELP = "review-help"  # the keys overlay (toggled by `?`)
 REVIEW_URL_SYNC = "review-url-sync"  # dcc.Store: output of the clientside history.replaceState
+
+# --- Assignments (/review/assignments; issue 14) ---
+NAV_MY_REVIEWS = "nav-my-reviews"  # the navbar's "My reviews" link (data-open-count: open assignments, "" unknown)
+ASSIGN_PAGE = "assign-page"  # the page's root
+ASSIGN_NAME = "assign-name"  # the form's name input (admins)
+ASSIGN_FILTERS = "assign-filters"  # the form's filters input: the overview's query string
+ASSIGN_REVIEWERS = "assign-reviewers"  # the form's multi-select of reviewer accounts
+ASSIGN_CREATE = "assign-create"  # the form's Create button
+ASSIGN_MESSAGE = "assign-message"  # the form's result: the assignment made, or why not
+ASSIGN_LIST = "assign-list"  # the assignments' cards (re-rendered after a create or close)
+
+
+def assignment_close(assignment_id: int) -> dict:
+    """An assignment card's Close button (admins)."""
+    return {"type": "assignment-close", "assignment": assignment_id}
