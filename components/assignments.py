@@ -123,12 +123,13 @@ def assignment_list(view: AssignmentsView, messages: dict[int, str] | None = Non
 def created(item: AssignmentCard) -> dbc.Alert:
     """The assignment just made."""
     return dbc.Alert([html.Strong(f"Assignment #{item.id} made: "), f"{item.name} — {item.total} Pending metrics "
-                      f"for {', '.join(item.reviewers)}."], color="success", className="py-2 mb-0 assignment-made")
+                      f"for {', '.join(item.reviewers)}."], color="success", className="py-1 px-2 mb-0 assignment-made")
 
 
 def refusal(message: str) -> dbc.Alert:
     """Why the assignment was not made (the form keeps what was typed)."""
-    return dbc.Alert(message, color="danger", className="py-2 mb-0 assignment-refused")
+    return dbc.Alert([html.Strong("Not made: "), message], color="danger",
+                     className="py-1 px-2 mb-0 assignment-refused")
 
 
 def _form(view: AssignmentsView) -> dbc.Card:

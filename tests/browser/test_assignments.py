@@ -77,6 +77,7 @@ def test_an_admin_assigns_and_the_reviewer_finds_it_under_my_reviews(page, live,
     page.click(f"#{ids.ASSIGN_CREATE}")
     page.locator(".assignment-refused", has_text="at least one reviewer").wait_for()
     assert page.input_value(f"#{ids.ASSIGN_NAME}") == "Alpha sweep"
+    screenshot(page, "assignments-refused.png")
     _make(page, "Alpha sweep", "project=Alpha", "Ada Lovelace")
     _make(page, "Behavior check", "project=Beta&modality=behavior", "Bob Builder")
     _decide_one_as_bob(live)
