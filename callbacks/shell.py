@@ -15,6 +15,8 @@ from flask import g, has_request_context
 from flask_login import current_user
 
 from components.shell import app_layout
+from portal.context import current_portal
+from portal.review import assignments
 
 log = logging.getLogger(__name__)
 _READY = "qc_portal_user_request"
@@ -30,11 +32,8 @@ def open_reviews(user) -> int | None:
     """How many open assignments are given to `user` (the navbar's "My reviews" badge): one
     indexed count. None when it cannot be counted (the database did not answer, a store
     without the table): the link is shown without a number, the page never fails for it."""
-    from portal.context import current_portal
-    from portal.review.assignments import open_count
-
     try:
-        return open_count(current_portal(), user.name)
+        return assignments.open_count(current_portal(), user.name)
     except Exception as exc:  # a badge must never take the page down
         log.warning("navbar: open assignments not counted: %s", type(exc).__name__)
         return None
