@@ -10,6 +10,7 @@ def register_all(app: dash.Dash) -> None:
     from callbacks import (
         agreement,
         asset,
+        assignments,
         audit,
         grid,
         not_found,
@@ -35,4 +36,5 @@ def register_all(app: dash.Dash) -> None:
     tokens.register(app)
     webhooks.register(app)
     review.register(app)
+    assignments.register(app)  # /review/assignments
     not_found.register(app)

@@ -8,12 +8,17 @@ and show nobody's name and no data when it is False.
 
 from __future__ import annotations
 
+import logging
+
 import dash
 from flask import g, has_request_context
 from flask_login import current_user
 
 from components.shell import app_layout
+from portal.context import current_portal
+from portal.review import assignments
 
+log = logging.getLogger(__name__)
 _READY = "qc_portal_user_request"
 
 
@@ -23,12 +28,24 @@ def for_user() -> bool:
     return has_request_context() and bool(g.get(_READY))
 
 
+def open_reviews(user) -> int | None:
+    """How many open assignments are given to `user` (the navbar's "My reviews" badge): one
+    indexed count. None when it cannot be counted (the database did not answer, a store
+    without the table): the link is shown without a number, the page never fails for it."""
+    try:
+        return assignments.open_count(current_portal(), user.name)
+    except Exception as exc:  # a badge must never take the page down
+        log.warning("navbar: open assignments not counted: %s", type(exc).__name__)
+        return None
+
+
 def layout():
     """The app layout for the current request's user."""
     user = current_user
     if not for_user() or not getattr(user, "is_authenticated", False):
         return app_layout()
-    return app_layout(user_name=user.display_name, user_role=getattr(user, "role", None))
+    return app_layout(user_name=user.display_name, user_role=getattr(user, "role", None),
+                      open_reviews=open_reviews(user))
 
 
 def register(app: dash.Dash) -> None:

@@ -237,3 +237,18 @@ SETTINGS_POLICY_LEADS = "settings-policy-leads"  # dropdown (multi): existing ac
 SETTINGS_POLICY_SAVE = "settings-policy-save"
 SETTINGS_POLICY_MESSAGE = "settings-policy-message"  # saved / what is wrong, in place
 SETTINGS_POLICY_SUMMARY = "settings-policy-summary"  # one sentence saying what the stored policy does
+
+# --- Assignments (/review/assignments; issue 14) ---
+NAV_MY_REVIEWS = "nav-my-reviews"  # the navbar's "My reviews" link (data-open-count: open assignments, "" unknown)
+ASSIGN_PAGE = "assign-page"  # the page's root
+ASSIGN_NAME = "assign-name"  # the form's name input (admins)
+ASSIGN_FILTERS = "assign-filters"  # the form's filters input: the overview's query string
+ASSIGN_REVIEWERS = "assign-reviewers"  # the form's multi-select of reviewer accounts
+ASSIGN_CREATE = "assign-create"  # the form's Create button
+ASSIGN_MESSAGE = "assign-message"  # the form's result: the assignment made, or why not
+ASSIGN_LIST = "assign-list"  # the assignments' cards (re-rendered after a create or close)
+
+
+def assignment_close(assignment_id: int) -> dict:
+    """An assignment card's Close button (admins)."""
+    return {"type": "assignment-close", "assignment": assignment_id}

@@ -7,11 +7,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.assignments import my_reviews_link
 from portal.settings import ROLES
 
 
-def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Navbar:
-    """The top bar: the portal's name, its main links, and who is signed in."""
+def navbar(user_name: str | None = None, user_role: str | None = None, open_reviews: int | None = None) -> dbc.Navbar:
+    """The top bar: the portal's name, its main links, and who is signed in (with "My reviews":
+    `open_reviews` assignments open for them, None when not counted)."""
     if user_name:
         account = [
             dbc.NavItem(dbc.NavLink(f"{user_name} ({user_role})", disabled=True, id=ids.NAV_USER)),
@@ -32,6 +34,7 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink("Overview", href=dash.get_relative_path("/"))),
                      dbc.NavItem(dbc.NavLink("Review", href=dash.get_relative_path("/review"), id=ids.NAV_REVIEW)),
+                     *([dbc.NavItem(my_reviews_link(open_reviews))] if user_name else []),
                      *([dbc.NavItem(dbc.NavLink("Upload", href=dash.get_relative_path("/upload"),
                                                 id=ids.NAV_UPLOAD))] if _may_annotate(user_role) else []),
                      *([dbc.NavItem(dbc.NavLink("Audit log", href=dash.get_relative_path("/audit"),
@@ -53,12 +56,13 @@ def navbar(user_name: str | None = None, user_role: str | None = None) -> dbc.Na
     )
 
 
-def app_layout(user_name: str | None = None, user_role: str | None = None) -> html.Div:
+def app_layout(user_name: str | None = None, user_role: str | None = None,
+               open_reviews: int | None = None) -> html.Div:
     """The layout around every page (pages render into dash.page_container)."""
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),
-            navbar(user_name, user_role),
+            navbar(user_name, user_role, open_reviews),
             dbc.Container(
                 [
                     # Filled by the global callback error handler: a short message, never a traceback.

@@ -33,6 +33,7 @@ WRITE_NAMES = frozenset({
     "create_asset", "delete_asset", "restore_asset", "rename_asset",
     "add_webhook", "remove_webhook", "set_webhook_active", "retry_failed",
     "set_project_reasons", "set_policy",  # a project's settings (portal.review.reasons, portal.review.ratings)
+    "create_assignment", "close_assignment",
 })
 # Routes that change the session or the caller's own account, never QC data; each with why.
 SESSION_ROUTES = {
@@ -114,8 +115,12 @@ def snapshot(app) -> dict:
     from portal.events.webhooks import list_webhooks
 
     hooks = [(w.id, w.url, w.active, tuple(sorted(w.counts.items()))) for w in list_webhooks(portal.users.engine)]
+    from portal.store.sql import reviews
+
+    with portal.store.engine.connect() as connection:
+        assigned = [(a.id, a.closed_at) for a in reviews.assignments(connection)]
     return {"assets": assets, "audit": len(portal.store.audit_log(limit=100_000)), "users": users,
-            "webhooks": hooks, "deleted": [d.name for d in portal.store.deleted_assets()]}
+            "webhooks": hooks, "deleted": [d.name for d in portal.store.deleted_assets()], "assignments": assigned}
 
 
 def client_as(app, who: str | None):

@@ -76,16 +76,11 @@ def assignment_json(item: assignments.Assignment, root: str = "") -> AssignmentO
     """The API's shape of an assignment with its progress."""
     row, progress = item.row, item.progress
     return AssignmentOut(
-        id=row.id, name=row.name, filters=row.filters, review_url=review_url(row.filters, row.id, root),
+        id=row.id, name=row.name, filters=row.filters, review_url=assignments.review_url(row.filters, row.id, root),
         assignees=list(row.assignees), created_at=row.created_at.isoformat(), created_by=row.created_by,
         closed_at=row.closed_at.isoformat() if row.closed_at else None, closed_by=row.closed_by, open=row.is_open,
         total=progress.total, reviewed=progress.reviewed,
         by=[ReviewerCountOut(evaluator=who, reviewed=n) for who, n in progress.by])
-
-
-def review_url(filters: str, assignment_id: int, root: str = "") -> str:
-    """`/review?<filters>&assignment=<id>`: the queue of an assignment."""
-    return f"{root}/review?{filters + '&' if filters else ''}assignment={assignment_id}"
 
 
 @api.get("/projects/<name>/reasons")

@@ -36,11 +36,13 @@ def _portal(data_dir):
 
 
 def _line(item) -> str:
+    from portal.review.assignments import review_url
+
     row, progress = item.row, item.progress
     state = "open" if row.is_open else f"closed {row.closed_at:%Y-%m-%d} by {row.closed_by}"
     by = ", ".join(f"{who} {n}" for who, n in progress.by) or "nobody yet"
     return (f"{row.id}\t{row.name}\t{state}\t{', '.join(row.assignees)}\t{progress.reviewed}/{progress.total} "
-            f"reviewed ({by})\t/review?{row.filters + '&' if row.filters else ''}assignment={row.id}")
+            f"reviewed ({by})\t{review_url(row.filters, row.id)}")
 
 
 @click.command("assign")

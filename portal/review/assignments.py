@@ -66,7 +66,8 @@ def clean_filters(raw: str) -> str:
     text = (raw or "").strip().lstrip("?")
     parsed = parse_query(text)
     if parsed.notes:
-        raise InvalidInput("filters: " + " ".join(parsed.notes))
+        # The overview's notes say what it ignored; here nothing is ignored: the filters are refused.
+        raise InvalidInput("filters: " + " ".join(note.removeprefix("Ignored ") for note in parsed.notes))
     pairs = [(key, value) for key, value in query_pairs(parsed.query) if key in FILTER_KEYS]
     return urlencode(pairs)
 
@@ -178,6 +179,12 @@ def open_count(store_or_portal, account: str) -> int:
     """How many open assignments are given to `account` (one indexed count)."""
     with _store(store_or_portal).engine.connect() as connection:
         return reviews.open_count(connection, account)
+
+
+def review_url(filters: str, assignment_id: int, root: str = "") -> str:
+    """`/review?<filters>&assignment=<id>`: the queue of an assignment (the REST API's
+    `review_url`, the CLI's last column and the assignments page's "Review" link)."""
+    return f"{root}/review?{filters + '&' if filters else ''}assignment={assignment_id}"
 
 
 def assignment_filters(store_or_portal, assignment_id: int) -> str:
