@@ -17,6 +17,7 @@ def register_all(app: dash.Dash) -> None:
         project,
         review,
         shell,
+        timeline,
         tokens,
         upload,
         webhooks,
@@ -27,6 +28,7 @@ def register_all(app: dash.Dash) -> None:
     grid.register(app)
     agreement.register(app)  # before the project page: /project/<name> would match its path too
     project.register(app)
+    timeline.register(app)  # matched before the asset page (order=0): /asset/<name> matches its path too
     asset.register(app)
     audit.register(app)
     upload.register(app)

@@ -222,3 +222,15 @@ REVIEW_MOVE = "review-move"  # dcc.Store set by assets/review.js: {"action": nex
 REVIEW_DECIDE = "review-decide"  # dcc.Store set by assets/review.js: {"action": pass|fail|undo|confirm, ...}
 REVIEW_HELP = "review-help"  # the keys overlay (toggled by `?`)
 REVIEW_URL_SYNC = "review-url-sync"  # dcc.Store: output of the clientside history.replaceState
+
+# --- A metric's timeline (issue 14) ---
+TIMELINE_PAGE = "timeline-page"  # the page's root: data-asset, data-metric-key
+TIMELINE_BACK = "timeline-back"  # the link back to the asset page, at the metric's node
+TIMELINE_EVENTS = "timeline-events"  # the events, newest first (each carries data-kind)
+TIMELINE_ORIGIN = "timeline-origin"  # the end of the list: where the audited history starts
+
+
+def timeline_link(key: str) -> dict:
+    """A metric card's "Timeline" link, by metric key (its href is set in the browser from the
+    asset shown: assets/timeline.js)."""
+    return {"type": "timeline-link", "key": key}
