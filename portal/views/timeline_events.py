@@ -164,9 +164,11 @@ class _Reader:
         return self.by_name and change.get("metric") == self.name
 
     def add(self, kind: str, row: AuditEntry, who: str, via: str, **fields) -> None:
+        """Record an event of this row."""
         self.facts.events.append(Event(kind, row.at, who, via, **fields))
 
     def diff(self, row: AuditEntry, who: str, via: str, *, added: bool) -> None:
+        """The row's `metrics` (portal.qc.diff) about this metric as events (`added`: "added" ones too)."""
         for change in row.detail.get("metrics") or ():
             if not self.ours(change):
                 continue
@@ -178,6 +180,7 @@ class _Reader:
                          old_chars=change.get("old_chars"), new_chars=change.get("new_chars"))
 
     def annotate(self, row: AuditEntry) -> None:
+        """An annotation: value changes, the status entries it wrote, comments."""
         who = str(row.detail.get("evaluator") or row.user)
         ours = [c for c in row.detail.get("changes") or () if self.ours(c)]
         statuses = [c for c in ours if c.get("field") == "status"]
@@ -194,6 +197,7 @@ class _Reader:
                     self.add(COMMENT, row, who, ANNOTATION, comment=str(change["new"]))
 
     def push(self, row: AuditEntry) -> None:
+        """A push: the entries it added (and who pushed them), the metric added or replaced, its changes."""
         who = str(row.detail.get("evaluator") or row.user)
         for entry in row.detail.get("entries") or ():
             at = _parse_time(entry.get("timestamp")) if isinstance(entry, dict) else None
@@ -214,16 +218,19 @@ class _Reader:
             self.diff(row, who, PUSH, added=False)  # `changes` said it was added
 
     def ingest(self, row: AuditEntry) -> None:
+        """A re-ingest: its changes, or a gap when it did not record them."""
         if isinstance(row.detail.get("metrics"), list):
             self.diff(row, row.user, INGEST, added=True)
         elif "source" in row.detail or row.action == "reissue":
             self.gap_at(row.at)  # a re-ingest from before metric timelines: what it changed is not known
 
     def gap_at(self, at: datetime) -> None:
+        """What changed at `at` is not known (the newest such moment counts)."""
         if self.facts.gap is None or at > self.facts.gap:
             self.facts.gap = at
 
     def read(self, rows: list[AuditEntry]) -> AuditFacts:
+        """Every row, by action."""
         for row in rows:
             if not isinstance(row.detail, dict):
                 continue
