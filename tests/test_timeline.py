@@ -301,3 +301,27 @@ def test_the_api_is_described(app):
 
 def test_times_are_utc(app):
     assert all(e.at.astimezone(UTC) == e.at for e in _timeline(app).events)
+
+
+def test_comments_without_a_status_and_pushes_from_before_timelines(settings):
+    from sqlalchemy import update
+
+    from portal.store.sql.tables import audit_log
+
+    app = create_app(settings)
+    store = _store(app)
+    store.upsert_many([record("a1", metrics=[metric("noise", "Pending", reference="n1.png")])])
+    version = store.get("a1").version
+    store.annotate(Annotation("a1", version, (MetricEdit("noise", comment="flat line at the end"),)),
+                   user=Actor("cy", "Cy Reviewer"))
+    store.add_metrics("a1", read_payload([metric("noise", "Pending", reference="n2.png")]),
+                      user=Actor("etl", "ETL pipeline", service=True))
+    with store.engine.begin() as connection:  # the push as older portals audited it: no `metrics`
+        row = connection.execute(audit_log.select().where(audit_log.c.action == "add_metrics")).one()
+        detail = {k: v for k, v in row.detail.items() if k != "metrics"}
+        connection.execute(update(audit_log).where(audit_log.c.id == row.id).values(detail=detail))
+    found = load_timeline(store, "a1", selector(None, "noise"))
+    assert [(e.kind, e.who) for e in found.events] == [("replaced", "ETL pipeline"), ("comment", "Cy Reviewer"),
+                                                       ("status", "Automated")]
+    assert found.events[1].comment == "flat line at the end"
+    assert (found.origin.how, found.origin.known, found.origin.reference) == ("audited", False, "n2.png")
