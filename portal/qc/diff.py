@@ -47,6 +47,21 @@ def _kept(entry: dict, side: str, value: Any) -> None:
         entry[f"{side}_chars"] = len(text)
 
 
+_COMPARED = ("name", "modality", "stage", "tags", "value", "reference", "references")
+
+
+def _unchanged(before: dict | None, after: dict | None) -> bool:
+    """True when both documents hold the same 2.x metrics, position by position, in everything a
+    key, a value or a reference depends on: the common re-ingest (statuses merged, nothing else
+    changed) then costs one pass of comparisons instead of normalising two documents."""
+    a = before.get("metrics") if isinstance(before, dict) else None
+    b = after.get("metrics") if isinstance(after, dict) else None
+    if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
+        return False
+    return all(isinstance(x, dict) and isinstance(y, dict) and all(x.get(f) == y.get(f) for f in _COMPARED)
+               for x, y in zip(a, b, strict=True))
+
+
 def metric_changes(before: dict | None, after: dict | None) -> list[dict] | None:
     """The value and reference changes from quality_control `before` to `after`, by metric key.
 
@@ -54,6 +69,8 @@ def metric_changes(before: dict | None, after: dict | None) -> list[dict] | None
     or field `added` (old and new None) for a metric `before` did not have. None when either
     document cannot be read (what changed is then not known, and the audit row says nothing).
     """
+    if _unchanged(before, after):
+        return []
     old, new = _metrics(before), _metrics(after)
     if old is None or new is None:
         return None
