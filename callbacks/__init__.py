@@ -19,6 +19,7 @@ def register_all(app: dash.Dash) -> None:
         project_settings,
         review,
         shell,
+        timeline,
         tokens,
         upload,
         webhooks,
@@ -30,6 +31,7 @@ def register_all(app: dash.Dash) -> None:
     agreement.register(app)  # before the project page: /project/<name> would match its path too
     project_settings.register(app)  # matched before the project page through its `order` (see its register)
     project.register(app)
+    timeline.register(app)  # matched before the asset page (order=0): /asset/<name> matches its path too
     asset.register(app)
     audit.register(app)
     upload.register(app)

@@ -38,20 +38,28 @@ def _short(value) -> str:
     return text if len(text) <= _DETAIL_LIMIT else text[:_DETAIL_LIMIT] + "…"
 
 
+def _change_line(change: dict) -> html.Div:
+    what = f"{change.get('metric') or 'asset'} · {change.get('field', '')}"
+    if change.get("field") == "added":  # a metric a re-ingest or push added (portal.qc.diff)
+        return html.Div(html.Span(what, className="fw-semibold me-1"))
+    return html.Div([html.Span(what, className="fw-semibold me-1"),
+                     f"{_short(change.get('old'))} → {_short(change.get('new'))}"])
+
+
 def what_changed(entry: AuditEntry) -> list:
-    """One line per change of an annotation; the source of an ingest; else the detail as JSON."""
-    changes = entry.detail.get("changes") if isinstance(entry.detail, dict) else None
-    if isinstance(changes, list):
-        lines = []
-        for change in changes:
-            if not isinstance(change, dict):
-                continue
-            what = f"{change.get('metric') or 'asset'} · {change.get('field', '')}"
-            lines.append(html.Div([html.Span(what, className="fw-semibold me-1"),
-                                   f"{_short(change.get('old'))} → {_short(change.get('new'))}"]))
+    """One line per change of an annotation (and per value or reference a re-ingest or push
+    changed); the source of an ingest; else the detail as JSON."""
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
+    changes, metrics = detail.get("changes"), detail.get("metrics")
+    if isinstance(changes, list) or isinstance(metrics, list):
+        lines = [f"from {detail['source']}"] if detail.get("source") else []
+        for change in [*(changes if isinstance(changes, list) else ()), *(metrics if isinstance(metrics, list)
+                                                                           else ())]:
+            if isinstance(change, dict):
+                lines.append(_change_line(change))
         return lines
-    if isinstance(entry.detail, dict) and set(entry.detail) == {"source"}:
-        return [f"from {entry.detail['source']}"] if entry.detail["source"] else []
+    if set(detail) == {"source"}:
+        return [f"from {detail['source']}"] if detail["source"] else []
     return [_short(entry.detail)] if entry.detail else []
 
 

@@ -252,3 +252,15 @@ ASSIGN_LIST = "assign-list"  # the assignments' cards (re-rendered after a creat
 def assignment_close(assignment_id: int) -> dict:
     """An assignment card's Close button (admins)."""
     return {"type": "assignment-close", "assignment": assignment_id}
+
+# --- A metric's timeline (issue 14) ---
+TIMELINE_PAGE = "timeline-page"  # the page's root: data-asset, data-metric-key
+TIMELINE_BACK = "timeline-back"  # the link back to the asset page, at the metric's node
+TIMELINE_EVENTS = "timeline-events"  # the events, newest first (each carries data-kind)
+TIMELINE_ORIGIN = "timeline-origin"  # the end of the list: where the audited history starts
+
+
+def timeline_link(key: str) -> dict:
+    """A metric card's "Timeline" link, by metric key (its href is set in the browser from the
+    asset shown: assets/timeline.js)."""
+    return {"type": "timeline-link", "key": key}

@@ -51,6 +51,8 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         html.Div("The status follows the choice above.", className="small text-muted")
         if metric.choice_sets_status else None,
         history(metric, entry_notes),
+        dcc.Link("Timeline", href="", id=ids.timeline_link(metric.key), className="metric-timeline-link small",
+                 title="Every status, value and reference change of this metric"),  # href: assets/timeline.js
         dcc.Store(id=detail_ids.base(metric.index), data=metric_base(metric, version)),
     ]
     return html.Div(

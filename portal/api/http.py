@@ -145,6 +145,7 @@ def init_api(server: Flask, engine) -> None:
         ratings,
         reads,
         reviews,
+        timeline,
         writes,
     )
     from portal.api.aind import aind

@@ -16,7 +16,7 @@ from flask import Response, render_template_string, request
 from pydantic.json_schema import models_json_schema
 
 from portal.accounts.auth import require
-from portal.api import analytics, events, lifecycle, ratings, reviews
+from portal.api import analytics, events, lifecycle, ratings, reviews, timeline
 from portal.api import models as m
 from portal.api.http import PREFIX, api
 from portal.store.protocol import SORTABLE, STATUS_GROUPS
@@ -24,7 +24,7 @@ from portal.views.filters_url import ASSET_STATUSES, CONTAINS_KEYS, LEVELS, METR
 
 _OUT = (m.ErrorOut, m.AssetPageOut, m.AssetOut, m.QualityControlOut, m.MetricsOut, m.AnnotationOut, m.SummaryOut,
         m.UserOut, *events.OPENAPI_MODELS, *lifecycle.OPENAPI_MODELS, *reviews.OPENAPI_MODELS,
-        *analytics.OPENAPI_MODELS)
+        *analytics.OPENAPI_MODELS, *timeline.OPENAPI_MODELS)
 _IN = (m.MetricsIn, m.AnnotationIn, *lifecycle.OPENAPI_MODELS_IN, *reviews.OPENAPI_MODELS_IN,
        *ratings.OPENAPI_MODELS_IN)
 _ERRORS = {
@@ -141,7 +141,8 @@ def _paths() -> dict:
     for more in (lifecycle.openapi_paths(_operation, _NAME, _ref), events.openapi_paths(_operation, _param),
                  reviews.openapi_paths(_operation, _ref, _param),
                  ratings.openapi_paths(_operation, _param, _NAME, _ref),
-                 analytics.openapi_paths(_operation, _param, _NAME)):
+                 analytics.openapi_paths(_operation, _param, _NAME),
+                 timeline.openapi_paths(_operation, _param, _NAME)):
         for path, methods in more.items():
             paths.setdefault(path, {}).update(methods)
     return paths

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, insert
 
 from portal.errors import InvalidInput, NotFound, StoreUnavailable
 from portal.qc import summarise
+from portal.qc.diff import audit_detail
 from portal.qc.identity import MetricIndex
 from portal.review.annotate import apply_annotation
 from portal.review.metrics_merge import merge_metrics
@@ -284,7 +285,8 @@ class DocDbAssetStore(DocDbLifecycle):
             held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
             held.audit(now, actor.account, summarise(record).name, "add_metrics",
                        {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
-                        "evaluator": actor.display_name})
+                        "evaluator": actor.display_name, **audit_detail(record.get("quality_control"),
+                                                                         outcome.quality_control)})
             events.pushed(held.connection, now, actor.account, asset_id, record.get("name") or asset_id,
                           outcome.changes)
         self._facets = None

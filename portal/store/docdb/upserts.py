@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from portal.errors import InvalidInput, PortalError
 from portal.qc import QCReadError, dump_qc, load_qc, summarise
+from portal.qc.diff import audit_detail
 from portal.store.docdb.bookkeeping import qc_hash
 from portal.store.docdb.client import call, checked
 from portal.store.docdb.lifecycle import created_event
@@ -141,7 +142,7 @@ class Upserter:
             if not found or qc_hash(found[0].get("quality_control")) != qc_hash(merged):
                 raise InvalidInput(f"DocDB accepted the update of {name!r} but does not show it on read-back")
             held.written(version + 1, merged)
-            held.audit(datetime.now(UTC), actor, name, "update", {"source": origin})
+            held.audit(datetime.now(UTC), actor, name, "update", {"source": origin, **audit_detail(stored_qc, merged)})
             events.reingested(held.connection, datetime.now(UTC), actor, asset_id, name,
                               {"quality_control": stored_qc}, {"quality_control": merged})
         current["quality_control"] = merged  # the same asset again later in the batch merges onto this

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from portal.qc.diff import audit_detail
 from portal.review.metrics_merge import MetricsPayload, merge_metrics
 from portal.store.merge import record_edits
 from portal.store.protocol import Actor, MetricsResult
@@ -33,7 +34,8 @@ def add_metrics(store: SqlAssetStore, asset: str, payload: MetricsPayload, *, us
         store.write_document(connection, row, record, outcome.model, now=now,
                              portal_edits=record_edits(row.portal_edits, outcome.changes))
         detail = {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
-                  "evaluator": actor.display_name}
+                  "evaluator": actor.display_name,
+                  **audit_detail(row.document.get("quality_control"), outcome.quality_control)}
         store._audit(connection, now, actor.account, row.id, row.name, "add_metrics", detail)
         events.pushed(connection, now, actor.account, row.id, row.name, outcome.changes)
     return MetricsResult(row.version + 1, tuple(outcome.added), tuple(outcome.replaced))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.errors import InvalidInput
 from portal.qc import QCReadError, summarise
+from portal.qc.diff import audit_detail
 from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record
 from portal.store.protocol import UpsertResult
 from portal.store.sql import aggregates, events, lifecycle
@@ -205,7 +206,7 @@ class SqlUpserter:
                 **asset_columns(summary),
             )
         )
-        detail = {"source": item.get("origin")}
+        detail = {"source": item.get("origin"), **audit_detail(stored.document.get("quality_control"), merged_qc)}
         if reissued is not None:
             connection.execute(insert(asset_aliases).values(alias=current.id, asset_id=asset_id))
             detail["reissued_from"] = current.id
