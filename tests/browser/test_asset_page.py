@@ -309,14 +309,12 @@ def test_store_error_keeps_the_edits_across_a_reload_and_submit_retries(page, li
     assert next(m for m in metrics if m["name"] == "Whole-brain view")["status_history"][-1]["status"] == "Pass"
 
 
-def test_a_500_metric_asset_is_interactive_quickly(page, live):
-    start = page.evaluate("() => performance.now()")
-    del start
+def test_a_500_metric_asset_shows_only_the_selected_nodes_cards(page, live):
+    # How fast it becomes interactive is a figure of bench/ (timings are not pass/fail here:
+    # the machine running the suite is shared); what the page renders is.
     page.goto(asset_url(live, "bench_500_metrics"))
     page.locator("[data-metric]").first.wait_for()
     page.locator("[data-node]").first.wait_for()
-    elapsed = page.evaluate("() => performance.now()")  # since this document's navigation started
-    assert elapsed < 4000, elapsed  # the bench records it (<= 2 s on an idle machine)
     assert page.locator("[data-metric]").count() <= 30  # only the selected node's cards
 
 
