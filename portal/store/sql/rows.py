@@ -95,3 +95,10 @@ def value_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
          "stage": m.stage, "value": m.value, "status": m.status, "acquired": summary.acquired}
         for position, m in enumerate(summary.metrics) if m.value is not None
     ]
+
+
+def group_row(asset_id: str, summary: AssetSummary) -> dict:
+    """The asset_groups row: project, instrument, experimenters and tolerated metric positions."""
+    return {"asset_id": asset_id, "project": summary.project or "", "instrument": summary.instrument or "",
+            "experimenters": list(summary.experimenters),
+            "tolerated": [position for position, m in enumerate(summary.metrics) if m.tolerated]}
