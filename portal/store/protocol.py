@@ -23,6 +23,7 @@ from portal.store.edits import (  # noqa: F401 (re-exported: the store's contrac
     MetricEdit,
     MetricsResult,
 )
+from portal.store.project_types import CellRow, ProjectMetricRow, QCTime, TrendPoint  # noqa: F401 (re-exported)
 from portal.store.queue_types import REVIEW_ORDERS, QueueAsset, QueuePage, queue_sort_value  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
@@ -359,6 +360,21 @@ class AssetStore(Protocol):
         (portal.qc.stats.Distribution, served from pre-written rows, never documents);
         NotFound for no such metric or asset, InvalidInput when it has no numbers. Stores that
         cannot answer it raise Unsupported (501)."""
+
+    # -- the project page (SQL stores: portal.store.sql.project_reads; DocDB: Unsupported) --
+
+    def project_metric_table(self, project: str) -> list[ProjectMetricRow]:
+        """Pre-aggregated per-metric counts of a project (all assets, per instrument, per experimenter)."""
+
+    def project_cells(self, project: str) -> list[CellRow]:
+        """Pre-aggregated asset counts of a project per modality x stage, subject x modality and week."""
+
+    def metric_trend(self, project: str, metric: str, modality: str, stage: str, *,
+                     limit: int = 2000) -> list[TrendPoint]:
+        """The latest `limit` numeric values of one metric of a project by acquisition time, oldest first."""
+
+    def qc_times(self, project: str, *, limit: int = 5000) -> list[QCTime]:
+        """The project's assets reviewed in the portal: creation, first decision, no Pending left."""
 
     # -- the review queue (SQL stores: portal.store.sql.queue; DocDB has none yet) --
 

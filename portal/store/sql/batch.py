@@ -13,7 +13,7 @@ from collections import Counter
 from sqlalchemy import insert
 
 from portal.errors import InvalidInput
-from portal.store.sql import aggregates, events, metric_aggregates
+from portal.store.sql import aggregates, events, project_aggregates
 from portal.store.sql.project_tables import asset_groups
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log, metric_values
 
@@ -79,8 +79,9 @@ class Inserts:
             connection.execute(insert(asset_groups), groups)
         per_metric = Counter()
         for entry in self.entries:
-            per_metric.update(metric_aggregates.contribution(entry[7], entry[4], [row["position"] for row in entry[6]]))
-        metric_aggregates.apply(connection, per_metric)
+            per_metric.update(project_aggregates.contribution(entry[7], entry[4], [row["position"] for row in entry[6]],
+                                                              entry[2], entry[3]))
+        project_aggregates.apply(connection, per_metric)
 
     def split(self):
         """(result index, _Inserts of one asset) for each queued asset."""

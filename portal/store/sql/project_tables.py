@@ -1,18 +1,24 @@
 """The project page's tables (migration 0019). Part of portal.store.sql.tables' `metadata`
 (imported at its end): import them from here.
 
-- `asset_groups`: per visible asset, what the project page groups by that the other status
-  rows do not hold: its project, instrument and experimenters (portal.qc.acquisition) and
-  the positions of its metrics whose Fail `allow_tag_failures` tolerates. A status row:
-  written and removed with asset_metrics (ingest, annotate, push, batch, restore, delete).
+- `asset_groups`: per visible asset, what the project page groups by, as of its status
+  rows: its project, subject, acquisition week (the Monday, UTC), overall status,
+  instrument and experimenters (portal.qc.acquisition), and the positions of its metrics
+  whose Fail `allow_tag_failures` tolerates. A status row: written and removed with
+  asset_metrics (ingest, annotate, push, batch, restore, delete), so what an asset
+  contributed can be subtracted before it is rewritten.
 - `project_metrics`: pre-aggregated per-metric counts, one row per (project, metric name,
   modality, stage, dimension, value) with how many of the project's assets have that
   metric Pass / Fail / Pending / tolerated (a Fail allow_tag_failures counts as Pass) and how
   many numeric values it has. Dimension "*" (value "") counts every asset once;
   "instrument" rows count per instrument; "experimenter" rows per experimenter (an asset
   with two experimenters counts under both). Kept in step with the status rows in the same
-  transaction (portal.store.sql.metric_aggregates), so the project page reads
+  transaction (portal.store.sql.project_aggregates), so the project page reads
   O(metrics x groups of the project), never the per-asset rows. "" stands for none.
+- `project_cells`: pre-aggregated asset counts of the project page's other parts, one row
+  per (project, kind, a, b, status): kind "stage" (a modality, b stage: the status of that
+  cell's metrics), "subject" (a subject, b modality: that modality's status), "week" (a the
+  week's Monday, b "": the overall status). Kept like project_metrics.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ asset_groups = Table(
     metadata,
     Column("asset_id", String(200), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
     Column("project", String(300), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("week", String(10), nullable=False),  # YYYY-MM-DD of the Monday, "" when not acquired
+    Column("status", String(20), nullable=False),
     Column("instrument", String(200), nullable=False),
     Column("experimenters", JSONType, nullable=False),  # list of names
     Column("tolerated", JSONType, nullable=False),  # list of metric positions
@@ -46,6 +55,17 @@ project_metrics = Table(
     Column("pending", Integer, nullable=False, default=0),
     Column("tolerated", Integer, nullable=False, default=0),
     Column("n_values", Integer, nullable=False, default=0),
+)
+
+project_cells = Table(
+    "project_cells",
+    metadata,
+    Column("project", String(300), primary_key=True),
+    Column("kind", String(10), primary_key=True),  # "stage", "subject", "week"
+    Column("a", String(100), primary_key=True),
+    Column("b", String(50), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
 )
 
 # The trends: one metric's latest values by acquisition time (an ordered index range).

@@ -36,7 +36,7 @@ from portal.store.sql import (
     filters,
     hidden,
     lifecycle,
-    metric_aggregates,
+    project_aggregates,
     queue,
     reviews,
     summaries,
@@ -44,6 +44,7 @@ from portal.store.sql import (
 from portal.store.sql.analytics import AnalyticsReads
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
+from portal.store.sql.project_reads import ProjectReads
 from portal.store.sql.project_tables import asset_groups
 from portal.store.sql.rows import (
     asset_columns,
@@ -81,7 +82,7 @@ _ROW_COLUMNS = [
 _BATCH = 500
 
 
-class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads):
+class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads, ProjectReads):
     """AssetStore on a SQLAlchemy engine (see portal.store.protocol for the contract)."""
 
     def __init__(self, engine: Engine, *, run_migrations: bool = True):
@@ -132,8 +133,8 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads)
     def _delete_status_rows(self, connection, asset_id: str) -> None:
         """Remove an asset's status rows and their share of project_metrics (read before they go)."""
         removed = Counter()
-        removed.subtract(metric_aggregates.stored_contribution(connection, asset_id))
-        metric_aggregates.apply(connection, removed)
+        removed.subtract(project_aggregates.stored_contribution(connection, asset_id))
+        project_aggregates.apply(connection, removed)
         for table in (asset_modalities, asset_stages, asset_metrics, metric_values, asset_groups):
             connection.execute(delete(table).where(table.c.asset_id == asset_id))
 
@@ -148,12 +149,13 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads)
         aggregates.apply(connection, delta)
         metrics, values, group = metric_rows(asset_id, summary), value_rows(asset_id, summary), \
             group_row(asset_id, summary)
-        for table, rows in ((asset_stages, stage_rows(asset_id, summary)), (asset_metrics, metrics),
+        stages = stage_rows(asset_id, summary)
+        for table, rows in ((asset_stages, stages), (asset_metrics, metrics),
                             (metric_values, values), (asset_groups, [group])):
             if rows:
                 connection.execute(insert(table), rows)
-        metric_aggregates.apply(connection, metric_aggregates.contribution(
-            group, metrics, [row["position"] for row in values]))
+        project_aggregates.apply(connection, project_aggregates.contribution(
+            group, metrics, [row["position"] for row in values], modalities, stages))
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
         connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
