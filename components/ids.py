@@ -222,3 +222,8 @@ REVIEW_MOVE = "review-move"  # dcc.Store set by assets/review.js: {"action": nex
 REVIEW_DECIDE = "review-decide"  # dcc.Store set by assets/review.js: {"action": pass|fail|undo|confirm, ...}
 REVIEW_HELP = "review-help"  # the keys overlay (toggled by `?`)
 REVIEW_URL_SYNC = "review-url-sync"  # dcc.Store: output of the clientside history.replaceState
+
+# --- Project page rebuilt (issue 16) ---
+PROJECT_TREND_METRIC = "project-trend-metric"  # the trends' metric chooser (dcc.Dropdown)
+PROJECT_TREND_BODY = "project-trend-body"  # the trend chart and its outliers: re-rendered by the chooser
+PROJECT_TREND_PROJECT = "project-trend-project"  # dcc.Store: the project the trends are of

@@ -207,3 +207,10 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
         by_experimenter=by_experimenter,
         qc_times=qc_times_of(store, project) if aggregated else None,
     )
+
+
+def project_trend(store: AssetStore, project: str, wanted: str | None) -> Trend | None:
+    """The trend the chooser asks for (a TrendOption value; the default metric when unknown)."""
+    metrics = [MetricRank(r.name, r.modality, r.stage, r.passed, r.failed, r.pending, r.tolerated, r.n_values)
+               for r in store.project_metric_table(project) if r.dimension == "*"]
+    return trend_of(store, project, choose(trend_options(metrics), wanted))

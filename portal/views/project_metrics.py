@@ -7,7 +7,8 @@ Definitions (the page's captions repeat them):
   Fail that `allow_tag_failures` counts as Pass (portal.qc.status), shown apart, never as Fail;
 - the **fail rate** is Fail / decided, ranked by its 95 % Wilson lower bound
   (portal.qc.stats.wilson_lower), so one failing asset out of one does not rank above 20
-  out of 50; the **pass rate** is (Pass + tolerated) / decided.
+  out of 50; metrics with fewer than MIN_DECIDED decided assets are ranked after all the
+  others (listed apart: too few to judge); the **pass rate** is (Pass + tolerated) / decided.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from portal.qc.types import FAIL, PASS, PENDING
 TOLERATED = "Tolerated"
 METRIC_LIMIT = 50
 GROUP_LIMIT = 12  # instruments / experimenters shown
-GROUP_METRICS = 6  # metric columns of the by-instrument tables
+GROUP_METRICS = 5  # metric columns of the by-instrument tables
+MIN_DECIDED = 5  # fewer decided assets: ranked after the others
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class MetricRank:
 
 
 def rank_key(metric: MetricRank):
-    """Wilson lower bound of the fail rate, then the share pending, then n (all descending)."""
-    return (-metric.fail_lower, -metric.share(PENDING), -metric.n, metric.name, metric.modality, metric.stage)
+    """Enough decided assets first, then the Wilson lower bound of the fail rate, the share pending
+    and n (all descending)."""
+    return (metric.decided < MIN_DECIDED, -metric.fail_lower, -metric.share(PENDING), -metric.n, metric.name,
+            metric.modality, metric.stage)
 
 
 def rank(metrics: Iterable[MetricRank]) -> list[MetricRank]:
@@ -128,4 +132,4 @@ def breakdown(dimension: str, rows: Iterable[tuple[str, MetricRank]], columns: l
 
 def group_columns(ranked: list[MetricRank]) -> list[MetricRank]:
     """The metrics the by-instrument tables show: the most failing decided ones."""
-    return [metric for metric in ranked if metric.decided][:GROUP_METRICS]
+    return [metric for metric in ranked if metric.decided >= MIN_DECIDED and metric.failed][:GROUP_METRICS]
