@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from tests.records import metric, modality, record
 from tests.real_shapes import SHARED
+from tests.records import metric, modality, record
 
 PROJECT = "Ctx"
 

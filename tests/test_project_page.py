@@ -12,7 +12,7 @@ from sqlalchemy import update
 from components import ids
 from portal import create_app
 from portal.settings import load_settings
-from portal.store.project_types import QCTime, TrendPoint
+from portal.store.project_types import TrendPoint
 from portal.store.sql import reviews
 from portal.store.sql.tables import assets
 from portal.views import project_trends as pt

@@ -47,8 +47,8 @@ def _experimenters(doc: dict) -> list[str]:
 
 def oracle(store) -> Counter:
     """{(name, modality, stage, dimension, value, column): n} from each visible asset's document,
-    with aind-data-schema's own models and rule (_get_status_by_date: the latest entry by timestamp), tolerated when a Fail's tag pair or
-    value is in allow_tag_failures."""
+    with aind-data-schema's own models and rule (_get_status_by_date: the latest entry by
+    timestamp), tolerated when a Fail's tag pair or value is in allow_tag_failures."""
     out, now = Counter(), datetime.now(UTC)
     for row in store.iter_assets(AssetQuery(project=(PROJECT,))):
         doc = store.get(row.name).record
@@ -132,7 +132,8 @@ def test_counts_stay_exact_through_every_write(store):
     store.annotate(Annotation("r2-a", stored.version, (MetricEdit(metric="video", status="Fail"),)), user="ada")
     check(store)
 
-    store.add_metrics("r2-c", read_payload([metric("pushed", "Fail", value=4.0)]), user=Actor("pipeline", "pipeline", service=True))
+    pipeline = Actor("pipeline", "pipeline", service=True)
+    store.add_metrics("r2-c", read_payload([metric("pushed", "Fail", value=4.0)]), user=pipeline)
     check(store)
 
     store.delete_asset("r1-a", user="admin")
