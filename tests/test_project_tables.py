@@ -76,7 +76,7 @@ def oracle(store) -> Counter:
 def maintained(store) -> Counter:
     """The same Counter from project_metrics."""
     out = Counter()
-    for r in store.project_metric_table(PROJECT):
+    for r in store.project_metric_table(PROJECT) + store.project_metric_table(PROJECT, groups=True):
         for column in ("passed", "failed", "pending", "tolerated", "n_values"):
             if getattr(r, column):
                 out[(r.name, r.modality, r.stage, r.dimension, r.value, column)] += getattr(r, column)

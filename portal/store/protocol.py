@@ -363,8 +363,13 @@ class AssetStore(Protocol):
 
     # -- the project page (SQL stores: portal.store.sql.project_reads; DocDB: Unsupported) --
 
-    def project_metric_table(self, project: str) -> list[ProjectMetricRow]:
-        """Pre-aggregated per-metric counts of a project (all assets, per instrument, per experimenter)."""
+    def project_metric_table(self, project: str, *, groups: bool = False,
+                             names: Sequence[str] | None = None) -> list[ProjectMetricRow]:
+        """Pre-aggregated per-metric counts of a project: all assets, or with `groups` per instrument
+        and per experimenter (only the metrics named `names` when given)."""
+
+    def project_group_totals(self, project: str) -> list[ProjectMetricRow]:
+        """Per instrument and per experimenter, every metric's counts summed (name "")."""
 
     def project_cells(self, project: str) -> list[CellRow]:
         """Pre-aggregated asset counts of a project per modality x stage, subject x modality and week."""

@@ -90,9 +90,14 @@ def _subject_rows(subjects: dict[str, dict[str, dict[str, int]]]) -> list[Subjec
                                                                                          r.subject))
 
 
+def _metric(row) -> MetricRank:
+    return MetricRank(row.name, row.modality, row.stage, row.passed, row.failed, row.pending, row.tolerated,
+                      row.n_values)
+
+
 def _from_tables(store: AssetStore, project: str) -> dict:
     """The counts from project_metrics and project_cells (Unsupported on stores without them)."""
-    rows = store.project_metric_table(project)
+    metrics = [_metric(row) for row in store.project_metric_table(project)]
     cells = store.project_cells(project)
     stage_cells: dict[tuple[str, str], dict[str, int]] = {}
     subjects: dict[str, dict[str, dict[str, int]]] = {}
@@ -107,17 +112,20 @@ def _from_tables(store: AssetStore, project: str) -> dict:
             weeks.setdefault(date.fromisoformat(cell.a), {})[cell.status] = cell.n
         else:
             undated += cell.n
-    overall: list[MetricRank] = []
-    grouped: dict[str, list[tuple[str, MetricRank]]] = {pm_dim: [] for pm_dim in ("instrument", "experimenter")}
-    for row in rows:
-        metric = MetricRank(row.name, row.modality, row.stage, row.passed, row.failed, row.pending, row.tolerated,
-                            row.n_values)
-        if row.dimension == "*":
-            overall.append(metric)
-        elif row.dimension in grouped:
-            grouped[row.dimension].append((row.value, metric))
     return {"stage_cells": stage_cells, "subjects": subjects, "weeks": weeks, "undated": undated,
-            "metrics": overall, "grouped": grouped}
+            "metrics": metrics, "aggregated": True}
+
+
+def _breakdowns(store: AssetStore, project: str, ranked: list[MetricRank]) -> tuple[Breakdown, Breakdown]:
+    """By instrument and by experimenter: group totals, then only the shown metrics' rows."""
+    columns = pm.group_columns(ranked)
+    totals = store.project_group_totals(project)
+    rows = store.project_metric_table(project, groups=True, names=sorted({m.name for m in columns}))
+    out = []
+    for dimension in ("instrument", "experimenter"):
+        out.append(pm.breakdown(dimension, [(r.value, _metric(r)) for r in totals if r.dimension == dimension],
+                                [(r.value, _metric(r)) for r in rows if r.dimension == dimension], columns))
+    return out[0], out[1]
 
 
 def _from_group_bys(store: AssetStore, query: AssetQuery) -> dict:
@@ -141,12 +149,12 @@ def _from_group_bys(store: AssetStore, query: AssetQuery) -> dict:
     overall = [MetricRank(n, m, s, c.get(PASS, 0), c.get(FAIL, 0), c.get(PENDING, 0))
                for (n, m, s), c in metrics.items()]
     return {"stage_cells": stage_cells, "subjects": subjects, "weeks": weeks, "undated": undated,
-            "metrics": overall, "grouped": None}
+            "metrics": overall, "aggregated": False}
 
 
-def trend_options(metrics: list[MetricRank]) -> list[TrendOption]:
-    """The numeric metrics, most values first (then the most failing)."""
-    numeric = [m for m in pm.rank(metrics) if m.n_values]
+def trend_options(ranked: list[MetricRank]) -> list[TrendOption]:
+    """The numeric metrics of a ranking, most values first (then the most failing)."""
+    numeric = [m for m in ranked if m.n_values]
     numeric.sort(key=lambda m: -m.n_values)  # stable: equal counts keep the ranking's order
     return [TrendOption(m.name, m.modality, m.stage, m.n_values) for m in numeric]
 
@@ -178,13 +186,9 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
     modalities = {m for m, _ in stage_cells} | {m for r in subject_rows for m in r.cells}
     pending = store.list_assets(AssetQuery(project=(project,), pending=True), Sort("acquired", False), 0,
                                 PENDING_LIMIT)
-    aggregated = parts["grouped"] is not None
-    options = trend_options(parts["metrics"]) if aggregated else []
-    by_instrument = by_experimenter = None
-    if aggregated:
-        columns = pm.group_columns(ranked)
-        by_instrument = pm.breakdown("instrument", parts["grouped"]["instrument"], columns)
-        by_experimenter = pm.breakdown("experimenter", parts["grouped"]["experimenter"], columns)
+    aggregated = parts["aggregated"]
+    options = trend_options(ranked) if aggregated else []
+    by_instrument, by_experimenter = _breakdowns(store, project, ranked) if aggregated else (None, None)
     return ProjectView(
         project=project,
         total=total,
@@ -211,6 +215,5 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
 
 def project_trend(store: AssetStore, project: str, wanted: str | None) -> Trend | None:
     """The trend the chooser asks for (a TrendOption value; the default metric when unknown)."""
-    metrics = [MetricRank(r.name, r.modality, r.stage, r.passed, r.failed, r.pending, r.tolerated, r.n_values)
-               for r in store.project_metric_table(project) if r.dimension == "*"]
-    return trend_of(store, project, choose(trend_options(metrics), wanted))
+    ranked = pm.rank(_metric(r) for r in store.project_metric_table(project))
+    return trend_of(store, project, choose(trend_options(ranked), wanted))

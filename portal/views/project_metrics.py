@@ -78,12 +78,6 @@ class MetricRank:
         """{status: assets} with tolerated under TOLERATED."""
         return {PASS: self.passed, TOLERATED: self.tolerated, PENDING: self.pending, FAIL: self.failed}
 
-    def plus(self, other: MetricRank) -> MetricRank:
-        """The counts of both (same metric)."""
-        return MetricRank(self.name, self.modality, self.stage, self.passed + other.passed,
-                          self.failed + other.failed, self.pending + other.pending,
-                          self.tolerated + other.tolerated, self.n_values + other.n_values)
-
 
 def rank_key(metric: MetricRank):
     """Enough decided assets first, then the Wilson lower bound of the fail rate, the share pending
@@ -116,18 +110,18 @@ class Breakdown:
     row_total: int  # how many groups there are
 
 
-def breakdown(dimension: str, rows: Iterable[tuple[str, MetricRank]], columns: list[MetricRank]) -> Breakdown:
-    """Group (label, metric counts) pairs of one dimension into a Breakdown over `columns`."""
+def breakdown(dimension: str, totals: Iterable[tuple[str, MetricRank]], rows: Iterable[tuple[str, MetricRank]],
+              columns: list[MetricRank]) -> Breakdown:
+    """One dimension's Breakdown over `columns`, from (label, summed counts) and (label, metric
+    counts) pairs of that dimension."""
     wanted = {metric.key for metric in columns}
-    groups: dict[str, dict] = {}
+    per: dict[str, dict] = {}
     for label, metric in rows:
-        group = groups.setdefault(label, {"total": MetricRank("", "", "", 0, 0, 0), "per": {}})
-        group["total"] = group["total"].plus(metric)
         if metric.key in wanted:
-            group["per"][metric.key] = metric
-    ordered = sorted(groups.items(), key=lambda item: (-item[1]["total"].n, item[0] == "", item[0]))
-    out = [GroupRow(label, g["total"], g["per"]) for label, g in ordered[:GROUP_LIMIT]]
-    return Breakdown(dimension, columns, out, len(groups))
+            per.setdefault(label, {})[metric.key] = metric
+    ordered = sorted(totals, key=lambda item: (-item[1].n, item[0] == "", item[0]))
+    out = [GroupRow(label, total, per.get(label, {})) for label, total in ordered[:GROUP_LIMIT]]
+    return Breakdown(dimension, columns, out, len(ordered))
 
 
 def group_columns(ranked: list[MetricRank]) -> list[MetricRank]:

@@ -15,7 +15,11 @@ _WHY = "needs the SQL store (QC_PORTAL_STORE=sql); the DocDB store does not keep
 class DocDbProjectReads:
     """ProjectReads of the protocol, each raising Unsupported (mixed into DocDbAssetStore)."""
 
-    def project_metric_table(self, project: str):
+    def project_metric_table(self, project: str, *, groups: bool = False, names=None):
+        """Unsupported on DocDB."""
+        raise Unsupported(f"the per-metric table {_WHY}")
+
+    def project_group_totals(self, project: str):
         """Unsupported on DocDB."""
         raise Unsupported(f"the per-metric table {_WHY}")
 

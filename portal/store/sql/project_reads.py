@@ -3,10 +3,13 @@ the times to QC. Each is an index range of its project, never a scan of the asse
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 
 from portal.store.project_types import CellRow, ProjectMetricRow, QCTime, TrendPoint
 from portal.store.sql import hidden
+from portal.store.sql.project_aggregates import ALL
 from portal.store.sql.project_tables import project_cells, project_metrics
 from portal.store.sql.review_tables import review_entries
 from portal.store.sql.tables import assets, metric_values
@@ -16,14 +19,32 @@ QC_TIME_LIMIT = 5000
 _DECIDED = ("Pass", "Fail")
 
 
-def metric_table(connection, project: str) -> list[ProjectMetricRow]:
-    """Every row of project_metrics for `project` with at least one metric counted."""
+def _counts(p):
+    return (p.passed + p.failed + p.pending + p.tolerated) > 0
+
+
+def metric_table(connection, project: str, *, groups: bool = False,
+                 names: Sequence[str] | None = None) -> list[ProjectMetricRow]:
+    """The project's rows of project_metrics with a metric counted: dimension "*" (every asset
+    once), or with `groups` the instrument and experimenter rows (only of `names` when given)."""
     p = project_metrics.c
+    where = [p.project == project, _counts(p), p.dimension != ALL if groups else p.dimension == ALL]
+    if names is not None:
+        where.append(p.name.in_(list(names) or [""]))
     rows = connection.execute(
         select(p.name, p.modality, p.stage, p.dimension, p.value, p.passed, p.failed, p.pending, p.tolerated,
-               p.n_values)
-        .where(p.project == project, (p.passed + p.failed + p.pending + p.tolerated) > 0))
+               p.n_values).where(*where))
     return [ProjectMetricRow(*row) for row in rows]
+
+
+def group_totals(connection, project: str) -> list[ProjectMetricRow]:
+    """Per instrument and per experimenter, the counts summed over every metric (name "")."""
+    p = project_metrics.c
+    sums = [func.sum(p[c]) for c in ("passed", "failed", "pending", "tolerated", "n_values")]
+    rows = connection.execute(select(p.dimension, p.value, *sums)
+                              .where(p.project == project, p.dimension != ALL).group_by(p.dimension, p.value))
+    return [ProjectMetricRow("", "", "", dim, value, *(int(n or 0) for n in counts))
+            for dim, value, *counts in rows if any(counts[:4])]
 
 
 def cells(connection, project: str) -> list[CellRow]:
@@ -69,10 +90,17 @@ def qc_times(connection, project: str, *, limit: int = QC_TIME_LIMIT) -> list[QC
 class ProjectReads:
     """The project page's reads as SqlAssetStore methods (mixed in; `_read()` opens a connection)."""
 
-    def project_metric_table(self, project: str) -> list[ProjectMetricRow]:
-        """Per-metric counts of a project (all assets, per instrument, per experimenter)."""
+    def project_metric_table(self, project: str, *, groups: bool = False,
+                             names: Sequence[str] | None = None) -> list[ProjectMetricRow]:
+        """Per-metric counts of a project: over all its assets, or with `groups` per instrument and
+        per experimenter (only the metrics named `names` when given)."""
         with self._read() as connection:
-            return metric_table(connection, project)
+            return metric_table(connection, project, groups=groups, names=names)
+
+    def project_group_totals(self, project: str) -> list[ProjectMetricRow]:
+        """Per instrument and per experimenter, the counts of every metric summed."""
+        with self._read() as connection:
+            return group_totals(connection, project)
 
     def project_cells(self, project: str) -> list[CellRow]:
         """Asset counts of a project per modality x stage, subject x modality and week."""
