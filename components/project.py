@@ -139,10 +139,12 @@ def _subject_matrix(view: ProjectView):
                 cells.append(html.Td(""))
                 continue
             detail = ", ".join(f"{counts[s]} {s}" for s in STATUS_ORDER if counts.get(s))
+            worst = worst_status(counts)
             cells.append(html.Td(status_counts(counts), title=f"{row.subject} · {modality}: {detail}",
-                                 **{"data-worst": worst_status(counts)}))
+                                 className="status-counts", style={"color": STATUS_COLORS.get(worst, "#6c757d")},
+                                 **{"data-worst": worst}))
         rows.append(html.Tr(cells))
-    text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status."
+    text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status, coloured by the worst."
     if view.subject_total > len(view.subjects):
         text += f" {len(view.subjects)} of {view.subject_total} subjects, the most urgent first."
     note = [html.P(text, className="small text-muted mb-0")]
@@ -153,12 +155,10 @@ def _subject_matrix(view: ProjectView):
 _LETTER = {PASS: "P", FAIL: "F", PENDING: "?", "No QC": "–", "Unreadable": "!"}
 
 
-def status_counts(counts: dict[str, int]) -> html.Span:
-    """Assets per status as small coloured numbers with a letter each ("3P 1F 2?")."""
-    parts = [html.Span(f"{counts[s]}{_LETTER.get(s, s[:1])}", className="status-count",
-                       style={"color": STATUS_COLORS.get(s, "#6c757d")}, **{"data-status": s, "data-n": str(counts[s])})
-             for s in STATUS_ORDER if counts.get(s)]
-    return html.Span(parts, className="status-counts")
+def status_counts(counts: dict[str, int]) -> str:
+    """Assets per status as a short text with a letter each ("3P 1F 2?"; the cell is coloured by
+    the worst: one string, not a component per status, for a matrix of hundreds of cells)."""
+    return " ".join(f"{counts[s]}{_LETTER.get(s, s[:1])}" for s in STATUS_ORDER if counts.get(s))
 
 
 def _pending_list(view: ProjectView):

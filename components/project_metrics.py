@@ -31,12 +31,19 @@ def card(title, content, section: str | None = None, class_name: str = "h-100", 
 
 
 def counts_bar(counts: dict[str, int]) -> html.Div:
-    """A thin bar split Pass / tolerated / Pending / Fail (widths proportional; titles name each)."""
+    """A thin bar split Pass / tolerated / Pending / Fail (widths proportional), drawn as one element
+    with a gradient (a page holds dozens: one Dash component each, not one per segment); its title
+    names every count."""
     total = sum(counts.values())
-    segments = [html.Div(style={"width": f"{100 * counts[s] / total:.2f}%", "backgroundColor": _COLORS[s]},
-                         title=f"{s}: {counts[s]:,}")
-                for s in _ORDER if total and counts.get(s)]
-    return html.Div(segments, className="mini-bar")
+    stops, at = [], 0.0
+    for status in _ORDER:
+        if total and counts.get(status):
+            end = at + 100 * counts[status] / total
+            stops.append(f"{_COLORS[status]} {at:.1f}% {end:.1f}%")
+            at = end
+    title = ", ".join(f"{counts[s]:,} {s}" for s in _ORDER if counts.get(s))
+    style = {"background": f"linear-gradient(to right, {', '.join(stops)})"} if stops else {}
+    return html.Div(className="mini-bar", style=style, title=title)
 
 
 def _percent(value: float | None) -> str:

@@ -17,6 +17,7 @@ from portal.views.project_trends import TREND_LIMIT, QCTimes, Trend, TrendOption
 
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 11}
 _AXIS = {"gridcolor": "#E5E5E5", "zeroline": False, "automargin": True}
+CHOOSER_LIMIT = 300  # numeric metrics offered, most values first
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -37,17 +38,17 @@ def trend_figure(trend: Trend) -> dict:
         points = [p for p in trend.points if p.status == status]
         if points:
             traces.append({"type": "scatter", "mode": "markers", "name": status,
-                           "x": [p.acquired.isoformat() for p in points], "y": [p.value for p in points],
-                           "customdata": [p.asset for p in points], "hovertemplate": "%{customdata}<br>%{y}"
-                           "<extra>" + status + "</extra>",
+                           "x": [p.acquired.strftime("%Y-%m-%dT%H:%M") for p in points],
+                           "y": [p.value for p in points], "hovertemplate": "%{x}<br>%{y}<extra>" + status + "</extra>",
                            "marker": {"color": STATUS_COLORS[status], "size": 5, "opacity": 0.7}})
     limits = trend.limits
     if limits:
         outliers = [p for p in trend.points if not limits[0] <= p.value <= limits[1]]
         if outliers:
             traces.append({"type": "scatter", "mode": "markers", "name": "outlier",
-                           "x": [p.acquired.isoformat() for p in outliers], "y": [p.value for p in outliers],
-                           "customdata": [p.asset for p in outliers],
+                           "x": [p.acquired.strftime("%Y-%m-%dT%H:%M") for p in outliers],
+                           "y": [p.value for p in outliers],
+                           "customdata": [trend.names.get(p.asset_id, p.asset_id) for p in outliers],
                            "hovertemplate": "%{customdata}<br>%{y}<extra>outlier</extra>",
                            "marker": {"symbol": "circle-open", "size": 11, "color": "#000", "line": {"width": 1.5}}})
     shapes = [_hline(trend.median, "#333", "solid")]
@@ -77,8 +78,10 @@ def trend_body(trend: Trend | None, total_values: int | None = None) -> html.Div
                f"MAD {_value(trend.mad)}, ")
     summary += (f"control limits {_value(limits[0])} … {_value(limits[1])} (median ± 3 MAD, of the values shown)."
                 if limits else "no control limits (MAD 0: most values are equal).")
-    links = [html.A(f"{p.asset} ({_value(p.value)})", href=_asset_href(p.asset), className="outlier-link me-2")
-             for p in trend.outliers]
+    links = []
+    for p in trend.outliers:
+        name = trend.names.get(p.asset_id, p.asset_id)
+        links.append(html.A(f"{name} ({_value(p.value)})", href=_asset_href(name), className="outlier-link me-2"))
     outliers = html.Div([html.Span(f"{trend.n_outliers:,} outliers", className="fw-semibold me-2"),
                          *(links or [html.Span("none", className="text-muted")]),
                          html.Span(f"(the {len(links)} farthest)", className="text-muted")
@@ -109,7 +112,7 @@ def trends_section(view: ProjectView) -> html.Div:
     options: list[TrendOption] = view.trend_options
     chosen = view.trend.option.value if view.trend else options[0].value
     chooser = dcc.Dropdown(id=ids.PROJECT_TREND_METRIC, options=[{"label": o.label, "value": o.value}
-                                                                   for o in options[:500]],
+                                                                   for o in options[:CHOOSER_LIMIT]],
                            value=chosen, clearable=False, className="trend-chooser mb-1")
     return card("Trends", [dcc.Store(id=ids.PROJECT_TREND_PROJECT, data=view.project), chooser,
                            html.Div(trend_body(view.trend), id=ids.PROJECT_TREND_BODY)], "trends",

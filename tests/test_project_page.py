@@ -80,7 +80,7 @@ def test_trend_median_limits_and_outliers():
     trend = pt.trend(option, points)
     assert (trend.median, trend.mad) == (10, 1)
     assert trend.limits == (7, 13)
-    assert [p.asset for p in trend.outliers] == ["a6"] and trend.n_outliers == 1
+    assert [p.asset_id for p in trend.outliers] == ["a6"] and trend.n_outliers == 1
     flat = pt.trend(option, [TrendPoint("x", _at("2025-01-01T00:00"), 1.0, "Pass")] * 3)
     assert flat.limits is None and flat.n_outliers == 0
 
@@ -141,3 +141,17 @@ def test_the_project_page_over_docdb_falls_back_and_says_what_it_cannot_show(fre
     assert _sections(data) == SECTIONS and "Traceback" not in text
     assert text.count("Not available on this store (DocDB)") == 3  # trends, time to QC, by instrument
     assert '"data-metric": "drift"' in text
+
+
+def test_trend_from_the_store_links_its_outliers_to_their_assets(app, store):
+    from components.project_trends import trend_body
+
+    values = [10, 11, 9, 10, 12, 8, 40]
+    store.upsert_many([record(f"t{i}", project="Trend", acquired=f"2025-02-0{i + 1}T00:00:00+00:00",
+                              metrics=[metric("gain", "Pass", value=v)]) for i, v in enumerate(values)])
+    view = pt.trend_of(store, "Trend", TrendOption("gain", "ecephys", "Raw data", 7))
+    assert [p.value for p in view.points] == [10, 11, 9, 10, 12, 8, 40]  # oldest first
+    assert view.names == {view.outliers[0].asset_id: "t6"}
+    with app.server.test_request_context("/"):
+        hrefs = [getattr(n, "href", None) for n in iter_tree(trend_body(view))]
+    assert "/asset/t6" in hrefs

@@ -38,9 +38,9 @@ class CellRow:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One numeric value of a metric: its asset, acquisition time, value and own status."""
+    """One numeric value of a metric: its asset's id, acquisition time, value and own status."""
 
-    asset: str
+    asset_id: str
     acquired: datetime
     value: float
     status: str

@@ -371,12 +371,19 @@ class AssetStore(Protocol):
     def project_group_totals(self, project: str) -> list[ProjectMetricRow]:
         """Per instrument and per experimenter, every metric's counts summed (name "")."""
 
-    def project_cells(self, project: str) -> list[CellRow]:
-        """Pre-aggregated asset counts of a project per modality x stage, subject x modality and week."""
+    def project_cells(self, project: str, *, subjects: int | None = None) -> list[CellRow]:
+        """Pre-aggregated asset counts of a project per modality x stage, subject x modality (only the
+        `subjects` most urgent subjects when given) and week."""
+
+    def project_subject_count(self, project: str) -> int:
+        """How many subjects a project's assets have."""
 
     def metric_trend(self, project: str, metric: str, modality: str, stage: str, *,
-                     limit: int = 2000) -> list[TrendPoint]:
+                     limit: int = 1000) -> list[TrendPoint]:
         """The latest `limit` numeric values of one metric of a project by acquisition time, oldest first."""
+
+    def asset_names(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """{id: name} of the visible assets among `asset_ids` (the trends' outliers)."""
 
     def qc_times(self, project: str, *, limit: int = 5000) -> list[QCTime]:
         """The project's assets reviewed in the portal: creation, first decision, no Pending left."""

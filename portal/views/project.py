@@ -98,7 +98,7 @@ def _metric(row) -> MetricRank:
 def _from_tables(store: AssetStore, project: str) -> dict:
     """The counts from project_metrics and project_cells (Unsupported on stores without them)."""
     metrics = [_metric(row) for row in store.project_metric_table(project)]
-    cells = store.project_cells(project)
+    cells = store.project_cells(project, subjects=SUBJECT_LIMIT)
     stage_cells: dict[tuple[str, str], dict[str, int]] = {}
     subjects: dict[str, dict[str, dict[str, int]]] = {}
     weeks: dict[date, dict[str, int]] = {}
@@ -113,7 +113,7 @@ def _from_tables(store: AssetStore, project: str) -> dict:
         else:
             undated += cell.n
     return {"stage_cells": stage_cells, "subjects": subjects, "weeks": weeks, "undated": undated,
-            "metrics": metrics, "aggregated": True}
+            "metrics": metrics, "aggregated": True, "subject_total": store.project_subject_count(project)}
 
 
 def _breakdowns(store: AssetStore, project: str, ranked: list[MetricRank]) -> tuple[Breakdown, Breakdown]:
@@ -149,7 +149,7 @@ def _from_group_bys(store: AssetStore, query: AssetQuery) -> dict:
     overall = [MetricRank(n, m, s, c.get(PASS, 0), c.get(FAIL, 0), c.get(PENDING, 0))
                for (n, m, s), c in metrics.items()]
     return {"stage_cells": stage_cells, "subjects": subjects, "weeks": weeks, "undated": undated,
-            "metrics": overall, "aggregated": False}
+            "metrics": overall, "aggregated": False, "subject_total": len(subjects)}
 
 
 def trend_options(ranked: list[MetricRank]) -> list[TrendOption]:
@@ -201,7 +201,7 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
         weeks=sorted(parts["weeks"].items()),
         undated=parts["undated"],
         subjects=subject_rows[:SUBJECT_LIMIT],
-        subject_total=len(subject_rows),
+        subject_total=parts["subject_total"],
         pending_assets=pending.rows,
         pending_total=pending.total,
         aggregated=aggregated,

@@ -20,7 +20,7 @@ from portal.qc.stats import wilson_lower
 from portal.qc.types import FAIL, PASS, PENDING
 
 TOLERATED = "Tolerated"
-METRIC_LIMIT = 50
+METRIC_LIMIT = 30
 GROUP_LIMIT = 12  # instruments / experimenters shown
 GROUP_METRICS = 5  # metric columns of the by-instrument tables
 MIN_DECIDED = 5  # fewer decided assets: ranked after the others

@@ -16,14 +16,14 @@ portal cannot tell who wrote them or when they were really made.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from portal.errors import Unsupported
 from portal.qc.stats import quantile
 from portal.store.project_types import QCTime, TrendPoint
 
-TREND_LIMIT = 2000
+TREND_LIMIT = 1000
 OUTLIER_LIST = 20
 # Histogram buckets of hours to QC: (upper bound in hours, label).
 BUCKETS = ((1, "< 1 h"), (6, "1–6 h"), (24, "6–24 h"), (72, "1–3 d"), (168, "3–7 d"), (672, "1–4 wk"),
@@ -66,6 +66,7 @@ class Trend:
     mad: float
     outliers: list[TrendPoint]  # largest deviation first, at most OUTLIER_LIST
     n_outliers: int
+    names: dict[str, str] = field(default_factory=dict)  # asset id -> name, of the outliers listed
 
     @property
     def limits(self) -> tuple[float, float] | None:
@@ -88,7 +89,7 @@ def trend(option: TrendOption, points: Sequence[TrendPoint]) -> Trend | None:
     median = quantile(ordered, 0.5)
     mad = quantile(sorted(abs(v - median) for v in ordered), 0.5)
     out = sorted((p for p in points if is_outlier(p.value, median, mad)),
-                 key=lambda p: (-abs(p.value - median), p.asset))
+                 key=lambda p: (-abs(p.value - median), p.asset_id))
     return Trend(option, list(points), median, mad, out[:OUTLIER_LIST], len(out))
 
 
@@ -97,7 +98,10 @@ def trend_of(store, project: str, option: TrendOption | None) -> Trend | None:
     if option is None:
         return None
     points = store.metric_trend(project, option.name, option.modality, option.stage, limit=TREND_LIMIT)
-    return trend(option, points)
+    found = trend(option, points)
+    if found is None or not found.outliers:
+        return found
+    return replace(found, names=store.asset_names(sorted({p.asset_id for p in found.outliers})))
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,20 @@ class DocDbProjectReads:
         """Unsupported on DocDB."""
         raise Unsupported(f"the per-metric table {_WHY}")
 
-    def project_cells(self, project: str):
+    def project_cells(self, project: str, *, subjects: int | None = None):
         """Unsupported on DocDB."""
         raise Unsupported(f"the pre-aggregated counts {_WHY}")
 
-    def metric_trend(self, project: str, metric: str, modality: str, stage: str, *, limit: int = 2000):
+    def project_subject_count(self, project: str):
         """Unsupported on DocDB."""
+        raise Unsupported(f"the pre-aggregated counts {_WHY}")
+
+    def metric_trend(self, project: str, metric: str, modality: str, stage: str, *, limit: int = 1000):
+        """Unsupported on DocDB."""
+        raise Unsupported(f"metric trends {_WHY}")
+
+    def asset_names(self, asset_ids):
+        """Unsupported on DocDB (only the trends ask)."""
         raise Unsupported(f"metric trends {_WHY}")
 
     def qc_times(self, project: str, *, limit: int = 5000):

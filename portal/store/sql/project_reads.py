@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, distinct, func, select
 
 from portal.store.project_types import CellRow, ProjectMetricRow, QCTime, TrendPoint
 from portal.store.sql import hidden
@@ -14,7 +14,7 @@ from portal.store.sql.project_tables import project_cells, project_metrics
 from portal.store.sql.review_tables import review_entries
 from portal.store.sql.tables import assets, metric_values
 
-TREND_LIMIT = 2000
+TREND_LIMIT = 1000
 QC_TIME_LIMIT = 5000
 _DECIDED = ("Pass", "Fail")
 
@@ -47,28 +47,52 @@ def group_totals(connection, project: str) -> list[ProjectMetricRow]:
             for dim, value, *counts in rows if any(counts[:4])]
 
 
-def cells(connection, project: str) -> list[CellRow]:
-    """Every row of project_cells for `project` with n > 0."""
+_URGENCY = {"Fail": 4, "Pending": 3, "Unreadable": 2, "No QC": 1}
+
+
+def cells(connection, project: str, *, subjects: int | None = None) -> list[CellRow]:
+    """The project's rows of project_cells with n > 0; with `subjects`, only the subject rows of
+    the `subjects` most urgent subjects (worst status first, then by id): the matrix's rows."""
     c = project_cells.c
-    rows = connection.execute(select(c.kind, c.a, c.b, c.status, c.n).where(c.project == project, c.n > 0))
+    where = [c.project == project, c.n > 0]
+    if subjects is not None:
+        urgency = case(*((c.status == status, rank) for status, rank in _URGENCY.items()), else_=0)
+        worst = func.max(urgency).label("worst")
+        top = (select(c.a).where(*where, c.kind == "subject").group_by(c.a).order_by(worst.desc(), c.a)
+               .limit(subjects))
+        where.append((c.kind != "subject") | c.a.in_(top.scalar_subquery()))
+    rows = connection.execute(select(c.kind, c.a, c.b, c.status, c.n).where(*where))
     return [CellRow(*row) for row in rows]
+
+
+def subject_count(connection, project: str) -> int:
+    """How many subjects the project's assets have ("" counting as one)."""
+    c = project_cells.c
+    return connection.execute(select(func.count(distinct(c.a))).where(
+        c.project == project, c.kind == "subject", c.n > 0)).scalar_one()
 
 
 def metric_trend(connection, project: str, metric: str, modality: str, stage: str, *,
                  limit: int = TREND_LIMIT) -> list[TrendPoint]:
     """The latest `limit` numeric values of one metric of `project` by acquisition time (oldest
-    first); values of assets without an acquisition time are left out."""
+    first; one ordered range of ix_metric_values_trend, no join); values of assets without an
+    acquisition time are left out."""
     v = metric_values.c
-    latest = (
+    rows = connection.execute(
         select(v.asset_id, v.acquired, v.value, v.status)
         .where(v.project == project, v.name == metric, v.modality == modality, v.stage == stage,
                v.acquired.is_not(None))
-        .order_by(v.acquired.desc()).limit(limit).subquery()
-    )
-    rows = connection.execute(
-        select(assets.c.name, latest.c.acquired, latest.c.value, latest.c.status)
-        .join(assets, assets.c.id == latest.c.asset_id).order_by(latest.c.acquired, assets.c.name))
-    return [TrendPoint(*row) for row in rows]
+        .order_by(v.acquired.desc(), v.asset_id).limit(limit))
+    return [TrendPoint(*row) for row in reversed(rows.all())]
+
+
+def asset_names(connection, asset_ids: Sequence[str]) -> dict[str, str]:
+    """{id: name} of the visible assets among `asset_ids` (a primary-key lookup each)."""
+    if not asset_ids:
+        return {}
+    rows = connection.execute(select(assets.c.id, assets.c.name).where(assets.c.id.in_(list(asset_ids)),
+                                                                       hidden.visible()))
+    return dict(rows.all())
 
 
 def qc_times(connection, project: str, *, limit: int = QC_TIME_LIMIT) -> list[QCTime]:
@@ -102,16 +126,27 @@ class ProjectReads:
         with self._read() as connection:
             return group_totals(connection, project)
 
-    def project_cells(self, project: str) -> list[CellRow]:
-        """Asset counts of a project per modality x stage, subject x modality and week."""
+    def project_cells(self, project: str, *, subjects: int | None = None) -> list[CellRow]:
+        """Asset counts of a project per modality x stage, subject x modality (of the `subjects` most
+        urgent subjects when given) and week."""
         with self._read() as connection:
-            return cells(connection, project)
+            return cells(connection, project, subjects=subjects)
+
+    def project_subject_count(self, project: str) -> int:
+        """How many subjects the project's assets have."""
+        with self._read() as connection:
+            return subject_count(connection, project)
 
     def metric_trend(self, project: str, metric: str, modality: str, stage: str, *,
                      limit: int = TREND_LIMIT) -> list[TrendPoint]:
         """The latest `limit` values of one numeric metric of a project, oldest first."""
         with self._read() as connection:
             return metric_trend(connection, project, metric, modality, stage, limit=limit)
+
+    def asset_names(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """{id: name} of the visible assets among `asset_ids`."""
+        with self._read() as connection:
+            return asset_names(connection, asset_ids)
 
     def qc_times(self, project: str, *, limit: int = QC_TIME_LIMIT) -> list[QCTime]:
         """When the project's assets got their first human decision and lost their last Pending."""
