@@ -141,10 +141,11 @@ def _subject_matrix(view: ProjectView):
             detail = ", ".join(f"{counts[s]} {s}" for s in STATUS_ORDER if counts.get(s))
             worst = worst_status(counts)
             cells.append(html.Td(status_counts(counts), title=f"{row.subject} · {modality}: {detail}",
-                                 className="status-counts", style={"color": STATUS_COLORS.get(worst, "#6c757d")},
+                                 className="status-counts",
+                                 style={"boxShadow": f"inset 3px 0 0 {STATUS_COLORS.get(worst, '#6c757d')}"},
                                  **{"data-worst": worst}))
         rows.append(html.Tr(cells))
-    text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status, coloured by the worst."
+    text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status; the bar on the left is the worst."
     if view.subject_total > len(view.subjects):
         text += f" {len(view.subjects)} of {view.subject_total} subjects, the most urgent first."
     note = [html.P(text, className="small text-muted mb-0")]
@@ -156,7 +157,7 @@ _LETTER = {PASS: "P", FAIL: "F", PENDING: "?", "No QC": "–", "Unreadable": "!"
 
 
 def status_counts(counts: dict[str, int]) -> str:
-    """Assets per status as a short text with a letter each ("3P 1F 2?"; the cell is coloured by
+    """Assets per status as a short text with a letter each ("3P 1F 2?"; the cell's left bar shows
     the worst: one string, not a component per status, for a matrix of hundreds of cells)."""
     return " ".join(f"{counts[s]}{_LETTER.get(s, s[:1])}" for s in STATUS_ORDER if counts.get(s))
 
