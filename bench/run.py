@@ -43,11 +43,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.data import big_asset  # noqa: E402
+from bench.data import BENCH_PROJECT, big_asset  # noqa: E402
 from portal.demo import build_records  # noqa: E402
 from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort  # noqa: E402
 from portal.store.sql.engine import make_engine  # noqa: E402
 from portal.store.sql.store import SqlAssetStore  # noqa: E402
+from portal.views.project import project_view  # noqa: E402
 
 DETAIL_METRICS = 500
 # The run's sizes: the full benchmark, and --quick (the smoke run in the test suite: every
@@ -134,7 +135,14 @@ def store_ops(store, repeat: int) -> dict:
         state["version"] = store.annotate(Annotation("bench_200_metrics", state["version"], (edit,)),
                                           user="bench").version
 
+    sizes: dict = {}
+    for group in store.status_counts(everything, "project"):
+        if group.key not in (None, BENCH_PROJECT):
+            sizes[group.key] = sizes.get(group.key, 0) + group.n
+    largest = max(sizes, key=sizes.get) if sizes else ""
+
     ops = {
+        "project_view": lambda: project_view(store, largest),  # the project page's view-model (issue 16)
         "counts": lambda: store.counts(everything),
         "status_totals": lambda: store.status_totals(everything),
         "counts_filtered": lambda: store.counts(filtered),

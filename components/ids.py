@@ -264,3 +264,8 @@ def timeline_link(key: str) -> dict:
     """A metric card's "Timeline" link, by metric key (its href is set in the browser from the
     asset shown: assets/timeline.js)."""
     return {"type": "timeline-link", "key": key}
+
+# --- Project page rebuilt (issue 16) ---
+PROJECT_TREND_METRIC = "project-trend-metric"  # the trends' metric chooser (dcc.Dropdown)
+PROJECT_TREND_BODY = "project-trend-body"  # the trend chart and its outliers: re-rendered by the chooser
+PROJECT_TREND_PROJECT = "project-trend-project"  # dcc.Store: the project the trends are of

@@ -11,7 +11,10 @@ from dash import dcc, html
 from components import ids
 from components.charts import weekly_bars
 from components.overview import export_href
+from components.project_completeness import completeness_section
+from components.project_metrics import by_instrument_section, metrics_section
 from components.project_settings.page import settings_href
+from components.project_trends import qc_time_section, trend_stub, trends_section
 from components.status import STATUS_COLORS, status_badge
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery
@@ -50,7 +53,7 @@ def project_page(view: ProjectView) -> html.Div:
     )
     if view.total == 0:
         body = [html.Div(dbc.Alert(f"No asset belongs to the project \u201c{view.project}\u201d.",
-                                   color="secondary"), **{"data-state": "empty"})]
+                                   color="secondary"), **{"data-state": "empty"}), trend_stub()]
     else:
         body = [
             _totals(view),
@@ -61,10 +64,14 @@ def project_page(view: ProjectView) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
-            _card("Metrics ranked by failure, then pending rate", _metric_table(view), "mb-3"),
+            metrics_section(view),
+            dbc.Row([dbc.Col(trends_section(view), lg=7), dbc.Col(qc_time_section(view), lg=5)],
+                    className="g-3 mb-3"),
+            by_instrument_section(view),
+            completeness_section(view),
             dbc.Row(
                 [
-                    dbc.Col(_card("Subjects x modalities (worst status, assets)", _subject_matrix(view)), lg=6),
+                    dbc.Col(_card("Subjects x modalities (assets per status)", _subject_matrix(view)), lg=6),
                     dbc.Col(_card("Assets with Pending metrics, oldest first", _pending_list(view)), lg=6),
                 ],
                 className="g-3 mb-4",
@@ -121,43 +128,6 @@ def _weekly(view: ProjectView):
     return [dcc.Graph(figure=weekly_bars(view.weeks), config={"displaylogo": False, "responsive": True}), *note]
 
 
-def _percent(value: float) -> str:
-    return f"{value:.0%}"
-
-
-def _metric_rows(view: ProjectView, metrics) -> list:
-    rows = []
-    for metric in metrics:
-        needs = AssetQuery(project=(view.project,), metric=(metric.name,), metric_status=(FAIL, PENDING))
-        rows.append(html.Tr([
-            html.Td(html.A(metric.name, href=_overview_href(needs),
-                           title="The assets where this metric fails or is pending")),
-            html.Td(metric.modality),
-            html.Td(metric.stage),
-            html.Td(f"{metric.n:,}", className="text-end"),
-            html.Td(_percent(metric.share(PASS)), className="text-end"),
-            html.Td(_percent(metric.share(FAIL)), className="text-end fw-semibold" if metric.failed else "text-end"),
-            html.Td(_percent(metric.share(PENDING)), className="text-end"),
-            html.Td(stacked_bar({PASS: metric.passed, FAIL: metric.failed, PENDING: metric.pending}),
-                    style={"minWidth": "160px"}),
-        ], **{"data-metric": metric.name}))
-    return rows
-
-
-def _metric_table(view: ProjectView):
-    if not view.metrics:
-        return html.P("No metrics yet.", className="text-muted small mb-0")
-    names = ["Metric", "Modality", "Stage", "n", "% pass", "% fail", "% pending", ""]
-    head = html.Thead(html.Tr([html.Th(n, className="text-end" if n in ("n", "% pass", "% fail", "% pending") else "")
-                               for n in names]))
-    table = dbc.Table([head, html.Tbody(_metric_rows(view, view.metrics))], size="sm", hover=True,
-                      className="metric-table mb-1")
-    note = "n counts the assets having the metric."
-    if view.metric_total > len(view.metrics):
-        note += f" The {len(view.metrics)} of {view.metric_total} metrics that fail most."
-    return [html.Div(table, className="matrix-scroll sticky-head"), html.P(note, className="small text-muted mb-0")]
-
-
 def _subject_matrix(view: ProjectView):
     if not view.subjects:
         return html.P("No subjects.", className="text-muted small mb-0")
@@ -171,17 +141,28 @@ def _subject_matrix(view: ProjectView):
             if not counts:
                 cells.append(html.Td(""))
                 continue
+            detail = ", ".join(f"{counts[s]} {s}" for s in STATUS_ORDER if counts.get(s))
             worst = worst_status(counts)
-            detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-            cells.append(html.Td(status_badge(worst, label=f"{sum(counts.values())}"),
-                                 title=f"{row.subject} · {modality}: {detail}"))
+            cells.append(html.Td(status_counts(counts), title=f"{row.subject} · {modality}: {detail}",
+                                 className="status-counts",
+                                 style={"boxShadow": f"inset 3px 0 0 {STATUS_COLORS.get(worst, '#6c757d')}"},
+                                 **{"data-worst": worst}))
         rows.append(html.Tr(cells))
-    note = []
+    text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status; the bar on the left is the worst."
     if view.subject_total > len(view.subjects):
-        note = [html.P(f"{len(view.subjects)} of {view.subject_total} subjects, the most urgent first.",
-                       className="small text-muted mb-0")]
+        text += f" {len(view.subjects)} of {view.subject_total} subjects, the most urgent first."
+    note = [html.P(text, className="small text-muted mb-0")]
     return [html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-1 subject-matrix"),
                      className="matrix-scroll"), *note]
+
+
+_LETTER = {PASS: "P", FAIL: "F", PENDING: "?", "No QC": "–", "Unreadable": "!"}
+
+
+def status_counts(counts: dict[str, int]) -> str:
+    """Assets per status as a short text with a letter each ("3P 1F 2?"; the cell's left bar shows
+    the worst: one string, not a component per status, for a matrix of hundreds of cells)."""
+    return " ".join(f"{counts[s]}{_LETTER.get(s, s[:1])}" for s in STATUS_ORDER if counts.get(s))
 
 
 def _pending_list(view: ProjectView):

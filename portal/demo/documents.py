@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from aind_data_schema_models.modalities import Modality
 
+from portal.demo.rigs import rig
+
 # The span of acquisitions. Fixed (not relative to "now") so the data set is the same
 # whenever it is built; it ends before any plausible clock so no timestamp is in the future.
 SPAN_START = datetime(2024, 5, 1, tzinfo=UTC)
@@ -360,7 +362,7 @@ def record(
             "acquisition_start_time": ts(acquired),
             "acquisition_end_time": ts(end),
             "experimenters": list(experimenters),
-            "instrument_id": f"{platform.instrument}_{acquired:%Y%m}01",
+            "instrument_id": f"{rig(platform.key, platform.instrument, sid)}_{acquired:%Y%m}01",
             "acquisition_type": platform.acquisition_type,
         },
     }

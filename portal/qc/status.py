@@ -191,13 +191,17 @@ def counts(qc, date: datetime | None = None) -> MetricCounts:
 
 
 def metric_statuses(qc, date: datetime | None = None) -> tuple[MetricStatus, ...]:
-    """Each metric's own latest status (as `counts` counts it) and numeric value, in document order."""
+    """Each metric's own latest status (as `counts` counts it), numeric value and whether
+    allow_tag_failures tolerates its Fail, in document order."""
     when = _now(date)
-    return tuple(
-        MetricStatus(metric.name, metric.modality.abbreviation, _value(metric.stage),
-                     _status_at(metric.status_history, when), numeric_value(getattr(metric, "value", None)))
-        for metric in qc.metrics
-    )
+    allow = frozenset(qc.allow_tag_failures or ())
+    out = []
+    for metric in qc.metrics:
+        status = _status_at(metric.status_history, when)
+        tolerated = status == FAIL and bool(allow) and bool(metric.tags) and _tolerated(metric.tags, allow)
+        out.append(MetricStatus(metric.name, metric.modality.abbreviation, _value(metric.stage), status,
+                                numeric_value(getattr(metric, "value", None)), tolerated))
+    return tuple(out)
 
 
 def last_review(qc) -> Review | None:

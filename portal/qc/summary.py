@@ -13,6 +13,7 @@ from typing import Any
 
 from aind_data_schema.core.quality_control import QualityControl
 
+from portal.qc import acquisition
 from portal.qc.normalize import QCReadError, modality_abbreviation, parse_datetime
 from portal.qc.read import validate_view
 from portal.qc.status import counts, evaluate, last_review, metric_statuses
@@ -155,4 +156,6 @@ def summarise(record: dict, *, loaded: QualityControl | None = None) -> AssetSum
         counts=metric_counts,
         metrics=per_metric,
         last_review=review,
+        instrument=_safe(lambda: acquisition.instrument(record)),
+        experimenters=_safe(lambda: acquisition.experimenters(record), ()),
     )

@@ -62,6 +62,7 @@ class MetricStatus:
     stage: str  # "Raw data", "Processing", ...
     status: str
     value: float | None = None  # the value as one number (portal.qc.numeric), None when it is not numeric
+    tolerated: bool = False  # a Fail that allow_tag_failures counts as Pass (status stays "Fail")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class AssetSummary:
     last_review: Review | None
     # Every metric's status, in document order: the project page ranks metrics by these.
     metrics: tuple[MetricStatus, ...] = ()
+    # Acquisition metadata (portal.qc.acquisition): the project page's by-instrument and
+    # by-experimenter pass rates group by these.
+    instrument: str | None = None
+    experimenters: tuple[str, ...] = ()
 
     @property
     def overall_status(self) -> str:

@@ -23,6 +23,7 @@ from portal.store.edits import (  # noqa: F401 (re-exported: the store's contrac
     MetricEdit,
     MetricsResult,
 )
+from portal.store.project_types import CellRow, ProjectMetricRow, QCTime, TrendPoint  # noqa: F401 (re-exported)
 from portal.store.queue_types import REVIEW_ORDERS, QueueAsset, QueuePage, queue_sort_value  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
@@ -359,6 +360,33 @@ class AssetStore(Protocol):
         (portal.qc.stats.Distribution, served from pre-written rows, never documents);
         NotFound for no such metric or asset, InvalidInput when it has no numbers. Stores that
         cannot answer it raise Unsupported (501)."""
+
+    # -- the project page (SQL stores: portal.store.sql.project_reads; DocDB: Unsupported) --
+
+    def project_metric_table(self, project: str, *, groups: bool = False,
+                             names: Sequence[str] | None = None) -> list[ProjectMetricRow]:
+        """Pre-aggregated per-metric counts of a project: all assets, or with `groups` per instrument
+        and per experimenter (only the metrics named `names` when given)."""
+
+    def project_group_totals(self, project: str) -> list[ProjectMetricRow]:
+        """Per instrument and per experimenter, every metric's counts summed (name "")."""
+
+    def project_cells(self, project: str, *, subjects: int | None = None) -> list[CellRow]:
+        """Pre-aggregated asset counts of a project per modality x stage, subject x modality (only the
+        `subjects` most urgent subjects when given) and week."""
+
+    def project_subject_count(self, project: str) -> int:
+        """How many subjects a project's assets have."""
+
+    def metric_trend(self, project: str, metric: str, modality: str, stage: str, *,
+                     limit: int = 1000) -> list[TrendPoint]:
+        """The latest `limit` numeric values of one metric of a project by acquisition time, oldest first."""
+
+    def asset_names(self, asset_ids: Sequence[str]) -> dict[str, str]:
+        """{id: name} of the visible assets among `asset_ids` (the trends' outliers)."""
+
+    def qc_times(self, project: str, *, limit: int = 5000) -> list[QCTime]:
+        """The project's assets reviewed in the portal: creation, first decision, no Pending left."""
 
     # -- the review queue (SQL stores: portal.store.sql.queue; DocDB has none yet) --
 

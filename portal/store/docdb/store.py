@@ -31,6 +31,7 @@ from portal.store.docdb.client import DocDbTarget, call, checked
 from portal.store.docdb.cube import Cubes
 from portal.store.docdb.expressions import RANK_NAMES
 from portal.store.docdb.lifecycle import DocDbLifecycle
+from portal.store.docdb.project_reads import DocDbProjectReads
 from portal.store.docdb.upserts import Upserter
 from portal.store.merge import record_edits
 from portal.store.protocol import (
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 FACETS_TTL = 60.0
 
 
-class DocDbAssetStore(DocDbLifecycle):
+class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
     """AssetStore over DocDB (see portal.store.protocol for the contract).
 
     `client` is a MetadataDbClient (portal.store.docdb.client.make_client); `engine` the

@@ -13,7 +13,8 @@ from collections import Counter
 from sqlalchemy import insert
 
 from portal.errors import InvalidInput
-from portal.store.sql import aggregates, events
+from portal.store.sql import aggregates, events, project_aggregates
+from portal.store.sql.project_tables import asset_groups
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, assets, audit_log, metric_values
 
 
@@ -40,7 +41,7 @@ class Inserts:
     """New assets of a batch, written together with executemany (one statement per table)."""
 
     def __init__(self):
-        self.entries: list[tuple[int, dict, list, list, list, dict, list]] = []
+        self.entries: list[tuple[int, dict, list, list, list, dict, list, dict | None]] = []
         self.keys: set[str] = set()
 
     @property
@@ -49,9 +50,10 @@ class Inserts:
         return [entry[1] for entry in self.entries]
 
     def add(self, result_index: int, asset: dict, modalities: list, stages: list, metrics: list, audit: dict,
-            values: list = ()) -> None:
-        """Queue one new asset with its status rows (modality, stage, metric), audit row and numeric values."""
-        self.entries.append((result_index, asset, modalities, stages, metrics, audit, list(values)))
+            values: list = (), group: dict | None = None) -> None:
+        """Queue one new asset with its status rows (modality, stage, metric), audit row, numeric
+        values and asset_groups row."""
+        self.entries.append((result_index, asset, modalities, stages, metrics, audit, list(values), group))
         self.keys.update((asset["id"], asset["name"]))
 
     def holds(self, item: dict) -> bool:
@@ -72,6 +74,14 @@ class Inserts:
         for entry in self.entries:
             delta.update(aggregates.contribution(entry[1], entry[2]))
         aggregates.apply(connection, delta)
+        groups = [entry[7] for entry in self.entries if entry[7] is not None]
+        if groups:
+            connection.execute(insert(asset_groups), groups)
+        per_metric = Counter()
+        for entry in self.entries:
+            per_metric.update(project_aggregates.contribution(entry[7], entry[4], [row["position"] for row in entry[6]],
+                                                              entry[2], entry[3]))
+        project_aggregates.apply(connection, per_metric)
 
     def split(self):
         """(result index, _Inserts of one asset) for each queued asset."""

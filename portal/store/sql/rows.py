@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 from portal.qc.types import AssetSummary
 from portal.store.protocol import AssetRow
 
@@ -95,3 +97,15 @@ def value_rows(asset_id: str, summary: AssetSummary) -> list[dict]:
          "stage": m.stage, "value": m.value, "status": m.status, "acquired": summary.acquired}
         for position, m in enumerate(summary.metrics) if m.value is not None
     ]
+
+
+def group_row(asset_id: str, summary: AssetSummary) -> dict:
+    """The asset_groups row: project, subject, week, overall status, instrument, experimenters and
+    tolerated metric positions."""
+    acquired = summary.acquired
+    week = (acquired.astimezone(UTC).date() - timedelta(days=acquired.astimezone(UTC).weekday())).isoformat() \
+        if acquired else ""
+    return {"asset_id": asset_id, "project": summary.project or "", "subject": (summary.subject_id or "")[:100],
+            "week": week, "status": summary.overall_status, "instrument": summary.instrument or "",
+            "experimenters": list(summary.experimenters),
+            "tolerated": [position for position, m in enumerate(summary.metrics) if m.tolerated]}

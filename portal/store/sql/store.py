@@ -30,11 +30,31 @@ from portal.store.protocol import (
     StoredAsset,
     UpsertResult,
 )
-from portal.store.sql import aggregates, events, filters, hidden, lifecycle, queue, reviews, summaries
+from portal.store.sql import (
+    aggregates,
+    events,
+    filters,
+    hidden,
+    lifecycle,
+    project_aggregates,
+    queue,
+    reviews,
+    summaries,
+)
 from portal.store.sql.analytics import AnalyticsReads
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
-from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, to_asset_row, value_rows
+from portal.store.sql.project_reads import ProjectReads
+from portal.store.sql.project_tables import asset_groups
+from portal.store.sql.rows import (
+    asset_columns,
+    group_row,
+    metric_rows,
+    modality_rows,
+    stage_rows,
+    to_asset_row,
+    value_rows,
+)
 from portal.store.sql.tables import (
     asset_aliases,
     asset_metrics,
@@ -62,7 +82,7 @@ _ROW_COLUMNS = [
 _BATCH = 500
 
 
-class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads):
+class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads, ProjectReads):
     """AssetStore on a SQLAlchemy engine (see portal.store.protocol for the contract)."""
 
     def __init__(self, engine: Engine, *, run_migrations: bool = True):
@@ -111,22 +131,31 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads)
         return SqlUpserter(self, actor, strict).run([record])[0]
 
     def _delete_status_rows(self, connection, asset_id: str) -> None:
-        for table in (asset_modalities, asset_stages, asset_metrics, metric_values):
+        """Remove an asset's status rows and their share of project_metrics (read before they go)."""
+        removed = Counter()
+        removed.subtract(project_aggregates.stored_contribution(connection, asset_id))
+        project_aggregates.apply(connection, removed)
+        for table in (asset_modalities, asset_stages, asset_metrics, metric_values, asset_groups):
             connection.execute(delete(table).where(table.c.asset_id == asset_id))
 
     def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
-        """Rewrite an asset's status rows; `replace` is its old contribution to asset_counts."""
+        """Rewrite an asset's status rows and its share of project_metrics; `replace` is its old
+        contribution to asset_counts."""
         self._delete_status_rows(connection, asset_id)
         modalities = modality_rows(asset_id, summary)
         connection.execute(insert(asset_modalities), modalities)
         delta = aggregates.contribution(asset_columns(summary), modalities)
         delta.subtract(replace)  # subtract() keeps negative counts, unlike "-"
         aggregates.apply(connection, delta)
-        for table, rows in ((asset_stages, stage_rows(asset_id, summary)),
-                            (asset_metrics, metric_rows(asset_id, summary)),
-                            (metric_values, value_rows(asset_id, summary))):
+        metrics, values, group = metric_rows(asset_id, summary), value_rows(asset_id, summary), \
+            group_row(asset_id, summary)
+        stages = stage_rows(asset_id, summary)
+        for table, rows in ((asset_stages, stages), (asset_metrics, metrics),
+                            (metric_values, values), (asset_groups, [group])):
             if rows:
                 connection.execute(insert(table), rows)
+        project_aggregates.apply(connection, project_aggregates.contribution(
+            group, metrics, [row["position"] for row in values], modalities, stages))
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
         connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])

@@ -338,4 +338,5 @@ Index("ix_asset_metrics_queue", asset_metrics.c.status, asset_metrics.c.name, as
 
 # The review workflow's tables live in their own module (one concern per module); importing it
 # here puts them in `metadata` wherever these tables are used.
+from portal.store.sql import project_tables as _project_tables  # noqa: E402, F401
 from portal.store.sql import review_tables as _review_tables  # noqa: E402, F401

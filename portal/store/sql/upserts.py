@@ -24,7 +24,7 @@ from portal.store.merge import empty_edits, is_newer, merge_quality_control, mer
 from portal.store.protocol import UpsertResult
 from portal.store.sql import aggregates, events, lifecycle
 from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
-from portal.store.sql.rows import asset_columns, metric_rows, modality_rows, stage_rows, value_rows
+from portal.store.sql.rows import asset_columns, group_row, metric_rows, modality_rows, stage_rows, value_rows
 from portal.store.sql.tables import asset_aliases, assets
 from portal.store.sql.transactions import short_error
 
@@ -146,6 +146,7 @@ class SqlUpserter:
                 metric_rows(asset_id, summary),
                 audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
                 value_rows(asset_id, summary),
+                group_row(asset_id, summary),
             )
             existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
             return UpsertResult(asset_id, name, "created")
