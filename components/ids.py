@@ -230,6 +230,7 @@ DETAIL_BULK_TEXT = "detail-bulk-text"  # the modal's body: the count, the node, 
 DETAIL_BULK_CONFIRM = "detail-bulk-confirm"  # the modal's "Pass N metrics" (submits one annotation)
 DETAIL_BULK_CANCEL = "detail-bulk-cancel"
 DETAIL_BULK_CHOSEN = "detail-bulk-chosen"  # dcc.Store: what the open modal would pass (node, version, metrics seen)
+DETAIL_OVERALL_STATUS = "detail-overall-status"  # the asset's status badge beside its name (re-read after a submit)
 
 
 class review_ids:  # noqa: N801 - an id namespace like detail_ids

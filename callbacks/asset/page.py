@@ -19,7 +19,7 @@ from flask_login import current_user
 from components import ids
 from components.asset import navigator
 from components.asset.cards import node_panel
-from components.asset.header import status_table
+from components.asset.header import overall, status_table
 from components.asset.page import no_qc, not_found, page, skeleton, unreadable
 from components.asset.why import node_status
 from components.ids import detail_ids
@@ -184,6 +184,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.DETAIL_NAV, "children"),
         Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
         Output(ids.DETAIL_HEADER_STATUS, "children"),
+        Output(ids.DETAIL_OVERALL_STATUS, "children"),
         Input(ids.DETAIL_GROUPING, "value"),
         Input(ids.DETAIL_FILTER, "value"),
         Input(ids.DETAIL_REFRESH, "data"),
@@ -200,11 +201,11 @@ def register(app: dash.Dash) -> None:
         _, shown = tree_for(detail, grouping, status_filter, state if isinstance(state, dict) else None)
         selected = pick_node(shown, node_key)
         key = selected.key if selected else None
-        if ctx.triggered_id == ids.DETAIL_EDITS:
+        if set(ctx.triggered_prop_ids) == {f"{ids.DETAIL_EDITS}.data"}:  # not a submit's refresh too
             # An edit: only the counts change. The node is not sent again when it stays (that
             # would re-render the cards under the widget being edited), nor the stored statuses.
-            return navigator.tree(shown, key), key if key != node_key else no_update, no_update
-        return navigator.tree(shown, key), key, status_table(detail)
+            return navigator.tree(shown, key), key if key != node_key else no_update, no_update, no_update
+        return navigator.tree(shown, key), key, status_table(detail), overall(detail)
 
     @app.callback(
         Output(ids.DETAIL_CARDS, "children"),

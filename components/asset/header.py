@@ -53,7 +53,7 @@ def header(detail: AssetDetail) -> html.Div:
     )
     title = html.Div(
         [html.H2(detail.name, className="h4 mb-0 me-2 text-break asset-name"),
-         _overall_badge(s.overall_status),
+         html.Span(overall(detail), id=ids.DETAIL_OVERALL_STATUS),  # refreshed after a submit
          # The normalised document as a file (the REST API's GET .../qc; also `qc-portal export`).
          html.A("Download QC (JSON)", href=qc_json_href(detail.name), id=ids.DETAIL_QC_JSON, download="",
                 className="btn btn-sm btn-outline-secondary ms-auto")],
@@ -92,6 +92,11 @@ def status_table(detail: AssetDetail):
         body.append(html.Tr(cells, **{"data-modality": modality}))
     body.append(_stage_row(report, stages))
     return dbc.Table([head, html.Tbody(body)], size="sm", bordered=False, className="small status-table mb-0")
+
+
+def overall(detail: AssetDetail):
+    """The asset's overall status badge (beside its name)."""
+    return _overall_badge(detail.summary.overall_status)
 
 
 def _overall_badge(status: str):
