@@ -36,9 +36,9 @@ def reason_box(metric: MetricView, reasons: list[str], edit: dict) -> html.Div:
             ),
             html.Div(
                 [html.Div("Comment", className="metric-label small text-muted"),
-                 dcc.Input(id=review_ids.comment(metric.index), type="text", value=edit.get("comment") or "",
-                           debounce=True, maxLength=MAX_COMMENT, placeholder="Optional",
-                           className="form-control form-control-sm flex-grow-1 reason-comment")],
+                 dbc.Input(id=review_ids.comment(metric.index), type="text", value=edit.get("comment") or "",
+                           debounce=True, maxLength=MAX_COMMENT, placeholder="Optional", size="sm",
+                           className="flex-grow-1 reason-comment")],
                 className="d-flex align-items-start gap-2 mb-1 metric-row",
             ),
             html.Div(id=review_ids.reason_feedback(metric.key), className="small text-danger reason-feedback"),

@@ -64,8 +64,8 @@ def blocked(state: object) -> str | None:
     if edit_state.is_empty(state):
         return None
     n = len(edit_state.changes(state))
-    return (f"Submit or discard your {n} unsaved change{'s' if n != 1 else ''} first: passing the group "
-            "would decide metrics they change.")
+    return (f"Submit or discard your {n} unsaved change{'s' if n != 1 else ''} first: the group's Pass is "
+            "saved on its own.")
 
 
 def checked(data: object) -> dict:
