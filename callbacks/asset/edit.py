@@ -22,6 +22,7 @@ from portal.accounts.auth import can
 from portal.context import current_portal
 from portal.review import annotation_service, reasons
 from portal.security.writes import writes
+from portal.store.protocol import UNSET
 from portal.views.asset import edits as edit_state
 from portal.views.asset.shown import same
 
@@ -101,9 +102,8 @@ def track(values, statuses, notes, edits, reasons_in, comments, bases, asset):
             continue
         # A Fail takes the reason and comment its card holds (chosen before, hidden since).
         new_state = edit_state.record(new_state, base, status=statuses[position],
-                                      reason=notes_of[0].get(index), comment=notes_of[1].get(index))
-    for field, by_index in zip(("reason", "comment"), notes_of, strict=True):
-        kind = (REASON if field == "reason" else COMMENT)
+                                      reason=notes_of[0].get(index, UNSET), comment=notes_of[1].get(index, UNSET))
+    for field, kind, by_index in zip(("reason", "comment"), (REASON, COMMENT), notes_of, strict=True):
         for index, text in by_index.items():
             base = base_by_index.get(index)
             if not base or (kind, index) not in triggered:

@@ -63,9 +63,7 @@ def blocked(state: object) -> str | None:
     """Why the bulk Pass waits (unsaved edits of this asset), or None."""
     if edit_state.is_empty(state):
         return None
-    n = len(edit_state.changes(state))
-    return (f"Submit or discard your {n} unsaved change{'s' if n != 1 else ''} first: the group's Pass is "
-            "saved on its own.")
+    return "Submit or discard your changes above first: the group's Pass is saved on its own."
 
 
 def checked(data: object) -> dict:
