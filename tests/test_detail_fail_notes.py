@@ -118,4 +118,4 @@ def _detail(folder, record):
 def test_the_bulk_pass_waits_for_unsaved_edits():
     assert bulk.blocked({}) is None and bulk.blocked(None) is None
     waiting = bulk.blocked(edit_state.record({}, BASE, status="Fail"))
-    assert waiting.startswith("Submit or discard your 1 unsaved change first")
+    assert waiting.startswith("Submit or discard your changes above first")

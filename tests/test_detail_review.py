@@ -277,7 +277,7 @@ def test_the_bulk_pass_waits_for_unsaved_changes(app, store):
     chosen = _bulk_data(_layout(app, "plain", "ann", node="ProbeA"))
     version = store.get("plain").version
     response = _confirm(_client(app, "ann"), store, "plain", chosen, edits=_fail(store, "plain"))
-    assert "Submit or discard your 1 unsaved change first" in response.get_data(as_text=True)
+    assert "Submit or discard your changes above first" in response.get_data(as_text=True)
     assert store.get("plain").version == version
 
 

@@ -127,8 +127,12 @@ def test_a_fail_needs_a_reason_before_it_is_saved_and_then_shows_it(page, live):
     assert (entry["evaluator"], entry["status"]) == ("Ann Reviewer", "Fail") and _recent(entry["timestamp"], before)
     [kept] = review_reasons.explained(live.store, asset_id)
     assert (kept.metric_key, kept.reason, kept.comment) == (DRIFT_B, "Noisy channel", "channel 12 hums")
+    page.wait_for_function("key => document.querySelector(`[data-metric-key=\"${key}\"]`)"
+                           "?.getAttribute('data-status') === 'Fail'", arg=DRIFT_B)  # the cards re-read
+    settle(page)
     card = card_by_key(page, DRIFT_B)
     card.locator(".metric-history summary").click()
+    card.locator(".history-entry").first.wait_for()
     newest = card.locator(".history-entry").first
     assert "Ann Reviewer" in newest.inner_text() and newest.locator(".entry-reason").inner_text() == "Noisy channel"
     assert not card.locator(".reason-box").is_visible()  # saved: the Fail is no longer unsaved
@@ -187,7 +191,7 @@ def test_the_bulk_pass_waits_while_there_are_unsaved_changes(page, live):
     card_by_key(page, NOISE_A).locator("label:text-is('Fail')").click()
     _counter(page, "1 unsaved change")
     page.wait_for_function("() => document.querySelector('.bulk-pass').disabled")
-    assert "Submit or discard your 1 unsaved change first" in page.locator(".bulk-hint").inner_text()
+    assert "Submit or discard your changes above first" in page.locator(".bulk-hint").inner_text()
     page.get_by_role("button", name="Discard").click()
     page.wait_for_function("() => !document.querySelector('.bulk-pass')?.disabled")
     settle(page)
