@@ -56,10 +56,17 @@ def _open(page, live, name: str, node: str) -> None:
     settle(page)
 
 
-def _choose_reason(card, page, typed: str) -> None:
+def _filter_reasons(card, page, typed: str) -> None:
+    """Open the card's reason picker and type into its search box (it filters as you type)."""
     card.locator(".reason-picker").click()
-    page.keyboard.type(typed)  # the picker filters as you type
-    page.keyboard.press("Enter")
+    page.get_by_role("option").first.wait_for()
+    page.keyboard.type(typed)
+    page.wait_for_function("() => document.querySelectorAll('[role=option]').length === 1")
+
+
+def _choose_reason(card, page, typed: str, reason: str) -> None:
+    _filter_reasons(card, page, typed)
+    page.get_by_role("option", name=reason).click()
     settle(page)
 
 
@@ -84,8 +91,7 @@ def test_a_fail_needs_a_reason_before_it_is_saved_and_then_shows_it(page, live):
     card.locator("label:text-is('Fail')").click()
     box.wait_for(state="visible")
     page.get_by_text("1 Fail needs a reason").wait_for()
-    card.locator(".reason-picker").click()
-    page.keyboard.type("noi")
+    _filter_reasons(card, page, "noi")
     screenshot(page, "asset-reason-picker.png")
     assert page.get_by_role("option", name="Noisy channel").is_visible()
     assert not page.get_by_role("option", name="Saturated").is_visible()  # filtered out
@@ -103,9 +109,11 @@ def test_a_fail_needs_a_reason_before_it_is_saved_and_then_shows_it(page, live):
     settle(page)
     card = card_by_key(page, DRIFT_B)
     card.locator(".reason-box").wait_for(state="visible")
-    _choose_reason(card, page, "noi")
+    _choose_reason(card, page, "noi", "Noisy channel")
     card.locator("input.reason-comment").fill("channel 12 hums")
     card.locator("input.reason-comment").press("Enter")
+    page.wait_for_function(f"() => (localStorage.getItem({json.dumps(ids.DETAIL_EDITS)}) || '')"
+                           ".includes('channel 12 hums')", timeout=10_000)
     settle(page)
     edit = stored_edits(page)[asset_id]["metrics"][DRIFT_B]
     assert (edit["status"], edit["reason"], edit["comment"]) == ("Fail", "Noisy channel", "channel 12 hums")
@@ -172,6 +180,8 @@ def test_pass_all_pending_in_a_group_asks_then_writes_one_entry_each(page, live)
     before = datetime.now(UTC).replace(microsecond=0)
     page.get_by_role("button", name="Pass 3 metrics").click()
     page.get_by_text("Passed 3 metrics in ProbeA.").wait_for()
+    page.wait_for_function("key => document.querySelector(`[data-metric-key=\"${key}\"]`)"
+                           "?.getAttribute('data-status') === 'Pass'", arg=YIELD_A)  # the cards re-read
     settle(page)
     for key in (DRIFT_A, NOISE_A, YIELD_A):
         entries = history(live.store, "rev_bulk", key)
