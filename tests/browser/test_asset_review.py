@@ -172,7 +172,8 @@ def test_pass_all_pending_in_a_group_asks_then_writes_one_entry_each(page, live)
     question.wait_for()
     assert question.inner_text() == "Pass 3 Pending metrics in ProbeA?"
     assert page.locator(".bulk-modal .bulk-metrics li").count() == 3
-    screenshot(page, "asset-bulk-confirm.png")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.bulk-modal')).opacity === '1'")
+    screenshot(page, "asset-bulk-confirm.png")  # once faded in
     page.get_by_role("button", name="Cancel").click()  # nothing is written
     question.wait_for(state="hidden")
     assert len(history(live.store, "rev_bulk", DRIFT_A)) == 1
