@@ -269,3 +269,46 @@ def timeline_link(key: str) -> dict:
 PROJECT_TREND_METRIC = "project-trend-metric"  # the trends' metric chooser (dcc.Dropdown)
 PROJECT_TREND_BODY = "project-trend-body"  # the trend chart and its outliers: re-rendered by the chooser
 PROJECT_TREND_PROJECT = "project-trend-project"  # dcc.Store: the project the trends are of
+
+# --- Asset page: fail reasons and bulk Pass (issue 14) ---
+DETAIL_REASONS_MISSING = "detail-reasons-missing"  # dcc.Store: keys of Fails a refused Submit found without reason
+DETAIL_BULK_MODAL = "detail-bulk-modal"  # dbc.Modal: "Pass N Pending metrics in <node>?"
+DETAIL_BULK_TEXT = "detail-bulk-text"  # the modal's body: the count, the node, the metrics
+DETAIL_BULK_CONFIRM = "detail-bulk-confirm"  # the modal's "Pass N metrics" (submits one annotation)
+DETAIL_BULK_CANCEL = "detail-bulk-cancel"
+DETAIL_BULK_CHOSEN = "detail-bulk-chosen"  # dcc.Store: what the open modal would pass (node, version, metrics seen)
+DETAIL_OVERALL_STATUS = "detail-overall-status"  # the asset's status badge beside its name (re-read after a submit)
+
+
+class review_ids:  # noqa: N801 - an id namespace like detail_ids
+    """Dict ids of the asset page's fail reason widgets (per metric card) and bulk Pass (per node)."""
+
+    @staticmethod
+    def reason(index: int) -> dict:
+        """A metric's fail reason picker (shown with an unsaved Fail when the project lists reasons)."""
+        return {"type": "detail-metric-reason", "index": index}
+
+    @staticmethod
+    def comment(index: int) -> dict:
+        """A metric's optional comment beside its fail reason."""
+        return {"type": "detail-metric-comment", "index": index}
+
+    @staticmethod
+    def reason_feedback(key: str) -> dict:
+        """Where a metric's card says its Fail needs a reason (after a refused Submit), by metric key."""
+        return {"type": "detail-metric-reason-feedback", "key": key}
+
+    @staticmethod
+    def bulk_open(node: str) -> dict:
+        """The selected node's "Pass all Pending in this group" button, by node key."""
+        return {"type": "detail-bulk-open", "node": node}
+
+    @staticmethod
+    def bulk_data(node: str) -> dict:
+        """A dcc.Store with the node's Pending metrics as the panel showed them (key, name, history length)."""
+        return {"type": "detail-bulk-data", "node": node}
+
+    @staticmethod
+    def bulk_hint(node: str) -> dict:
+        """Why the bulk Pass button is disabled (unsaved changes), beside it."""
+        return {"type": "detail-bulk-hint", "node": node}

@@ -16,17 +16,21 @@ from flask_login import current_user
 
 from components import ids
 from components.asset.annotate import change_summary, conflicts_panel, saved
-from components.ids import detail_ids
+from components.asset.fail_reason import feedback, reasons_needed
+from components.ids import detail_ids, review_ids
 from portal.accounts.auth import can
 from portal.context import current_portal
-from portal.review import annotation_service
+from portal.review import annotation_service, reasons
 from portal.security.writes import writes
+from portal.store.protocol import UNSET
 from portal.views.asset import edits as edit_state
 from portal.views.asset.shown import same
 
 log = logging.getLogger(__name__)
 VALUE = detail_ids.value(0)["type"]
 STATUS = detail_ids.status(0)["type"]
+REASON = review_ids.reason(0)["type"]
+COMMENT = review_ids.comment(0)["type"]
 
 
 def _can_annotate() -> bool:
@@ -40,6 +44,14 @@ def _asset_state(edits, asset) -> dict:
     return state if isinstance(state, dict) else {}
 
 
+def _listed(asset: dict) -> list[str]:
+    """The fail reasons of the asset's project (the page keeps its project's name; an older page
+    state without it is looked up)."""
+    store = current_portal().store
+    project = asset.get("project") if "project" in asset else reasons.asset_project(store, asset["id"])
+    return reasons.project_reasons(store, project if isinstance(project, str) else None)
+
+
 def _with_state(edits, asset, state: dict) -> dict:
     edits = dict(edits) if isinstance(edits, dict) else {}
     if edit_state.is_empty(state):
@@ -49,18 +61,20 @@ def _with_state(edits, asset, state: dict) -> dict:
     return edits
 
 
-def track(values, statuses, notes, edits, bases, asset):
+def track(values, statuses, notes, edits, reasons_in, comments, bases, asset):
     """Widgets -> edits (and a status that follows a choice); edits -> widgets on restore.
 
     Dash also calls this when cards appear (their widgets join the ALL inputs): each
     widget is compared with what it was rendered with, so showing a card records
     nothing. Users who may not annotate record nothing at all (checked here, on the
-    server: their widgets are disabled, but a request can be forged).
+    server: their widgets are disabled, but a request can be forged). A fail reason and
+    comment go with the metric's unsaved explicit Fail (portal.views.asset.fail_notes).
     """
     if not asset or not _can_annotate():
         raise dash.exceptions.PreventUpdate
     value_ids = [item["id"]["index"] for item in ctx.inputs_list[0]]
     status_ids = [item["id"]["index"] for item in ctx.inputs_list[1]]
+    notes_of = _by_index(ctx.inputs_list[4], reasons_in), _by_index(ctx.inputs_list[5], comments)
     base_by_index = {item["id"]["index"]: item.get("value") for item in ctx.states_list[0]}
     state = _asset_state(edits, asset)
     triggered = _triggered()
@@ -86,11 +100,26 @@ def track(values, statuses, notes, edits, bases, asset):
             continue
         if statuses[position] == edit_state.current(new_state, base, "status"):
             continue
-        new_state = edit_state.record(new_state, base, status=statuses[position])
+        # A Fail takes the reason and comment its card holds (chosen before, hidden since).
+        new_state = edit_state.record(new_state, base, status=statuses[position],
+                                      reason=notes_of[0].get(index, UNSET), comment=notes_of[1].get(index, UNSET))
+    for field, kind, by_index in zip(("reason", "comment"), (REASON, COMMENT), notes_of, strict=True):
+        for index, text in by_index.items():
+            base = base_by_index.get(index)
+            if not base or (kind, index) not in triggered:
+                continue
+            if (text or None) != edit_state.edit_of(new_state, base["key"]).get(field):
+                new_state = edit_state.record(new_state, base, **{field: text})
     if ids.DETAIL_NOTES in triggered and notes is not None:
         new_state = edit_state.record_notes(new_state, notes, asset.get("notes"), asset["version"])
     out_edits = no_update if new_state == state else _with_state(edits, asset, new_state)
-    return out_edits, status_out, [no_update] * len(value_ids), no_update
+    unchanged = [no_update] * len(notes_of[0]), [no_update] * len(notes_of[1])
+    return out_edits, status_out, [no_update] * len(value_ids), no_update, *unchanged
+
+
+def _by_index(inputs: list, values: list | None) -> dict:
+    """index -> value of a pattern input's widgets."""
+    return {item["id"]["index"]: value for item, value in zip(inputs, values or [], strict=False)}
 
 
 def _triggered() -> set:
@@ -117,7 +146,11 @@ def _restore(state, value_ids, status_ids, bases, notes, asset):
         else:
             statuses.append(no_update)
     note = state["notes"] if "notes" in state and state["notes"] != notes else no_update
-    return no_update, statuses, values, note
+    fail_notes = []
+    for field, widgets, empty in (("reason", ctx.inputs_list[4], None), ("comment", ctx.inputs_list[5], "")):
+        edits = [edit_state.edit_of(state, (bases.get(w["id"]["index"]) or {}).get("key")) for w in widgets]
+        fail_notes.append([edit.get(field) or empty if edit.get("status") == "Fail" else no_update for edit in edits])
+    return no_update, statuses, values, note, *fail_notes
 
 
 def register(app: dash.Dash) -> None:
@@ -127,10 +160,14 @@ def register(app: dash.Dash) -> None:
         Output(detail_ids.status(ALL), "value"),
         Output(detail_ids.value(ALL), "value"),
         Output(ids.DETAIL_NOTES, "value"),
+        Output(review_ids.reason(ALL), "value"),
+        Output(review_ids.comment(ALL), "value"),
         Input(detail_ids.value(ALL), "value"),
         Input(detail_ids.status(ALL), "value"),
         Input(ids.DETAIL_NOTES, "value"),
         Input(ids.DETAIL_EDITS, "data"),
+        Input(review_ids.reason(ALL), "value"),
+        Input(review_ids.comment(ALL), "value"),
         State(detail_ids.base(ALL), "data"),
         State(ids.DETAIL_ASSET, "data"),
         prevent_initial_call=True,
@@ -147,7 +184,26 @@ def register(app: dash.Dash) -> None:
         # Viewers and anonymous visitors never see a counter, whatever local storage holds.
         if not asset or not _can_annotate():
             return change_summary([])
-        return change_summary(edit_state.changes(_asset_state(edits, asset)))
+        state = _asset_state(edits, asset)
+        missing = edit_state.missing_reasons(state, _listed(asset)) if edit_state.edited_keys(state) else []
+        return change_summary(edit_state.changes(state), frozenset(c.key for c in missing))
+
+    @app.callback(
+        Output(review_ids.reason_feedback(ALL), "children"),
+        Input(ids.DETAIL_REASONS_MISSING, "data"),
+        Input(ids.DETAIL_EDITS, "data"),
+        State(ids.DETAIL_ASSET, "data"),
+        prevent_initial_call=True,
+    )
+    def show_missing(missing, edits, asset):
+        # Beside each metric a refused Submit named, until its Fail has one of the reasons.
+        keys = [item["id"]["key"] for item in ctx.outputs_list]
+        if not asset or not keys:
+            raise dash.exceptions.PreventUpdate
+        state = _asset_state(edits, asset)
+        still = {c.key for c in edit_state.missing_reasons(state, _listed(asset))} if missing else set()
+        named = set(missing) if isinstance(missing, list) else set()
+        return [feedback(asset.get("project")) if key in named & still else None for key in keys]
 
     @app.callback(
         Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),
@@ -155,6 +211,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.DETAIL_RESULT, "children"),
         Output(ids.DETAIL_CONFLICTS, "data"),
         Output(ids.DETAIL_ASSET, "data"),
+        Output(ids.DETAIL_REASONS_MISSING, "data"),
         Input(ids.DETAIL_SUBMIT, "n_clicks"),
         State(ids.DETAIL_EDITS, "data"),
         State(ids.DETAIL_ASSET, "data"),
@@ -167,6 +224,15 @@ def register(app: dash.Dash) -> None:
             raise dash.exceptions.PreventUpdate
         state = _asset_state(edits, asset)
         annotation = edit_state.to_annotation(asset["id"], state)
+        # A Fail without one of its project's reasons stops here, beside its metric, with nothing
+        # saved or lost (the annotation service refuses it too, for every other client).
+        store = current_portal().store
+        project = reasons.asset_project(store, asset["id"])
+        listed = reasons.project_reasons(store, project)
+        missing = edit_state.missing_reasons(state, listed)
+        if missing:
+            return no_update, no_update, reasons_needed(missing, project, listed), no_update, no_update, [
+                c.key for c in missing]
         # Raises Forbidden (viewer, anonymous), StoreUnavailable, ...: the one error path
         # shows the message; the edits stay in local storage for a retry.
         result = annotation_service.submit(current_portal(), current_user, annotation)
@@ -175,10 +241,10 @@ def register(app: dash.Dash) -> None:
             fresh = {**asset, "version": result.version}
             if "notes" in state:
                 fresh["notes"] = state["notes"] or None
-            return _with_state(edits, asset, {}), refresh, saved(len(result.changes)), None, fresh
+            return _with_state(edits, asset, {}), refresh, saved(len(result.changes)), None, fresh, []
         conflicts = edit_state.conflict_json(result.conflicts, result.version)
         data = {"items": conflicts, "resolved": {}}
-        return no_update, refresh, conflicts_panel(conflicts), data, no_update
+        return no_update, refresh, conflicts_panel(conflicts), data, no_update, []
 
     @app.callback(
         Output(ids.DETAIL_EDITS, "data", allow_duplicate=True),

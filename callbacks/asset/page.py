@@ -19,7 +19,7 @@ from flask_login import current_user
 from components import ids
 from components.asset import navigator
 from components.asset.cards import node_panel
-from components.asset.header import status_table
+from components.asset.header import overall, status_table
 from components.asset.page import no_qc, not_found, page, skeleton, unreadable
 from components.asset.why import node_status
 from components.ids import detail_ids
@@ -30,6 +30,7 @@ from portal.references import AssetLocation
 from portal.references.route import resolvers
 from portal.review import reasons
 from portal.views.asset import edits as edit_state
+from portal.views.asset.bulk import bulk_pass
 from portal.views.asset.model import AssetDetail, load_detail
 from portal.views.asset.navigator import (
     FILTERS,
@@ -84,8 +85,13 @@ def pick_node(shown: Node | None, key: str | None) -> Node | None:
     return shown.find(key) or shown.first_leaf()
 
 
-def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict, allow_edits: bool):
-    """The cards of a node's first `limit` metrics, grouped by reference, viewers resolved."""
+def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict, allow_edits: bool,
+              whole: Node | None = None):
+    """The cards of a node's first `limit` metrics, grouped by reference, viewers resolved.
+
+    `whole` is the node in the unfiltered tree: "Pass all Pending in this group" passes its
+    Pending metrics whatever the Pending / Fail filter shows (annotators only).
+    """
     if node is None:
         return None
     metrics = [detail.metrics[m.index] for m in node.metrics]
@@ -97,10 +103,18 @@ def panel_for(detail: AssetDetail, node: Node | None, *, limit: int, edits: dict
                               frame_hosts=current_portal().settings.embeddable_hosts)
     title = " › ".join(node.path) or "All metrics"
     settings = current_portal().settings
-    cards = node_panel(groups, can_edit=_can_edit(), allow_edits=bool(allow_edits), version=detail.version,
+    store = current_portal().store
+    can_edit = _can_edit()
+    bulk = None
+    if can_edit:
+        pending = [detail.metrics[m.index] for m in (whole or node).metrics]
+        bulk = bulk_pass(pending, node=node.key, title=title, version=detail.version)
+    cards = node_panel(groups, can_edit=can_edit, allow_edits=bool(allow_edits), version=detail.version,
                        edits=edits or {}, shown=len(shown), total=len(metrics), title=title,
                        curation_hosts=settings.curation_host_set & settings.embeddable_hosts,
-                       entry_notes=reasons.notes_by_entry(reasons.explained(current_portal().store, detail.id)))
+                       entry_notes=reasons.notes_by_entry(reasons.explained(store, detail.id)),
+                       reasons=reasons.project_reasons(store, detail.summary.project) if can_edit else None,
+                       bulk=bulk)
     return [node_status(node.status, node.key, title), cards]  # the node's status and its Why? (issue 16)
 
 
@@ -120,9 +134,10 @@ def layout(name: str | None = None, group=None, show=None, node=None, **_query):
         return no_qc(detail)
     grouping = grouping_of(detail, group)
     status_filter = show if show in FILTERS else "all"
-    _, shown = tree_for(detail, grouping, status_filter)
+    root, shown = tree_for(detail, grouping, status_filter)
     selected = pick_node(shown, node if isinstance(node, str) else None)
-    panel = panel_for(detail, selected, limit=PAGE_SIZE, edits={}, allow_edits=False)
+    panel = panel_for(detail, selected, limit=PAGE_SIZE, edits={}, allow_edits=False,
+                      whole=root.find(selected.key) if selected else None)
     return page(detail, can_edit=_can_edit(), levels=levels_for(detail), grouping=grouping,
                 status_filter=status_filter, root=shown, selected=selected.key if selected else None, panel=panel,
                 limit=PAGE_SIZE)
@@ -169,6 +184,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.DETAIL_NAV, "children"),
         Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
         Output(ids.DETAIL_HEADER_STATUS, "children"),
+        Output(ids.DETAIL_OVERALL_STATUS, "children"),
         Input(ids.DETAIL_GROUPING, "value"),
         Input(ids.DETAIL_FILTER, "value"),
         Input(ids.DETAIL_REFRESH, "data"),
@@ -185,11 +201,11 @@ def register(app: dash.Dash) -> None:
         _, shown = tree_for(detail, grouping, status_filter, state if isinstance(state, dict) else None)
         selected = pick_node(shown, node_key)
         key = selected.key if selected else None
-        if ctx.triggered_id == ids.DETAIL_EDITS:
+        if set(ctx.triggered_prop_ids) == {f"{ids.DETAIL_EDITS}.data"}:  # not a submit's refresh too
             # An edit: only the counts change. The node is not sent again when it stays (that
             # would re-render the cards under the widget being edited), nor the stored statuses.
-            return navigator.tree(shown, key), key if key != node_key else no_update, no_update
-        return navigator.tree(shown, key), key, status_table(detail)
+            return navigator.tree(shown, key), key if key != node_key else no_update, no_update, no_update
+        return navigator.tree(shown, key), key, status_table(detail), overall(detail)
 
     @app.callback(
         Output(ids.DETAIL_CARDS, "children"),
@@ -206,11 +222,12 @@ def register(app: dash.Dash) -> None:
     def render_cards(node_key, limit, _refresh, allow_edits, status_filter, group_value, asset, edits):
         detail = _detail(asset)
         grouping = grouping_of(detail, group_value if group_value is not None else [])
-        _, shown = tree_for(detail, grouping, status_filter or "all")
+        root, shown = tree_for(detail, grouping, status_filter or "all")
         selected = pick_node(shown, node_key)
         # Unsaved edits are shown only to those who may submit them.
         state = (edits or {}).get(detail.id) if isinstance(edits, dict) and _can_edit() else None
-        return panel_for(detail, selected, limit=int(limit or PAGE_SIZE), edits=state or {}, allow_edits=allow_edits)
+        return panel_for(detail, selected, limit=int(limit or PAGE_SIZE), edits=state if isinstance(state, dict)
+                         else {}, allow_edits=allow_edits, whole=root.find(selected.key) if selected else None)
 
     @app.callback(
         Output(ids.DETAIL_ALLOW_EDITS, "value"),

@@ -43,14 +43,20 @@ def changes_bar() -> html.Div:
     )
 
 
-def change_summary(changes: list[Change]) -> tuple[dict, str, html.Ul | None]:
-    """(bar style, counter text, preview) for the pending changes."""
+def change_summary(changes: list[Change], missing: frozenset[str] = frozenset()) -> tuple[dict, list, html.Ul | None]:
+    """(bar style, counter, preview) for the pending changes; `missing`: the keys of the Fails
+    that still need one of the project's reasons (said in the counter and beside each)."""
     if not changes:
-        return {"display": "none"}, "", None
+        return {"display": "none"}, [], None
     n = len(changes)
-    preview = html.Ul([html.Li(_change(c), **{"data-field": c.field}) for c in changes],
-                      className="small mb-0 change-preview")
-    return {"display": "block"}, f"{n} unsaved change{'s' if n != 1 else ''}", preview
+    preview = html.Ul([html.Li(_change(c, c.key in missing and c.field == "status"), **{"data-field": c.field})
+                       for c in changes], className="small mb-0 change-preview")
+    counter = [f"{n} unsaved change{'s' if n != 1 else ''}"]
+    if missing:
+        k = len(missing)
+        counter.append(html.Span(f" · {k} Fail{'s' if k != 1 else ''} need{'s' if k == 1 else ''} a reason",
+                                 className="text-danger reasons-missing"))
+    return {"display": "block"}, counter, preview
 
 
 def metric_label(name: str, key: str) -> list:
@@ -62,11 +68,17 @@ def metric_label(name: str, key: str) -> list:
             html.Span(f" {rest}", className="text-muted metric-qualifiers") if rest else None]
 
 
-def _change(change: Change):
+def _change(change: Change, needs_reason: bool = False):
     where = metric_label(change.metric, change.key)
     if change.field == "status":
         implied = [html.Span(" (set by the choice)", className="text-muted change-implied")] if change.implied else []
+        if change.reason:
+            implied.append(html.Span(f" (reason: {change.reason})", className="change-reason"))
+        if needs_reason:
+            implied.append(html.Span(" (needs a reason)", className="text-danger change-reason-missing"))
         return [*where, ": status ", _status(change.old), " → ", _status(change.new), *implied]
+    if change.field == "comment":
+        return [*where, ": comment ", html.Q(_short(change.new), className="change-comment")]
     return [*where, f": {change.field} ", html.Code(_short(change.old)), " → ", html.Code(_short(change.new))]
 
 

@@ -7,7 +7,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.asset.bulk import bulk_bar
 from components.asset.context import context_slot
+from components.asset.fail_reason import reason_box
 from components.asset.values import evaluated_assets, value_widget
 from components.asset.viewers import group_viewers
 from components.ids import detail_ids
@@ -15,6 +17,7 @@ from components.markdown import markdown
 from components.status import status_badge
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET
+from portal.views.asset.bulk import BulkPass, blocked
 from portal.views.asset.curation import curation_frame
 from portal.views.asset.edits import edit_of, metric_base
 from portal.views.asset.model import MetricView
@@ -22,12 +25,13 @@ from portal.views.asset.viewers import ReferenceGroup
 
 
 def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, version: int, edit: dict | None = None,
-                entry_notes: dict | None = None):
+                entry_notes: dict | None = None, reasons: list[str] | None = None):
     """One metric: name, description, modality, stage, tags, value, status control, history.
 
     The root carries `data-metric` (name), `data-metric-key` (its key, unique in the
     document: names repeat) and `data-status` (its current status). `edit` is the
-    reviewer's unsaved edit of this metric, shown in the widgets.
+    reviewer's unsaved edit of this metric, shown in the widgets. `reasons`: the project's
+    fail reasons; an explicit Fail then asks for one (components.asset.fail_reason).
     """
     edit = edit or {}
     status_shown = edit.get("status", metric.status)
@@ -50,6 +54,7 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
         html.Div("The status follows the choice above.", className="small text-muted")
         if metric.choice_sets_status else None,
+        reason_box(metric, reasons, edit) if reasons and can_edit and not metric.choice_sets_status else None,
         history(metric, entry_notes),
         dcc.Link("Timeline", href="", id=ids.timeline_link(metric.key), className="metric-timeline-link small",
                  title="Every status, value and reference change of this metric"),  # href: assets/timeline.js
@@ -123,16 +128,19 @@ def history(metric: MetricView, entry_notes: dict | None = None) -> html.Details
 
 def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: bool, version: int, edits: dict,
                shown: int, total: int, title: str, curation_hosts: frozenset[str] = frozenset(),
-               entry_notes: dict | None = None):
+               entry_notes: dict | None = None, reasons: list[str] | None = None, bulk: BulkPass | None = None):
     """The selected node: one row per reference (viewer left, its metrics right).
 
     `edits` is the asset's edit state (portal.views.asset.edits); `curation_hosts` are the
     hosts whose embedded pages exchange curations with the portal (QC_PORTAL_CURATION_HOSTS).
+    `reasons` are the project's fail reasons; `bulk` the node's "Pass all Pending" (given to
+    annotators only).
     """
     rows = []
     for group in groups:
         cards = [metric_card(m, can_edit=can_edit, allow_edits=allow_edits, version=version,
-                             edit=edit_of(edits, m.key), entry_notes=entry_notes) for m in group.metrics]
+                             edit=edit_of(edits, m.key), entry_notes=entry_notes, reasons=reasons)
+                 for m in group.metrics]
         if group.viewers:
             frame = curation_frame(group, curation_hosts)
             rows.append(html.Div(dbc.Row([dbc.Col(group_viewers(group, frame), lg=7, className="ref-col"),
@@ -147,6 +155,7 @@ def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: boo
                           outline=True, size="sm", className="mb-3")
     heading = html.H5([title, html.Span(f" · {total} metric{'s' if total != 1 else ''}",
                                         className="text-muted small")], className="mb-3 node-title")
-    return html.Div([heading, *rows, more])
+    bar = bulk_bar(bulk, blocked(edits)) if bulk is not None and can_edit else None
+    return html.Div([heading, bar, *rows, more])
 
 

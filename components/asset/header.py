@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.asset.why import badge_with_why
+from components.asset.why import badge_with_why, why_button
 from components.status import status_badge
 from portal.views.asset.model import AssetDetail
 
@@ -53,7 +53,9 @@ def header(detail: AssetDetail) -> html.Div:
     )
     title = html.Div(
         [html.H2(detail.name, className="h4 mb-0 me-2 text-break asset-name"),
-         _overall_badge(s.overall_status),
+         # The overall badge and its Why?, refreshed after a submit (callbacks/asset/page.py).
+         html.Span(overall(detail), id=ids.DETAIL_OVERALL_STATUS,
+                   className="d-inline-flex align-items-center text-nowrap badge-why"),
          # The normalised document as a file (the REST API's GET .../qc; also `qc-portal export`).
          html.A("Download QC (JSON)", href=qc_json_href(detail.name), id=ids.DETAIL_QC_JSON, download="",
                 className="btn btn-sm btn-outline-secondary ms-auto")],
@@ -94,9 +96,12 @@ def status_table(detail: AssetDetail):
     return dbc.Table([head, html.Tbody(body)], size="sm", bordered=False, className="small status-table mb-0")
 
 
-def _overall_badge(status: str):
-    """The asset's status badge, with its Why? when there are metrics to explain."""
-    return badge_with_why(status, "asset") if status in ("Pass", "Fail", "Pending") else status_badge(status)
+def overall(detail: AssetDetail) -> list:
+    """The asset's overall status badge (beside its name), with its Why? when there are metrics
+    to explain."""
+    status = detail.summary.overall_status
+    return [status_badge(status), why_button("asset")] if status in ("Pass", "Fail", "Pending") else [
+        status_badge(status)]
 
 
 def _stage_row(report, stages) -> html.Tr:

@@ -9,8 +9,9 @@ from dash import dcc, html
 from components import ids
 from components.asset import context, navigator, why
 from components.asset.annotate import changes_bar
+from components.asset.bulk import bulk_modal
 from components.asset.header import header, notes
-from components.ids import detail_ids
+from components.ids import detail_ids, review_ids
 from components.shell import error_panel
 from portal.views.asset.model import AssetDetail
 from portal.views.asset.navigator import Grouping, Node
@@ -20,7 +21,8 @@ def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:
     """The page's state: the asset shown, unsaved edits (local storage), refresh, node."""
     asset = None
     if detail is not None:
-        asset = {"id": detail.id, "name": detail.name, "version": detail.version, "notes": detail.notes}
+        asset = {"id": detail.id, "name": detail.name, "version": detail.version, "notes": detail.notes,
+                 "project": detail.summary.project}
     return [
         dcc.Store(id=ids.DETAIL_ASSET, data=asset),
         # Unsaved edits survive a reload or a store error: {asset id: edits}.
@@ -31,6 +33,8 @@ def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:
         dcc.Store(id=ids.DETAIL_CONFLICTS, data=None),
         dcc.Store(id=ids.DETAIL_CURATION_IN),  # set by assets/curation.js
         dcc.Store(id=ids.DETAIL_URL_SYNC),
+        dcc.Store(id=ids.DETAIL_REASONS_MISSING, data=[]),  # Fails a refused Submit found without a reason
+        dcc.Store(id=ids.DETAIL_BULK_CHOSEN, data=None),  # what the bulk Pass confirmation would pass
     ]
 
 
@@ -54,6 +58,7 @@ def page(
         [
             *stores(detail, node=selected, limit=limit),
             *why.panel(),
+            bulk_modal(),
             context.info_store(detail.summary.project, detail.name),
             header(detail),
             notes(detail, can_edit=can_edit),
@@ -115,6 +120,7 @@ def skeleton() -> html.Div:
             html.Div(id=ids.context_slot(0)),
             html.Div(id=ids.DETAIL_PAGE),
             html.Div(id=ids.DETAIL_HEADER_STATUS),
+            html.Span(id=ids.DETAIL_OVERALL_STATUS),
             dcc.Dropdown(id=ids.DETAIL_GROUPING, multi=True),
             dbc.RadioItems(id=ids.DETAIL_FILTER),
             html.Div(id=ids.DETAIL_NAV),
@@ -136,6 +142,13 @@ def skeleton() -> html.Div:
             html.Div(id=detail_ids.spec_message("0")),
             html.Button(id=detail_ids.conflict_keep("", "")),
             html.Button(id=detail_ids.conflict_drop("", "")),
+            bulk_modal(),
+            dcc.Dropdown(id=review_ids.reason(0)),
+            dbc.Input(id=review_ids.comment(0)),
+            html.Div(id=review_ids.reason_feedback("")),
+            html.Button(id=review_ids.bulk_open("")),
+            dcc.Store(id=review_ids.bulk_data("")),
+            html.Span(id=review_ids.bulk_hint("")),
         ],
         style={"display": "none"},
     )

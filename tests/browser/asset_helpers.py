@@ -27,8 +27,9 @@ def asset_url(base_url: str, name: str, **query) -> str:
     return f"{base_url}/asset/{quote(name, safe='')}" + (f"?{params}" if params else "")
 
 
-def settle(page, timeout: float = 15_000) -> None:
-    """Wait until the network is idle and no Dash component is loading (callbacks done)."""
+def settle(page, timeout: float = 45_000) -> None:
+    """Wait until the network is idle and no Dash component is loading (callbacks done). The bound
+    is generous: a condition, not a timing (the suite runs on shared, loaded machines)."""
     page.wait_for_load_state("networkidle", timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
     page.wait_for_load_state("networkidle", timeout=timeout)

@@ -6,6 +6,7 @@ error), a JSON object:
 
     {"metrics": {<metric key>: {"key": <metric key>, "name": <metric name>,
                                  "status"?: str, "value"?: any, "curation"?: any,
+                                 "reason"?: str, "comment"?: str,
                                  "seen_history": int, "seen_value": any, "seen_status": str,
                                  "version": int}},
      "notes"?: str, "seen_notes": str | null, "notes_version": int}
@@ -15,12 +16,15 @@ An entry whose "key" is not its own key (states written before keys, keyed by na
 is ignored, so an old browser state can neither crash the page nor be submitted.
 
 "status" / "value" / "curation" / "notes" are present only when the reviewer changed
-them. A widget is compared with the value it was *rendered with* (the base's
-"shown", portal.views.asset.shown), not with the stored value: a stored value no widget
-can show exactly (a checkbox value `""`, a dropdown value outside its options) never
-becomes an edit by itself. `seen_*` and `version` record what the reviewer saw when
-making the edit: the store uses them to tell a real conflict (someone changed the same
-metric meanwhile) from a harmless concurrent edit. Everything here treats that object
+them. "reason" (one of the project's fail reasons, portal.review.reasons) and "comment" go
+with an explicit Fail only: they are dropped when the status is no longer an unsaved Fail.
+
+A widget is compared with the value it was *rendered with* (the base's "shown",
+portal.views.asset.shown), not with the stored value: a stored value no widget can show
+exactly (a checkbox value `""`, a dropdown value outside its options) never becomes an
+edit by itself. `seen_*` and `version` record what the reviewer saw when making the edit:
+the store uses them to tell a real conflict (someone changed the same metric meanwhile)
+from a harmless concurrent edit. Everything here treats that object
 as untrusted input.
 """
 
@@ -35,6 +39,7 @@ from portal.qc import status_from_choice
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 from portal.views.asset import curation as curations
+from portal.views.asset.fail_notes import fail_note, with_fail_note
 from portal.views.asset.shown import same
 
 _MAX_EDITS = 5000
@@ -55,6 +60,7 @@ class Change:
     new: Any
     key: str = ""
     implied: bool = False
+    reason: str | None = None  # an explicit Fail's reason (a status change)
 
 
 def entries(state: object) -> Iterator[tuple[str, dict]]:
@@ -99,7 +105,10 @@ def changes(state: object) -> list[Change]:
             old = curations.latest(edit.get("seen_value")).stored
             out.append(Change(name, "curation", old, edit["curation"], key))
         if "status" in edit:
-            out.append(Change(name, "status", edit.get("seen_status"), edit["status"], key))
+            reason, comment = fail_note(edit)
+            out.append(Change(name, "status", edit.get("seen_status"), edit["status"], key, reason=reason))
+            if comment:  # the annotation service reports a comment as a change of its own
+                out.append(Change(name, "comment", None, comment, key))
         elif "value" in edit and (implied := choice_status(edit.get("seen_value"), edit["value"])) is not None:
             out.append(Change(name, "status", edit.get("seen_status"), implied, key, implied=True))
     return out
@@ -154,6 +163,7 @@ def to_annotation(asset: str, state: object) -> Annotation:
             value, seen_value = edit["value"], edit.get("seen_value")
         if status is None and value is UNSET:
             continue
+        reason, comment = fail_note(edit, strict=True)
         edits.append(MetricEdit(
             key=key,
             metric=name,
@@ -161,6 +171,8 @@ def to_annotation(asset: str, state: object) -> Annotation:
             value=value,
             seen_history=_int(edit.get("seen_history"), key),
             seen_value=seen_value,
+            reason=reason,
+            comment=comment,
         ))
         versions.append(_int(edit.get("version"), key))
     notes, seen_notes = UNSET, UNSET
@@ -282,12 +294,15 @@ def current(state: object, base: dict, field: str) -> Any:
     return base.get("shown") if field == "value" else base.get(field)
 
 
-def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET) -> dict:
+def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET, reason: Any = UNSET,
+           comment: Any = UNSET) -> dict:
     """`state` with one metric's widgets compared against what they were rendered with (`base`).
 
     A widget equal to its rendered value/status removes that edit; a differing one
     records it with `seen_*` and the version. An empty number input is no edit. For a
     choice whose options carry statuses, the status follows the choice on the server.
+    `reason` / `comment` go with an unsaved explicit Fail (portal.views.asset.fail_notes);
+    any other status drops them.
     """
     state = _copy(state)
     key = base["key"]
@@ -302,7 +317,17 @@ def record(state: object, base: dict, *, status: Any = UNSET, value: Any = UNSET
             edit.pop("status", None)
         else:
             edit["status"] = status
-    return _store(state, base, edit)
+    return _store(state, base, with_fail_note(edit, reason=reason, comment=comment))
+
+
+def missing_reasons(state: object, listed: list[str]) -> list[Change]:
+    """The explicit Fails of a state without a reason `listed` (the project's fail reasons:
+    none needed when it lists none). A Fail a choice sets needs none."""
+    if not listed:
+        return []
+    return [change for change in changes(state)
+            if change.field == "status" and change.new == "Fail" and not change.implied
+            and change.reason not in listed]
 
 
 def record_curation(state: object, base: dict, data: Any) -> dict:
