@@ -237,6 +237,9 @@ SETTINGS_POLICY_LEADS = "settings-policy-leads"  # dropdown (multi): existing ac
 SETTINGS_POLICY_SAVE = "settings-policy-save"
 SETTINGS_POLICY_MESSAGE = "settings-policy-message"  # saved / what is wrong, in place
 SETTINGS_POLICY_SUMMARY = "settings-policy-summary"  # one sentence saying what the stored policy does
+SETTINGS_EXPECTED_UPLOAD = "settings-expected-upload"  # dcc.Upload: a CSV/YAML of expected sessions
+SETTINGS_EXPECTED_MESSAGE = "settings-expected-message"  # what was read / what is wrong, in place
+SETTINGS_EXPECTED_SUMMARY = "settings-expected-summary"  # the current list: how many, how many present
 
 # --- Assignments (/review/assignments; issue 14) ---
 NAV_MY_REVIEWS = "nav-my-reviews"  # the navbar's "My reviews" link (data-open-count: open assignments, "" unknown)

@@ -33,6 +33,7 @@ WRITE_NAMES = frozenset({
     "create_asset", "delete_asset", "restore_asset", "rename_asset",
     "add_webhook", "remove_webhook", "set_webhook_active", "retry_failed",
     "set_project_reasons", "set_policy",  # a project's settings (portal.review.reasons, portal.review.ratings)
+    "set_expected_sessions",  # a project's expected sessions (portal.review.completeness)
     "create_assignment", "close_assignment",
 })
 # Routes that change the session or the caller's own account, never QC data; each with why.

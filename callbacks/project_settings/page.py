@@ -9,13 +9,14 @@ from flask_login import current_user
 
 from callbacks.project_paths import project_layout, project_title
 from callbacks.shell import for_user
+from components.project_settings.completeness import completeness_section
 from components.project_settings.page import settings_page
 from components.project_settings.policy import policy_section
 from components.project_settings.reasons import reasons_section
 from portal.context import current_portal
 from portal.views.project_settings import empty_view, settings_view
 
-SECTIONS = (reasons_section, policy_section)  # in the page's order; issue 16's "Completeness" joins here
+SECTIONS = (reasons_section, policy_section, completeness_section)  # in the page's order
 
 
 def _page(name: str):

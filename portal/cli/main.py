@@ -16,6 +16,7 @@ from portal.cli.common import data_dir_option, existing_store, settings_for
 from portal.cli.lifecycle import assets, webhooks
 from portal.cli.push import push
 from portal.cli.tokens_export import export, tokens
+from portal.cli.track import track
 from portal.cli.users import users
 from portal.errors import ConfigError, PortalError
 from portal.settings import Settings
@@ -236,6 +237,7 @@ main.add_command(assets)  # qc-portal assets delete/restore/rename/deleted (port
 main.add_command(webhooks)  # qc-portal webhooks add/list/remove/pause/resume/retry/deliver
 main.add_command(assign)  # qc-portal assign NAME --user U --filter '...' (portal.cli.assign)
 main.add_command(assignments_group)  # qc-portal assignments list/close
+main.add_command(track)  # qc-portal track PROJECT FILE.csv|.yaml (portal.cli.track)
 
 if __name__ == "__main__":
     main()

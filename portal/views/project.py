@@ -10,7 +10,8 @@ counts, trends, by instrument, time to QC) say they are not available.
 Parts: status totals; status per modality x stage; QC status per acquisition week; metrics
 ranked by fail rate (portal.views.project_metrics); trends and time to QC
 (portal.views.project_trends); pass rates by instrument and by experimenter; the subject x
-modality matrix with the counts per status; the assets with Pending metrics, oldest first.
+modality matrix with the counts per status; the assets with Pending metrics, oldest first;
+completeness against the project's expected sessions (portal.review.completeness).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date
 
 from portal.errors import Unsupported
 from portal.qc.types import FAIL, PASS, PENDING
+from portal.review.completeness import Completeness, completeness_of
 from portal.store.protocol import AssetQuery, AssetRow, AssetStore, Sort
 from portal.views import project_metrics as pm
 from portal.views.overview import STATUS_ORDER
@@ -78,7 +80,7 @@ class ProjectView:
     by_instrument: Breakdown | None = None
     by_experimenter: Breakdown | None = None
     qc_times: QCTimes | None = None
-    completeness: object | None = None  # issue 16 part 3 (tracked sessions): not built yet
+    completeness: Completeness | None = None  # None: the project tracks no expected sessions
 
 
 def _stage_sorted(stages) -> list[str]:
@@ -210,6 +212,7 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
         by_instrument=by_instrument,
         by_experimenter=by_experimenter,
         qc_times=qc_times_of(store, project) if aggregated else None,
+        completeness=completeness_of(store, project),
     )
 
 

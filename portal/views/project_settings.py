@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from portal.accounts.auth import can, require
 from portal.errors import InvalidInput, NotFound, Unsupported
-from portal.review import ratings, reasons
+from portal.review import completeness, ratings, reasons
 from portal.store.sql.ratings import Policy
 
 READ_ONLY = "Only admins change these settings."
@@ -35,6 +35,7 @@ class SettingsView:
     reasons: tuple[str, ...]
     policy: Policy
     leads: tuple[LeadOption, ...] = ()  # the accounts offered as leads (admins only; empty otherwise)
+    expected: str = ""  # the expected sessions: one sentence (portal.review.completeness.summary)
 
 
 def empty_view(project: str = "") -> SettingsView:
@@ -66,7 +67,8 @@ def settings_view(portal, user, project: str) -> SettingsView:
     editable = can(user, "admin")
     leads = lead_options(portal.users.list()) if editable else ()
     return SettingsView(project, editable, tuple(reasons.project_reasons(portal.store, project)),
-                        ratings.store_of(portal).policy(project), leads)
+                        ratings.store_of(portal).policy(project), leads,
+                        completeness.summary(completeness.completeness_of(portal.store, project)))
 
 
 def lead_options(accounts) -> tuple[LeadOption, ...]:

@@ -141,3 +141,23 @@ review_assignment_items = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_review_assignment_items", review_assignment_items.c.assignment_id, review_assignment_items.c.asset_id)
+
+# --- Completeness: a project's expected sessions (migration 0020) ----------------------------
+
+# The sessions a project expects (portal.review.completeness), in the order they were listed:
+# either a subject and an acquisition day (`on_date` "YYYY-MM-DD", and the UTC day as the
+# half-open range [day_start, day_end) the join with assets.acquired uses), or a session
+# name (`session`: an asset whose name equals it or starts with it). Replaced as a whole.
+expected_sessions = Table(
+    "expected_sessions",
+    metadata,
+    Column("project", String(300), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("subject_id", String(100)),
+    Column("on_date", String(10)),
+    Column("day_start", UTCDateTime()),
+    Column("day_end", UTCDateTime()),
+    Column("session", String(500)),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
