@@ -33,16 +33,20 @@ class DashClient:
         client.get("/")
         self.dependencies = client.get("/_dash-dependencies").get_json()
 
-    def dependency(self, output_part: str) -> dict:
-        """The callback whose output string contains `output_part`."""
+    def dependency(self, output_part: str, changed: list[str] | None = None) -> dict:
+        """The callback whose output string contains `output_part`; when several do (outputs
+        shared with allow_duplicate), the one whose inputs hold every `changed` property."""
         found = [d for d in self.dependencies if output_part in d["output"]]
+        if len(found) > 1 and changed:
+            found = [d for d in found
+                     if set(changed) <= {f"{i['id']}.{i['property']}" for i in d["inputs"]}] or found
         if len(found) != 1:
             raise LookupError(f"{len(found)} callbacks output {output_part!r}")
         return found[0]
 
     def body(self, output_part: str, values: dict, changed: list[str]) -> bytes:
         """The JSON request body of one call."""
-        dep = self.dependency(output_part)
+        dep = self.dependency(output_part, changed)
 
         def entries(items):
             out = []
