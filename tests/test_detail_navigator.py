@@ -98,6 +98,7 @@ def test_grouping_and_node_keys_round_trip_through_urls():
     grouping = (("modality",), ("fiber", "camera"), ("group",))
     assert parse_grouping(format_grouping(grouping)) == grouping
     assert parse_grouping("") is None and parse_grouping(None) is None
+    assert parse_grouping("none") == ()  # what the page writes for "no grouping": a reload keeps it flat
     path = ("Record Node 101#ProbeA", "a/b", UNTAGGED)
     assert parse_node_key(node_key(path)) == path
 

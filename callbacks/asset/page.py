@@ -171,14 +171,25 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(
         Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
-        Output(ids.DETAIL_LIMIT, "data", allow_duplicate=True),
+        Output(ids.DETAIL_LIMIT, "data"),
         Input(detail_ids.nav_node(ALL), "n_clicks"),
+        Input(ids.DETAIL_MORE, "n_clicks"),
+        State(ids.DETAIL_LIMIT, "data"),
         prevent_initial_call=True,
     )
-    def select_node(clicks):
-        if not ctx.triggered_id or not any(clicks or ()):
-            return no_update, no_update
-        return ctx.triggered_id["node"], PAGE_SIZE
+    def choose_cards(node_clicks, more_clicks, limit):
+        # A node click and "Show more" share one callback: the navigator re-rendered on load
+        # fires this with no clicks, and two callbacks writing the limit, one answering
+        # no_update, could put back the limit "Show more" had just raised (dash#1861).
+        # Both can trigger one call (the click lands while the navigator is re-rendered):
+        # triggered_id names only the first, so each is looked for among the triggers.
+        triggered = ctx.triggered_prop_ids
+        if f"{ids.DETAIL_MORE}.n_clicks" in triggered and more_clicks:
+            return no_update, int(limit or PAGE_SIZE) + PAGE_SIZE
+        for component_id in triggered.values():
+            if isinstance(component_id, dict) and any(node_clicks or ()):
+                return component_id["node"], PAGE_SIZE
+        return no_update, no_update
 
     @app.callback(
         Output(ids.DETAIL_NAV, "children"),
@@ -239,17 +250,6 @@ def register(app: dash.Dash) -> None:
         if not any(clicks or ()):
             return no_update
         return True
-
-    @app.callback(
-        Output(ids.DETAIL_LIMIT, "data"),
-        Input(ids.DETAIL_MORE, "n_clicks"),
-        State(ids.DETAIL_LIMIT, "data"),
-        prevent_initial_call=True,
-    )
-    def show_more(clicks, limit):
-        if not clicks:
-            return no_update
-        return int(limit or PAGE_SIZE) + PAGE_SIZE
 
     app.clientside_callback(
         ClientsideFunction("qcDetail", "highlightNode"),

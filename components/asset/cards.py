@@ -149,10 +149,11 @@ def node_panel(groups: list[ReferenceGroup], *, can_edit: bool, allow_edits: boo
         else:
             rows.append(html.Div(dbc.Row([dbc.Col(card, lg=6) for card in cards], className="g-2"),
                                  className="reference-group no-reference mb-3"))
-    more = None
-    if shown < total:
-        more = dbc.Button(f"Show more ({total - shown} more metrics)", id=ids.DETAIL_MORE, color="secondary",
-                          outline=True, size="sm", className="mb-3")
+    # Always there (hidden when all are shown): the node-click callback takes it as an input,
+    # and Dash fires no callback one of whose inputs is missing.
+    more = dbc.Button(f"Show more ({total - shown} more metrics)", id=ids.DETAIL_MORE, color="secondary",
+                      outline=True, size="sm", className="mb-3",
+                      style=None if shown < total else {"display": "none"})
     heading = html.H5([title, html.Span(f" · {total} metric{'s' if total != 1 else ''}",
                                         className="text-muted small")], className="mb-3 node-title")
     bar = bulk_bar(bulk, blocked(edits)) if bulk is not None and can_edit else None

@@ -115,10 +115,16 @@ def normalise_grouping(levels: object) -> Grouping:
     return tuple(out)
 
 
+NO_GROUPING = "none"  # the URL form of "no grouping" (assets/detail.js writes it)
+
+
 def parse_grouping(text: object) -> Grouping | None:
-    """A grouping from its URL form `a,b/c`; None when absent or empty."""
+    """A grouping from its URL form `a,b/c` (`none`: no grouping, a flat list); None when
+    absent or empty."""
     if not isinstance(text, str) or not text.strip():
         return None
+    if text.strip() == NO_GROUPING:
+        return ()
     grouping = normalise_grouping(level.split(",") for level in text.split("/"))
     return grouping or None
 
