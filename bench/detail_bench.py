@@ -9,7 +9,9 @@
 - `tti_ms`: in headless Chromium, from navigation start until the navigator and the
   first node's cards are on screen (median of a few loads).
 
-Each as a median with its p99 (`*_p99_ms`).
+Each as a median with its p99 (`*_p99_ms`); `detail_ms` and `submit_ms` are the process's CPU
+time (the test client runs in it, so this is the server's work, steady on a shared machine).
+`--profile` prints where that CPU goes (cProfile's top functions) to stderr.
 """
 
 from __future__ import annotations
@@ -74,8 +76,33 @@ def _reference_files(folder: Path, record: dict) -> None:
             target.hardlink_to(sample)
 
 
-def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dict:
-    """Build a portal with one `n_metrics`-metric asset and time the page and a submit."""
+def _profiled(fn, repeat: int, out: dict, label: str) -> list[float]:
+    """Time `fn` `repeat` times (ms); with `out` not None, under cProfile, and put the 25
+    functions with the most cumulative time into `out[label]` (where the CPU goes)."""
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile() if out is not None else None
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()  # CPU time: steady on a shared machine, unlike wall time
+        if profile is not None:
+            profile.runcall(fn)
+        else:
+            fn()
+        samples.append((time.process_time() - start) * 1000)
+    if profile is not None:
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(25)
+        out[label] = text.getvalue()
+    return samples
+
+
+def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profile: bool = False) -> dict:
+    """Build a portal with one `n_metrics`-metric asset and time the page and a submit
+    (`profile`: under cProfile, the top functions of each under `profile` in the result)."""
+    profiles: dict | None = {} if profile else None
     from components import ids
     from portal import create_app
     from portal.settings import load_settings
@@ -95,6 +122,9 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dic
         portal.users.add("bench", "annotator", PASSWORD, "Bench Reviewer")
         name = record["name"]
 
+        from portal.ops.gc_tuning import tune_for_serving
+
+        tune_for_serving()  # as portal.wsgi does in each gunicorn worker
         client = app.server.test_client()
         client.post("/login", data={"username": "bench", "password": PASSWORD})
         pages = _callback(client, output_prefix="_pages_content.children")
@@ -105,11 +135,7 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dic
             _post(client, pages, inputs, [])
 
         build_page()
-        detail = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            build_page()
-            detail.append((time.perf_counter() - start) * 1000)
+        detail = _profiled(build_page, repeat, profiles, "detail")
 
         submit_dep = _callback(client, input_id=ids.DETAIL_SUBMIT)
         stored = portal.store.get(name)
@@ -133,15 +159,13 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True) -> dic
             history.update(n=history["n"] + 1, status=status)
 
         submit_once()
-        submits = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            submit_once()
-            submits.append((time.perf_counter() - start) * 1000)
+        submits = _profiled(submit_once, repeat, profiles, "submit")
 
         result = {"metrics": n_metrics, "database": portal.store.engine.dialect.name}
         result["detail_ms"], result["detail_p99_ms"] = _percentiles(detail)
         result["submit_ms"], result["submit_p99_ms"] = _percentiles(submits)
+        if profiles is not None:
+            result["profile"] = profiles
         if browser:
             result.update(_time_to_interactive(app, name))
         portal.store.engine.dispose()
@@ -188,8 +212,12 @@ def main() -> None:
     parser.add_argument("--metrics", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="print where the CPU goes (cProfile)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.metrics, args.repeat, not args.no_browser), indent=2))
+    result = measure(args.metrics, args.repeat, not args.no_browser, args.profile)
+    for label, text in result.pop("profile", {}).items():
+        print(f"== {label} ==\n{text}", file=sys.stderr)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

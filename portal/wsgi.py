@@ -12,6 +12,7 @@ import sys
 from portal.app import create_app, warm_up
 from portal.errors import ConfigError, StoreUnavailable
 from portal.events.worker import start_delivery
+from portal.ops.gc_tuning import tune_for_serving
 from portal.ops.preflight import check_secret, wait_for_database
 from portal.settings import load_settings
 
@@ -29,4 +30,5 @@ except (ConfigError, StoreUnavailable) as exc:
     sys.exit(APP_LOAD_ERROR)
 warm_up(app)
 start_delivery(app)  # this worker's webhook delivery thread (QC_PORTAL_WEBHOOK_DELIVER)
+tune_for_serving()  # after startup: what it built is never collected (portal.ops.gc_tuning)
 server = app.server

@@ -2,7 +2,8 @@
 
 Every write that rewrites an asset's status rows goes through SqlAssetStore's
 `_delete_status_rows` (which subtracts what the asset contributed, read from its stored
-status rows before they go) and `_write_status_rows` (which adds the new contribution),
+status rows before they go) and `_write_status_rows` (which adds the new contribution,
+netted with the old: a one-metric annotation upserts the few rows it changes),
 and new assets of an ingest batch through batch.Inserts: so ingest, re-ingest, re-issue,
 annotate, push, batch, restore and delete keep both tables exact in their own
 transaction, as aggregates does for asset_counts. A rename changes no row here.

@@ -130,18 +130,22 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         """Insert or update one record."""
         return SqlUpserter(self, actor, strict).run([record])[0]
 
-    def _delete_status_rows(self, connection, asset_id: str) -> None:
-        """Remove an asset's status rows and their share of project_metrics (read before they go)."""
+    def _delete_status_rows(self, connection, asset_id: str, *, apply_removal: bool = True) -> Counter:
+        """Remove an asset's status rows and their share of project_metrics (read before they go);
+        returns that share as a (negative) delta. With `apply_removal` False the caller applies
+        it, netted with what the asset adds back (one upsert of the few rows that change)."""
         removed = Counter()
         removed.subtract(project_aggregates.stored_contribution(connection, asset_id))
-        project_aggregates.apply(connection, removed)
+        if apply_removal:
+            project_aggregates.apply(connection, removed)
         for table in (asset_modalities, asset_stages, asset_metrics, metric_values, asset_groups):
             connection.execute(delete(table).where(table.c.asset_id == asset_id))
+        return removed
 
     def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
         """Rewrite an asset's status rows and its share of project_metrics; `replace` is its old
         contribution to asset_counts."""
-        self._delete_status_rows(connection, asset_id)
+        removed = self._delete_status_rows(connection, asset_id, apply_removal=False)
         modalities = modality_rows(asset_id, summary)
         connection.execute(insert(asset_modalities), modalities)
         delta = aggregates.contribution(asset_columns(summary), modalities)
@@ -154,8 +158,10 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
                             (metric_values, values), (asset_groups, [group])):
             if rows:
                 connection.execute(insert(table), rows)
-        project_aggregates.apply(connection, project_aggregates.contribution(
-            group, metrics, [row["position"] for row in values], modalities, stages))
+        added = project_aggregates.contribution(group, metrics, [row["position"] for row in values], modalities,
+                                                stages)
+        added.update(removed)  # update() adds counts, negative ones too: the net change
+        project_aggregates.apply(connection, added)
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
         connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
