@@ -59,10 +59,12 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from portal.app import create_app, warm_up
         from portal.events.worker import start_delivery
+        from portal.ops.gc_tuning import tune_for_serving
 
         app = create_app(self.settings)
         warm_up(app)
         start_delivery(app)  # in each worker: gunicorn forks before load() (no preload_app)
+        tune_for_serving()  # as portal.wsgi does
         return app.server
 
 
