@@ -200,3 +200,11 @@ def test_unsaved_statuses_are_counted_and_marked_but_the_filter_keeps_saved_ones
     assert [n.label for n in pending.children] == ["A", "B"] and pending.children[0].counts["Fail"] == 1
     untouched = build_tree([m.nav() for m in detail.metrics], ((("probe",)),))
     assert untouched.unsaved == 0 and untouched.counts == {"Pass": 1, "Fail": 0, "Pending": 2}
+
+
+def test_the_selector_groups_by_a_tag_key_named_none():
+    from callbacks.asset.page import grouping_of
+
+    # "none" is the URL's word for no grouping; chosen in the selector it is a tag key.
+    assert grouping_of(None, ["none"]) == (("none",),)
+    assert grouping_of(None, []) == ()

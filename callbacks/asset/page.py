@@ -40,6 +40,7 @@ from portal.views.asset.navigator import (
     available_keys,
     build_tree,
     filter_tree,
+    normalise_grouping,
     parse_grouping,
 )
 from portal.views.asset.viewers import reference_groups
@@ -63,8 +64,8 @@ def levels_for(detail: AssetDetail) -> list[tuple[str, ...]]:
 
 def grouping_of(detail: AssetDetail, value) -> tuple[tuple[str, ...], ...]:
     """The grouping chosen in the selector (a list of "key,key" levels) or the URL."""
-    if isinstance(value, list):
-        return parse_grouping("/".join(v for v in value if isinstance(v, str))) or ()
+    if isinstance(value, list):  # the selector's levels, taken as they are (a tag key may be "none")
+        return normalise_grouping([v.split(",") for v in value if isinstance(v, str) and v])
     grouping = parse_grouping(value)
     return grouping if grouping is not None else (detail.default_grouping or ((MODALITY,), (STAGE,)))
 

@@ -22,6 +22,7 @@ once, each edit is resolved through one index.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,7 +114,13 @@ def _revalidate(qc: QualityControl, positions: list[int]) -> None:
     one at the cost of the edited few: re-loading 500 metrics for one status change was a
     third of a submit's CPU (bench/README.md, "Where the CPU goes").
     """
-    part = load_qc(dump_qc(qc.model_copy(update={"metrics": [qc.metrics[p] for p in positions]})))
+    positions = sorted(set(positions))  # document order: the first error named is the whole load's
+    try:
+        part = load_qc(dump_qc(qc.model_copy(update={"metrics": [qc.metrics[p] for p in positions]})))
+    except QCReadError as exc:
+        # An unnamed metric is named by its number: the one in the document, not in the part.
+        raise QCReadError(_UNNAMED.sub(lambda m: f"metric #{positions[int(m.group(1))]}", str(exc), count=1)) \
+            from None
     for position, metric in zip(positions, part.metrics, strict=True):
         qc.metrics[position] = metric
 
@@ -179,6 +186,9 @@ def _apply_edit(metric, key: str, edit: MetricEdit, *, user: str, now: datetime,
     if edit.comment:
         changes.append({"metric": metric.name, "key": key, "field": "comment", "old": None, "new": edit.comment})
     return changes
+
+
+_UNNAMED = re.compile(r"^metric #(\d+)")  # how portal.qc.read names a metric without a name
 
 
 @functools.lru_cache(maxsize=64)

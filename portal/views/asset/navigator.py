@@ -119,8 +119,8 @@ NO_GROUPING = "none"  # the URL form of "no grouping" (assets/detail.js writes i
 
 
 def parse_grouping(text: object) -> Grouping | None:
-    """A grouping from its URL form `a,b/c` (`none`: no grouping, a flat list); None when
-    absent or empty."""
+    """A grouping from its URL form `a,b/c` (`none`: no grouping, a flat list; so a grouping by
+    a lone tag key named "none" does not survive the URL); None when absent or empty."""
     if not isinstance(text, str) or not text.strip():
         return None
     if text.strip() == NO_GROUPING:
