@@ -99,12 +99,10 @@ def refuse_direct_status(portal: Portal, user, annotation: Annotation) -> None:
     ratings = store_of(portal)
     if not ratings_in_use(ratings):
         return
-    stored = portal.store.get(annotation.asset)
-    if stored is None:
-        return  # the store answers NotFound itself
-    policy = ratings.policy(stored.summary.project)
+    project = reasons.asset_project(portal.store, annotation.asset)  # None: the store answers NotFound itself
+    policy = ratings.policy(project)
     if policy.ratings_required > 1 and not (annotation.force and can(user, "admin")):
-        raise Conflict(f"project {stored.summary.project} needs {policy.ratings_required} agreeing ratings per "
+        raise Conflict(f"project {project} needs {policy.ratings_required} agreeing ratings per "
                        f"metric: rate it (POST /api/v1/assets/{{name}}/ratings, or the review queue); "
                        "admins may send force: true to write the status directly")
 

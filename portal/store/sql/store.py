@@ -239,6 +239,12 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
             return None
         return StoredAsset(row.id, row.name, row.version, row.document)
 
+    def project_of(self, key: str) -> str | None:
+        """The project of the asset with this name or id (None: none, or no such asset), read from
+        its summary column: a write's policy and reason checks need no document."""
+        with self._read() as connection:
+            return connection.execute(select(assets.c.project).where(_key_clause(key), hidden.visible())).scalar()
+
     def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
         """A page of summary rows and the total matching the query."""
         if offset < 0 or not 0 < limit <= 10_000:

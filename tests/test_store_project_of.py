@@ -1,0 +1,37 @@
+"""The project a write's policy and reason checks read (SqlAssetStore.project_of, through
+portal.review.reasons.asset_project) is the record's, by name or id, and none for an asset
+that is unknown or deleted: the same answers as reading the whole document gave."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.review.reasons import asset_project
+from portal.store.sql.engine import make_engine
+from portal.store.sql.reviews import project_of
+from portal.store.sql.store import SqlAssetStore
+from tests.records import metric, record
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'p.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    yield SqlAssetStore(engine)
+    engine.dispose()
+
+
+def test_the_project_by_name_id_rename_and_deletion(store):
+    with_project = record("a", metrics=[metric("m")])
+    with_project["data_description"]["project_name"] = "  Dynamic Routing "
+    without = record("b", metrics=[metric("m")])
+    without["data_description"].pop("project_name", None)
+    store.upsert_many([with_project, without])
+    a = store.get("a")
+    assert asset_project(store, "a") == asset_project(store, a.id) == project_of(a.record) == "Dynamic Routing"
+    assert asset_project(store, "b") is None and project_of(store.get("b").record) is None
+    assert asset_project(store, "nobody") is None
+    store.rename_asset("a", "a2", user="admin")
+    assert asset_project(store, "a2") == "Dynamic Routing"
+    store.delete_asset("a2", user="admin")
+    assert asset_project(store, "a2") is None  # as store.get answers None for it
