@@ -70,6 +70,16 @@ class StoreContract(IdentityContract):
         assert by_name.record["quality_control"]["metrics"][0]["name"] == "m"
         assert store.get("nope") is None
 
+    def test_project_of_by_name_and_id_and_none_without(self, store):
+        with_project = record("a", project="  Dynamic Routing ")
+        without = record("b")
+        without["data_description"].pop("project_name", None)
+        store.upsert_many([with_project, without])
+        a = store.get("a")
+        assert store.project_of("a") == store.project_of(a.id) == a.summary.project == "Dynamic Routing"
+        assert not store.project_of("b") and not store.get("b").summary.project
+        assert store.project_of("nobody") is None
+
     def test_reupsert_unchanged_then_changed(self, store):
         rec = record("asset-1", metrics=[metric("m", "Pending")])
         assert store.upsert_many([rec])[0].action == "created"

@@ -1,6 +1,7 @@
 """The project a write's policy and reason checks read (SqlAssetStore.project_of, through
-portal.review.reasons.asset_project) is the record's, by name or id, and none for an asset
-that is unknown or deleted: the same answers as reading the whole document gave."""
+portal.review.reasons.asset_project) follows a rename and is gone with a deletion, as
+store.get is (by name and id for every store: tests/store_contract.py; DocDB refuses
+renames and deletions)."""
 
 from __future__ import annotations
 

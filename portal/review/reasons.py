@@ -86,12 +86,8 @@ def set_project_reasons(store, user, project: str, raw: object) -> list[str]:
 
 
 def asset_project(store, key: str) -> str | None:
-    """The project of the asset `key` (None: none, or no such asset); from the store's summary
-    column where it has one (SQL), else from the record."""
-    if hasattr(store, "project_of"):
-        return store.project_of(key) or None
-    found = store.get(key)
-    return reviews.project_of(found.record) if found is not None else None
+    """The project of the asset `key` (None: none, or no such asset)."""
+    return store.project_of(key) or None
 
 
 def check_annotation(store, annotation: Annotation) -> None:

@@ -285,6 +285,10 @@ class AssetStore(Protocol):
     def get(self, key: str) -> StoredAsset | None:
         """The asset with this name or id, or None."""
 
+    def project_of(self, key: str) -> str | None:
+        """The project of the asset with this name or id (None: none, or no such asset), without
+        reading the whole document (a write's policy and reason checks)."""
+
     def list_assets(
         self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100
     ) -> Page:

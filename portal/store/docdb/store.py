@@ -19,13 +19,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, insert
 
-from portal.errors import InvalidInput, NotFound, StoreUnavailable
+from portal.errors import InvalidInput, NotFound
 from portal.qc import summarise
 from portal.qc.diff import audit_detail
-from portal.qc.identity import MetricIndex
 from portal.review.annotate import apply_annotation
 from portal.review.metrics_merge import merge_metrics
-from portal.store.docdb import cube, queries
+from portal.store.docdb import cube, queries, readback
 from portal.store.docdb.bookkeeping import Bookkeeping
 from portal.store.docdb.client import DocDbTarget, call, checked
 from portal.store.docdb.cube import Cubes
@@ -115,6 +114,12 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
         summary = summarise(record)
         version = self.books.version(summary.id, record.get("quality_control"))
         return StoredAsset.with_summary(summary.id, summary.name, version, record, summary)
+
+    def project_of(self, key: str) -> str | None:
+        """The project of the asset with this name or id (None: none, or no such asset), read
+        with a projection of the one field."""
+        record = self._record(key, {"_id": 1, "name": 1, "data_description.project_name": 1})
+        return reviews.project_of(record) if record is not None else None
 
     def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
         """A page of summary rows and the total matching the query (DocDB sorts and pages)."""
@@ -258,7 +263,8 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
                 return AnnotateResult(True, version)
             self.write_qc(asset_id, outcome.quality_control, what=f"annotating {annotation.asset}")
             self._cubes.clear()
-            self.verify(asset_id, outcome.quality_control, outcome.changes, user=actor.display_name, now=now)
+            readback.verify_annotation(self._find, asset_id, outcome.quality_control, outcome.changes,
+                                       user=actor.display_name, now=now)
             held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
             held.audit(now, actor.account, summarise(record).name, "annotate",
                        {"changes": _jsonable(outcome.changes), "evaluator": actor.display_name})
@@ -282,7 +288,7 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
             if not outcome.changed:
                 return MetricsResult(version)
             self.write_qc(asset_id, outcome.quality_control, what=f"adding metrics to {asset}")
-            self._verify_metrics(asset_id, outcome)
+            readback.verify_metrics(self._find, asset_id, outcome)
             held.written(version + 1, outcome.quality_control, record_edits(held.edits, outcome.changes))
             held.audit(now, actor.account, summarise(record).name, "add_metrics",
                        {"changes": _jsonable(outcome.changes), "entries": outcome.entries,
@@ -308,71 +314,15 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
             raise NotFound(f"Asset not found: {asset_id}")
         return found[0]
 
-    def _verify_metrics(self, asset_id, outcome) -> None:
-        """Read the record back: every metric just written must be there with all its entries."""
-        found = self._find("reading back added metrics", {"_id": asset_id}, {"quality_control": 1})
-        stored = _by_key((found[0].get("quality_control") if found else None) or {})
-        wanted = _by_key(outcome.quality_control)
-        for change in outcome.changes:
-            key = change["key"]
-            entries = (stored.get(key) or {}).get("status_history") or []
-            if len(entries) < len(wanted[key]["status_history"]):
-                log.error("DocDB write of %s not visible on read-back: metric %r", asset_id, key)
-                raise StoreUnavailable(f"DocDB accepted the metrics of {asset_id} but does not show {key!r} on "
-                                       "read-back; nothing was recorded: try again")
-
     def write_qc(self, asset_id, quality_control: dict, *, what: str) -> None:
         """`$set` the record's quality_control (and nothing else)."""
         call(self.target, what, lambda: checked(self.client.upsert_one_docdb_record(
             {"_id": asset_id, "quality_control": quality_control})))
 
-    def verify(self, asset_id, written: dict, changes: list[dict], *, user: str, now: datetime) -> None:
-        """Read the record back: every status entry, value and note just written must be there."""
-        found = self._find("reading back an annotation", {"_id": asset_id}, {"quality_control": 1})
-        stored = (found[0].get("quality_control") if found else None) or {}
-        missing = _missing(stored, written, changes, user=user, now=now)
-        if missing:
-            log.error("DocDB write of %s not visible on read-back: %s", asset_id, missing)
-            raise StoreUnavailable(
-                f"DocDB accepted the change to {asset_id} but does not show it on read-back ({missing}); "
-                "nothing was recorded: reload the asset and try again"
-            )
-
     def audit(self, at, user, asset_id, asset_name, action, detail) -> None:
         """Append one row to the portal's audit log."""
         with self.engine.begin() as connection:
             connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
-
-
-def _by_key(quality_control: dict) -> dict[str, dict]:
-    """The metric dicts of a document by their keys (portal.qc.identity)."""
-    metrics = [m for m in quality_control.get("metrics") or [] if isinstance(m, dict)]
-    index = MetricIndex(metrics)
-    return dict(zip(index.keys, metrics, strict=True))
-
-
-def _missing(stored: dict, written: dict, changes: list[dict], *, user: str, now: datetime) -> str | None:
-    """What of `changes` the read-back document lacks (None when everything is there)."""
-    by_key, wanted = _by_key(stored), _by_key(written)
-    for change in changes:
-        key, field = change.get("key") or change["metric"], change["field"]
-        if field == "notes" and stored.get("notes") != written.get("notes"):
-            return "the notes"
-        if field == "value" and (key not in by_key or by_key[key].get("value") != wanted[key].get("value")):
-            return f"the value of {key!r}"
-        if field == "status":
-            entries = by_key.get(key, {}).get("status_history") or []
-            if not any(isinstance(e, dict) and e.get("evaluator") == user and _same_time(e.get("timestamp"), now)
-                       for e in entries):
-                return f"the status entry of {key!r}"
-    return None
-
-
-def _same_time(value, moment: datetime) -> bool:
-    from portal.qc.normalize import parse_datetime
-
-    parsed = parse_datetime(value)
-    return parsed is not None and abs((parsed - moment).total_seconds()) < 0.001
 
 
 def _when(value) -> datetime | None:
