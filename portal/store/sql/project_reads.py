@@ -82,7 +82,7 @@ def metric_trend(connection, project: str, metric: str, modality: str, stage: st
         select(v.asset_id, v.acquired, v.value, v.status)
         .where(v.project == project, v.name == metric, v.modality == modality, v.stage == stage,
                v.acquired.is_not(None))
-        .order_by(v.acquired.desc(), v.asset_id).limit(limit))
+        .order_by(v.acquired.desc(), v.asset_id.desc()).limit(limit))  # the index's order, backwards
     return [TrendPoint(*row) for row in reversed(rows.all())]
 
 

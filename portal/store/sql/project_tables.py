@@ -68,6 +68,7 @@ project_cells = Table(
     Column("n", Integer, nullable=False),
 )
 
-# The trends: one metric's latest values by acquisition time (an ordered index range).
-Index("ix_metric_values_trend", metric_values.c.project, metric_values.c.name, metric_values.c.modality,
-      metric_values.c.stage, metric_values.c.acquired)
+# The trends: one metric's latest values by acquisition time, an ordered range of this index
+# alone (it covers the columns the trend reads: migration 0021; 0019's read each value's row).
+TREND_COLUMNS = ("project", "name", "modality", "stage", "acquired", "asset_id", "value", "status")
+Index("ix_metric_values_trend", *(metric_values.c[c] for c in TREND_COLUMNS))
