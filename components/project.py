@@ -10,12 +10,13 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import weekly_bars
+from components.lite import el
 from components.overview import export_href
 from components.project_completeness import completeness_section
 from components.project_metrics import by_instrument_section, metrics_section
 from components.project_settings.page import settings_href
 from components.project_trends import qc_time_section, trend_stub, trends_section
-from components.status import STATUS_COLORS, status_badge
+from components.status import STATUS_COLORS, status_badge, status_pill
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery
 from portal.views.filters_url import to_search
@@ -132,22 +133,22 @@ def _subject_matrix(view: ProjectView):
     if not view.subjects:
         return html.P("No subjects.", className="text-muted small mb-0")
     head = html.Thead(html.Tr([html.Th("Subject"), *[html.Th(m) for m in view.modalities]]))
-    rows = []
+    rows = []  # lite elements (components/lite.py): 60 subjects x the modalities
     for row in view.subjects:
-        cells = [html.Td(html.A(row.subject, href=_overview_href(AssetQuery(project=(view.project,),
+        cells = [el("Td", el("A", row.subject, href=_overview_href(AssetQuery(project=(view.project,),
                                                                              subject=(row.subject,)))))]
         for modality in view.modalities:
             counts = row.cells.get(modality)
             if not counts:
-                cells.append(html.Td(""))
+                cells.append(el("Td", ""))
                 continue
             detail = ", ".join(f"{counts[s]} {s}" for s in STATUS_ORDER if counts.get(s))
             worst = worst_status(counts)
-            cells.append(html.Td(status_counts(counts), title=f"{row.subject} · {modality}: {detail}",
-                                 className="status-counts",
-                                 style={"boxShadow": f"inset 3px 0 0 {STATUS_COLORS.get(worst, '#6c757d')}"},
-                                 **{"data-worst": worst}))
-        rows.append(html.Tr(cells))
+            cells.append(el("Td", status_counts(counts), title=f"{row.subject} · {modality}: {detail}",
+                            className="status-counts",
+                            style={"boxShadow": f"inset 3px 0 0 {STATUS_COLORS.get(worst, '#6c757d')}"},
+                            **{"data-worst": worst}))
+        rows.append(el("Tr", cells))
     text = "P Pass, F Fail, ? Pending, – No QC, ! Unreadable: assets per status; the bar on the left is the worst."
     if view.subject_total > len(view.subjects):
         text += f" {len(view.subjects)} of {view.subject_total} subjects, the most urgent first."
@@ -169,12 +170,12 @@ def _pending_list(view: ProjectView):
     if not view.pending_assets:
         return html.P("No asset has Pending metrics.", className="text-muted small mb-0")
     head = html.Thead(html.Tr([html.Th("Asset"), html.Th("Acquired"), html.Th("Pending"), html.Th("Status")]))
-    rows = [
-        html.Tr([
-            html.Td(html.A(row.name, href=_asset_href(row.name), className="asset-link")),
-            html.Td(row.acquired.strftime("%Y-%m-%d") if row.acquired else "–", className="text-nowrap"),
-            html.Td(f"{row.pending}", className="text-end"),
-            html.Td(status_badge(row.status)),
+    rows = [  # lite elements (components/lite.py): 50 rows
+        el("Tr", [
+            el("Td", el("A", row.name, href=_asset_href(row.name), className="asset-link")),
+            el("Td", row.acquired.strftime("%Y-%m-%d") if row.acquired else "–", className="text-nowrap"),
+            el("Td", f"{row.pending}", className="text-end"),
+            el("Td", status_pill(row.status)),
         ])
         for row in view.pending_assets
     ]

@@ -7,6 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.lite import el
 from components.status import STATUS_COLORS
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.store.protocol import AssetQuery
@@ -30,7 +31,7 @@ def card(title, content, section: str | None = None, class_name: str = "h-100", 
                              className="h-100"), className=class_name, **extra)
 
 
-def counts_bar(counts: dict[str, int]) -> html.Div:
+def counts_bar(counts: dict[str, int]) -> dict:
     """A thin bar split Pass / tolerated / Pending / Fail (widths proportional), drawn as one element
     with a gradient (a page holds dozens: one Dash component each, not one per segment); its title
     names every count."""
@@ -43,7 +44,7 @@ def counts_bar(counts: dict[str, int]) -> html.Div:
             at = end
     title = ", ".join(f"{counts[s]:,} {s}" for s in _ORDER if counts.get(s))
     style = {"background": f"linear-gradient(to right, {', '.join(stops)})"} if stops else {}
-    return html.Div(className="mini-bar", style=style, title=title)
+    return el("Div", className="mini-bar", style=style, title=title)
 
 
 def _percent(value: float | None) -> str:
@@ -54,26 +55,27 @@ def _overview_href(query: AssetQuery) -> str:
     return dash.get_relative_path("/") + to_search(query)
 
 
-def _num(n: int, cls: str = "") -> html.Td:
-    return html.Td(f"{n:,}" if n else "·", className=f"text-end {cls}".strip())
+def _num(n: int, cls: str = "") -> dict:
+    return el("Td", f"{n:,}" if n else "·", className=f"text-end {cls}".strip())
 
 
-def _metric_row(view: ProjectView, metric: MetricRank) -> html.Tr:
+def _metric_row(view: ProjectView, metric: MetricRank) -> dict:
+    # Lite elements (components/lite.py): the ranking is 30 rows of 11 cells.
     needs = AssetQuery(project=(view.project,), metric=(metric.name,), metric_status=(FAIL, PENDING))
     low = metric.fail_lower
-    return html.Tr([
-        html.Td(html.A(metric.name, href=_overview_href(needs), title="The assets where this metric fails or is "
-                       "pending"), className="metric-name"),
-        html.Td(metric.modality), html.Td(metric.stage, className="text-nowrap"),
+    extra = {"className": "few-decided"} if metric.decided < MIN_DECIDED else {}
+    return el("Tr", [
+        el("Td", el("A", metric.name, href=_overview_href(needs), title="The assets where this metric fails or is "
+                    "pending"), className="metric-name"),
+        el("Td", metric.modality), el("Td", metric.stage, className="text-nowrap"),
         _num(metric.n), _num(metric.passed), _num(metric.failed, "fw-semibold" if metric.failed else ""),
         _num(metric.pending), _num(metric.tolerated),
-        html.Td(_percent(metric.fail_rate), className="text-end"),
-        html.Td(_percent(low) if metric.decided else "–", className="text-end fw-semibold" if low >= 0.1 else
-                "text-end", title="95 % Wilson lower bound of the fail rate"),
-        html.Td(counts_bar(metric.counts()), style={"minWidth": "110px"}),
-    ], className="few-decided" if metric.decided < MIN_DECIDED else None,
-        **{"data-metric": metric.name, "data-n": str(metric.n), "data-fail": str(metric.failed),
-           "data-tolerated": str(metric.tolerated)})
+        el("Td", _percent(metric.fail_rate), className="text-end"),
+        el("Td", _percent(low) if metric.decided else "–", className="text-end fw-semibold" if low >= 0.1 else
+           "text-end", title="95 % Wilson lower bound of the fail rate"),
+        el("Td", counts_bar(metric.counts()), style={"minWidth": "110px"}),
+    ], **extra, **{"data-metric": metric.name, "data-n": str(metric.n), "data-fail": str(metric.failed),
+                   "data-tolerated": str(metric.tolerated)})
 
 
 def metrics_section(view: ProjectView) -> html.Div:
@@ -96,14 +98,14 @@ def metrics_section(view: ProjectView) -> html.Div:
                                                 html.P(note, className="small text-muted mb-0")], "metrics", "mb-3")
 
 
-def _rate_cell(metric: MetricRank | None) -> html.Td:
+def _rate_cell(metric: MetricRank | None) -> dict:
     if metric is None or not metric.decided:
-        return html.Td("–", className="text-end text-muted")
+        return el("Td", "–", className="text-end text-muted")
     rate = metric.pass_rate or 0.0
     tint = f"rgba(213, 94, 0, {min(0.6, (1 - rate) * 0.9):.2f})"  # vermillion, stronger as more fail
-    return html.Td(f"{rate:.0%}", className="text-end rate-cell", style={"backgroundColor": tint},
-                   title=f"{metric.passed + metric.tolerated:,} of {metric.decided:,} decided pass "
-                         f"({metric.failed:,} Fail, {metric.tolerated:,} tolerated, {metric.pending:,} Pending)")
+    return el("Td", f"{rate:.0%}", className="text-end rate-cell", style={"backgroundColor": tint},
+              title=f"{metric.passed + metric.tolerated:,} of {metric.decided:,} decided pass "
+                    f"({metric.failed:,} Fail, {metric.tolerated:,} tolerated, {metric.pending:,} Pending)")
 
 
 def _short(name: str, width: int = 18) -> str:
@@ -121,10 +123,10 @@ def breakdown_table(table: Breakdown, title: str) -> html.Div:
     head = html.Thead(html.Tr([html.Th(title), html.Th("n", className="text-end"), html.Th("All", className="text-end"),
                                *[html.Th(_short(m.name), className="text-end", title=f"{m.name} · {m.modality} · "
                                          f"{m.stage}") for m in table.metrics]]))
-    rows = [html.Tr([html.Td(row.label or f"(no {table.dimension})", className="text-nowrap group-label"),
-                     html.Td(f"{row.total.decided:,}", className="text-end"), _rate_cell(row.total),
-                     *[_rate_cell(row.per_metric.get(m.key)) for m in table.metrics]],
-                    **{"data-group": row.label, "data-decided": str(row.total.decided)})
+    rows = [el("Tr", [el("Td", row.label or f"(no {table.dimension})", className="text-nowrap group-label"),
+                      el("Td", f"{row.total.decided:,}", className="text-end"), _rate_cell(row.total),
+                      *[_rate_cell(row.per_metric.get(m.key)) for m in table.metrics]],
+               **{"data-group": row.label, "data-decided": str(row.total.decided)})
             for row in table.rows]
     note = []
     if table.row_total > len(table.rows):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dash import html
 
+from components.lite import el
+
 STATUS_COLORS = {
     "Pass": "#009E73",  # bluish green
     "Fail": "#D55E00",  # vermillion
@@ -13,14 +15,18 @@ STATUS_COLORS = {
 }
 
 
+def _badge(status: str, label: str | None) -> dict:
+    return {"children": label or status, "className": "badge rounded-pill status-pill",
+            "style": {"backgroundColor": STATUS_COLORS.get(status, "#6c757d")}, "title": status,
+            "data-status": status}
+
+
 def status_badge(status: str, *, label: str | None = None) -> html.Span:
     """A pill in the status's colour, carrying `data-status` and a title naming the status,
     so it never relies on colour alone."""
-    color = STATUS_COLORS.get(status, "#6c757d")
-    return html.Span(
-        label or status,
-        className="badge rounded-pill status-pill",
-        style={"backgroundColor": color},
-        title=status,
-        **{"data-status": status},
-    )
+    return html.Span(**_badge(status, label))
+
+
+def status_pill(status: str, *, label: str | None = None) -> dict:
+    """The same pill as a lite element (components/lite.py), for tables of many rows."""
+    return el("Span", **_badge(status, label))

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 
+class Lite:
+    """A lite element (components/lite.py: Dash's JSON as a dict) seen like a component: its props
+    as attributes, `_type` its tag."""
+
+    def __init__(self, element: dict):
+        self.__dict__.update(element["props"])
+        self._type = element["type"]
+
+
 def iter_tree(node):
-    """Every component and string in a tree, depth first."""
+    """Every component, lite element (as a Lite) and string in a tree, depth first."""
+    if isinstance(node, dict) and "props" in node and "type" in node:
+        node = Lite(node)
     yield node
     children = getattr(node, "children", None) if not isinstance(node, (str, int, float)) else None
     if children is None:
