@@ -15,7 +15,12 @@ shapes of bench/overview_bench.py and bench/detail_bench.py):
 - `detail_ms`: the asset page of the 500-metric asset, signed in as an annotator;
 - `submit_ms`: one status change through the asset page's Submit (applied and saved);
 - `summary_ms`: `GET /api/v1/summary` (the REST API), when the portal has it;
-- `readyz_ms`: the load balancer's probe.
+- `readyz_ms`: the load balancer's probe;
+- the floors every figure is divided by (bench/floors.py): `static_floor_ms`, a GET of a
+  small static file (the request overhead: the socket, gunicorn, Flask's routing and
+  before/after-request hooks, no Dash), and `dash_floor_ms`, the cheapest callback the app
+  has (the grid's column chooser: the column definitions from a list of names, no store
+  read), so what Dash's dispatch adds to a request is `dash_floor_ms - static_floor_ms`.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from urllib.parse import quote
 from bench.data import BENCH_PROJECT, first_metric_key
 from components import ids
 from portal.store.protocol import AssetQuery
-from portal.views.filters_url import to_search
-from portal.views.grid import filter_model
+from portal.views.filters_url import parse_query, to_search
+from portal.views.grid import apply_filter_model, filter_model, page_request
 from tests.dash_client import DashClient
 from tests.gunicorn_proc import HttpClient, find_props
 
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+STATIC_FLOOR = "/assets/context.css"  # the app's smallest stylesheet (~0.7 KB), served by Dash's assets route
+BY_PENDING = [{"colId": "pending", "sort": "desc"}]
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -53,11 +60,39 @@ def projects(store) -> list[str]:
     return [name for name in store.facets()["project"] if name != BENCH_PROJECT]
 
 
+def filtered_query(store) -> AssetQuery:
+    """The bench's filtered overview and grid: two projects x Fail/Pending."""
+    return AssetQuery(project=tuple(projects(store)[:2]), status=("Fail", "Pending"))
+
+
+def largest_project(store) -> str:
+    """The demo project with the most assets (the project page's figure and floor)."""
+    sizes: dict = {}
+    for group in store.status_counts(AssetQuery(), "project"):
+        sizes[group.key] = sizes.get(group.key, 0) + group.n
+    return max((name for name in sizes if name and name != BENCH_PROJECT), key=sizes.get)
+
+
+def grid_block(store):
+    """A call doing what the grid callback asks of the store for the filtered first block
+    (callbacks/grid.py's steps, in this process): the SQL the grid floor replays. The filter's
+    projects are read here, before: that read is not the block's."""
+    query = filtered_query(store)
+    request = grid_request(query, 0, BY_PENDING)
+    parsed = parse_query(to_search(query))
+    block = apply_filter_model(parsed.query, request["filterModel"])
+    return lambda: page_request(store, block, request, grouped=parsed.grouped)
+
+
+def grid_request(query: AssetQuery, start: int, sort: list) -> dict:
+    """The grid's getRowsRequest for a 100-row block at `start` under `query`, sorted by `sort`."""
+    return {"startRow": start, "endRow": start + 100, "sortModel": sort, "filterModel": filter_model(query)}
+
+
 def overview_bodies(dash: DashClient, store) -> dict[str, bytes]:
     """The overview's and the grid's callback bodies, as the browser sends them."""
     search = f"{ids.OVERVIEW_URL}.search"
-    names = projects(store)
-    filtered = AssetQuery(project=tuple(names[:2]), status=("Fail", "Pending"))
+    filtered = filtered_query(store)
     total = store.list_assets(AssetQuery(), limit=1).total
     filtered_total = store.list_assets(filtered, limit=1).total
 
@@ -65,16 +100,14 @@ def overview_bodies(dash: DashClient, store) -> dict[str, bytes]:
         return dash.body(search, {search: to_search(query)}, [search])
 
     def rows(query: AssetQuery, start: int, sort: list) -> bytes:
-        request = {"startRow": start, "endRow": start + 100, "sortModel": sort, "filterModel": filter_model(query)}
-        values = {f"{ids.OVERVIEW_GRID}.getRowsRequest": request, search: to_search(query)}
+        values = {f"{ids.OVERVIEW_GRID}.getRowsRequest": grid_request(query, start, sort), search: to_search(query)}
         return dash.body(f"{ids.OVERVIEW_GRID}.getRowsResponse", values, [f"{ids.OVERVIEW_GRID}.getRowsRequest"])
 
-    by_pending = [{"colId": "pending", "sort": "desc"}]
     return {
         "overview": overview(AssetQuery()),
         "overview_filtered": overview(filtered),
-        "grid_page": rows(filtered, 0, by_pending),
-        "grid_deep_page": rows(filtered, max(0, filtered_total - 100), by_pending),
+        "grid_page": rows(filtered, 0, BY_PENDING),
+        "grid_deep_page": rows(filtered, max(0, filtered_total - 100), BY_PENDING),
         "grid_unfiltered_deep": rows(AssetQuery(), max(0, total - 100), []),
     }
 
@@ -121,6 +154,7 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     dash = DashClient(anonymous)
     result: dict = {}
     record = Recorder(result, cpu)
+    _floors(anonymous, dash, record, repeat)
     for name, body in overview_bodies(dash, store).items():
         data = _checked(dash, name, body)
         if name.startswith("grid"):
@@ -132,11 +166,7 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     home = page_body(dash, "/")
     _checked(dash, "overview_page", home)
     record("overview_page", lambda: dash.post(home), repeat)
-    sizes: dict = {}
-    for group in store.status_counts(AssetQuery(), "project"):
-        sizes[group.key] = sizes.get(group.key, 0) + group.n
-    largest = max((name for name in sizes if name and name != BENCH_PROJECT), key=sizes.get)
-    project = page_body(dash, f"/project/{quote(largest)}")
+    project = page_body(dash, f"/project/{quote(largest_project(store))}")
     _checked(dash, "project_page", project)
     record("project_page", lambda: dash.post(project), max(5, repeat // 3))
 
@@ -158,6 +188,19 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
         result["summary_note"] = f"not available: GET /api/v1/summary answered {summary.status_code}"
     record("readyz", lambda: anonymous.get("/readyz"), repeat)
     return result
+
+
+def _floors(client: HttpClient, dash: DashClient, record: Recorder, repeat: int) -> None:
+    """`static_floor_ms` and `dash_floor_ms` on the session the overview and grid figures use."""
+    static = client.get(STATIC_FLOOR)
+    if static.status_code != 200:
+        raise RuntimeError(f"static floor: GET {STATIC_FLOOR} answered {static.status_code}")
+    record("static_floor", lambda: client.get(STATIC_FLOOR), repeat)
+    columns = f"{ids.OVERVIEW_COLUMNS}.value"
+    body = dash.body(f"{ids.OVERVIEW_GRID}.columnDefs", {columns: None}, [columns])
+    if not _checked(dash, "dash floor", body)["response"][ids.OVERVIEW_GRID]["columnDefs"]:
+        raise RuntimeError("dash floor: the column chooser answered no columns")
+    record("dash_floor", lambda: dash.post(body), repeat)
 
 
 def _submitter(review: DashClient, asset: dict):

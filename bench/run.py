@@ -10,6 +10,12 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
   `detail_ms` (500 metrics), `submit_ms`, `summary_ms` (REST), each with `*_p99_ms`;
 - the store's floor for the overview (`counts_floor_ms`, `overview_floor_ms`) and the
   naive load-every-document baseline (`naive_overview_ms`) at the same N (bench/naive.py);
+- the other floors, measured right after the HTTP figures (bench/floors.py): the request
+  overhead (`static_floor_ms`), the cheapest Dash callback (`dash_floor_ms`), the raw SQL of
+  the grid block, the asset page, a submit and the project page (`grid_floor_ms`,
+  `detail_floor_ms`, `submit_floor_ms`, `project_floor_ms`) and a CPU yardstick
+  (`cpu_floor_ms`); `ratios`: each figure over its floors (reads the same on a faster or a
+  busier machine);
 - `store`: the store's own operations called directly (`*_ms`, `*_p99_ms`, `*_peak_kb`);
 - the gunicorn workers' resident memory after the HTTP run and after the load test;
 - the load test (bench/load.py): wrk, a realistic mix for `--load-seconds`, bounded by
@@ -21,6 +27,11 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
   `review_page_ms`, `review_next_ms`, `review_decide_ms` (a decision saved and the next
   item served, over HTTP);
 - `targets`: each target of the issue, met or not; the machine and its load average.
+
+`--small` fills the store with bench/small.py's ~5-metric documents (`small_records(n)`)
+instead of the demo's ~21-metric ones: the 1M-asset run, whose demo documents would not fit
+the time or the disk; `documents` in the JSON says which. `--database
+postgresql+psycopg://...` runs everything on PostgreSQL (an empty database).
 
 `--docdb` measures the DocDB store on the local gateway instead (bench/docdb_bench.py);
 `--overview` / `--detail` add the older in-process and browser figures under `in_process`.
@@ -43,7 +54,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.data import BENCH_PROJECT, big_asset  # noqa: E402
+from bench.data import big_asset  # noqa: E402
+from bench.http_bench import largest_project  # noqa: E402
 from portal.demo import build_records  # noqa: E402
 from portal.store.protocol import Annotation, AssetQuery, MetricEdit, Sort  # noqa: E402
 from portal.store.sql.engine import make_engine  # noqa: E402
@@ -79,9 +91,16 @@ def peak_kb(fn) -> float:
     return round(peak / 1024, 1)
 
 
-def ingest(store, n: int, batch: int = 500) -> tuple[float, float]:
-    """Generate and upsert n records; returns (ingest assets/s, generation records/s)."""
-    records = build_records(n)
+def ingest(store, n: int, batch: int = 500, *, small: bool = False) -> tuple[float, float]:
+    """Generate and upsert n records (`small`: bench.small's ~5-metric documents); returns
+    (ingest assets/s, generation records/s)."""
+    if small:
+        # Imported here only: the smoke run (and a checkout without bench/small.py) never needs it.
+        from bench.small import small_records
+
+        records = small_records(n)
+    else:
+        records = build_records(n)
     spent_store = spent_gen = 0.0
     while True:
         start = time.perf_counter()
@@ -98,13 +117,13 @@ def ingest(store, n: int, batch: int = 500) -> tuple[float, float]:
     return n / spent_store, n / max(spent_gen, 1e-9)
 
 
-def build(store, n: int, scratch: Path) -> dict:
-    """Fill `store`: n demo assets, a 200-metric asset (store ops) and the 500-metric asset
-    whose reference files exist (the detail page and the load test's images)."""
+def build(store, n: int, scratch: Path, *, small: bool = False) -> dict:
+    """Fill `store`: n demo assets (`small`: ~5-metric ones), a 200-metric asset (store ops) and
+    the 500-metric asset whose reference files exist (the detail page and the load test's images)."""
     from bench.detail_bench import _reference_files
     from portal.references.roots import remember_root
 
-    ingest_rate, gen_rate = ingest(store, n)
+    ingest_rate, gen_rate = ingest(store, n, small=small)
     detail = big_asset(DETAIL_METRICS)
     folder = scratch / "assets" / detail["name"]
     _reference_files(folder, detail)
@@ -112,9 +131,10 @@ def build(store, n: int, scratch: Path) -> dict:
     # The scratch folder is not under the data dir: remember it as an asset root, as ingest does.
     remember_root(store.engine, scratch / "assets", by="bench")
     store.upsert_many([big_asset(200), detail], actor="bench")
-    if store.engine.dialect.name == "sqlite":
-        with store.engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")  # what a long-running database has
+    with store.engine.begin() as connection:
+        # The planner's statistics a long-running database has (SQLite keeps none until
+        # ANALYZE; PostgreSQL's autovacuum would gather them at some point during the run).
+        connection.exec_driver_sql("ANALYZE")
     return {"ingest_assets_per_s": round(ingest_rate, 1), "generate_records_per_s": round(gen_rate, 1)}
 
 
@@ -135,11 +155,7 @@ def store_ops(store, repeat: int) -> dict:
         state["version"] = store.annotate(Annotation("bench_200_metrics", state["version"], (edit,)),
                                           user="bench").version
 
-    sizes: dict = {}
-    for group in store.status_counts(everything, "project"):
-        if group.key not in (None, BENCH_PROJECT):
-            sizes[group.key] = sizes.get(group.key, 0) + group.n
-    largest = max(sizes, key=sizes.get) if sizes else ""
+    largest = largest_project(store)
 
     ops = {
         "project_view": lambda: project_view(store, largest),  # the project page's view-model (issue 16)
@@ -200,7 +216,7 @@ def targets(result: dict) -> dict:
 
 def run_http(n: int, database: str | None, args) -> dict:
     """Build the store, measure the floors and the naive baseline, then everything over HTTP."""
-    from bench import http_bench, load, naive, review_bench, server
+    from bench import floors, http_bench, load, naive, review_bench, server
     from portal.accounts.users import UserStore
 
     result: dict = {"machine": machine(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -208,7 +224,8 @@ def run_http(n: int, database: str | None, args) -> dict:
         scratch = Path(scratch_dir)
         url = database or f"sqlite:///{scratch / 'bench.db'}"
         store = SqlAssetStore(make_engine(url))
-        result.update(build(store, n, scratch))
+        result.update(build(store, n, scratch, small=args.small))
+        result["documents"] = "small" if args.small else "demo"
         result["assets"] = store.list_assets(AssetQuery(), limit=1).total
         result["database"] = store.engine.dialect.name
         result.update(naive.floors(store.engine, timed, args.repeat))
@@ -224,6 +241,10 @@ def run_http(n: int, database: str | None, args) -> dict:
             detail = big_asset(DETAIL_METRICS)["name"]
             result.update(http_bench.measure(gunicorn.base, store, args.repeat, detail, BENCH_USER,
                                              cpu=lambda: server.worker_cpu_seconds(gunicorn)))
+            # Right after the figures they divide, with the server idle: the machine as it was then.
+            result.update(floors.store_floors(store.engine, timed, args.repeat, grid_call=http_bench.grid_block(store),
+                                              detail=detail, project=largest_project(store)))
+            result.update(floors.cpu_floor(args.repeat))
             result.update(review_bench.measure(gunicorn.base, store, args.repeat, BENCH_USER, timed,
                                                cpu=lambda: server.worker_cpu_seconds(gunicorn)))
             result["memory_after_http"] = server.worker_memory(gunicorn)
@@ -246,6 +267,7 @@ def run_http(n: int, database: str | None, args) -> dict:
     result["overview_vs_floor"] = round(result["overview_ms"] / result["counts_floor_ms"], 2)
     result["overview_vs_overview_floor"] = round(result["overview_ms"] / result["overview_floor_ms"], 1)
     result["naive_vs_overview"] = round(result["naive_overview_ms"] / result["overview_ms"], 1)
+    result["ratios"] = floors.ratios(result)
     result["targets"] = targets(result)
     result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -289,6 +311,9 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=1000, help="number of synthetic assets")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: a scratch SQLite file)")
+    parser.add_argument("--small", action="store_true",
+                        help="documents of ~5 metrics (bench/small.py's small_records) instead of the demo's ~21: "
+                             "the 1M-asset run")
     quick = ", ".join(f"--{key.replace('_', '-')} {value}" for key, value in QUICK.items())
     parser.add_argument("--quick", action="store_true",
                         help=f"a smoke run (tests/test_bench_smoke.py): every figure from few samples and a short "

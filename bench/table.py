@@ -23,6 +23,26 @@ ROWS = (  # (label, key, target at 100k or "")
     ("store floor: join GROUP BY", "counts_floor_ms", ""),
     ("store floor: overview SQL", "overview_floor_ms", ""),
     ("naive: read every document", "naive_overview_ms", ""),
+    ("floor: static file (request overhead)", "static_floor_ms", ""),
+    ("floor: cheapest Dash callback", "dash_floor_ms", ""),
+    ("floor: grid block SQL", "grid_floor_ms", ""),
+    ("floor: detail document read + json.loads", "detail_floor_ms", ""),
+    ("floor: submit (locked read + write, committed)", "submit_floor_ms", ""),
+    ("floor: project_metrics range", "project_floor_ms", ""),
+    ("floor: CPU yardstick (CPU time)", "cpu_floor_ms", ""),
+)
+# (label, keys of the JSON's `ratios`: bench/floors.py), one row each, after the times.
+RATIO_ROWS = (
+    ("overview / (static + overview SQL floor)", ("overview",)),
+    ("grid page, filtered, first / (static + grid SQL floor)", ("grid_page",)),
+    ("detail / (static + detail floor)", ("detail",)),
+    ("submit / (static + submit floor)", ("submit",)),
+    ("project page / (static + project floor)", ("project_page",)),
+    ("Dash floor / static floor", ("dash_floor",)),
+    ("server CPU per request / CPU floor: detail, submit, project page", ("detail_cpu", "submit_cpu",
+                                                                          "project_page_cpu")),
+    ("load: workers' CPU per request / CPU floor (mix, mix without project page)",
+     ("load_cpu", "load_without_project_page_cpu")),
 )
 
 
@@ -35,6 +55,11 @@ def _ms(result: dict, key: str) -> str:
     return f"{value:g}" + (f" / {p99:g}" if p99 is not None else "") + (f" ({cpu:g})" if cpu is not None else "")
 
 
+def _ratios(result: dict, keys: tuple[str, ...]) -> str:
+    ratios = result.get("ratios") or {}
+    return ", ".join(f"{ratios[key]:g}x" if key in ratios else "n/a" for key in keys)
+
+
 def table(results: list[dict]) -> str:
     """The markdown table: one column per result file."""
     head = "| | " + " | ".join(f"{r['assets']:,} assets" for r in results) + " | target (100k) |"
@@ -44,6 +69,8 @@ def table(results: list[dict]) -> str:
         lines.append(f"| {label}, ms: median / p99 (server CPU) | {cells} | {target} |")
     lines.append("| overview / join floor | " + " | ".join(f"{r['overview_vs_floor']:g}x" for r in results)
                  + " | <= 2x |")
+    for label, keys in RATIO_ROWS:
+        lines.append(f"| ratio: {label} | " + " | ".join(_ratios(r, keys) for r in results) + " | |")
     lines.append("| naive / overview | " + " | ".join(f"{r['naive_vs_overview']:g}x" for r in results) + " | >= 100x |")
     lines.append("| worker RSS after HTTP / after load, MB (max of workers) | " + " | ".join(
         f"{r['memory_after_http']['worker_rss_max_mb']:g} / {r['memory_after_load']['worker_rss_max_mb']:g}"
