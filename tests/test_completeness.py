@@ -169,3 +169,41 @@ def test_the_track_command(tmp_path, monkeypatch):
         out = run(*args)
         assert out.exit_code == 1 and out.output.count("qc-portal: error:") == 1 and says in out.output, out.output
     assert completeness.expected_count(build_portal(load_settings(data_dir=data)).store, "Alpha") == 7
+
+
+def test_matching_equals_the_rule_applied_to_every_pair(portal):
+    """Random names sharing prefixes and random days: each session's matches and the extra count
+    equal the rule applied naively to every (session, asset) pair."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(7)
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    assets = []
+    for i in range(60):
+        when = start + timedelta(hours=rng.randrange(0, 24 * 6))
+        stem = rng.choice(["ecephys", "ecephys_", "behavior", "b"])
+        name = f"{stem}_{rng.randrange(3)}_{i}{rng.choice(['', '_s', 'Z'])}"
+        subject = str(rng.randrange(4))
+        assets.append((name, subject, when, rng.choice(["Pass", "Pending", None])))
+    records = [record(n, subject=s, acquired=w.isoformat(), qc=status is not None,
+                      metrics=[metric("a", status)] if status else None) for n, s, w, status in assets]
+    portal.store.upsert_many(records)
+    days = sorted({(s, w.date().isoformat()) for _, s, w, _ in assets})[:8] + [("3", "2025-02-01")]
+    sessions = ["ecephys", "ecephys_1", "b_", "behavior_2_1", "nothing", assets[5][0]]
+    text = "subject,date,session\n" + "".join(f"{s},{d},\n" for s, d in days) + "".join(f",,{n}\n" for n in sessions)
+    found = completeness.set_expected_sessions(portal.store, ADMIN, "Alpha", parse_expected("e.csv", text))
+
+    def hits(subject, day, session):
+        if session:
+            return [a for a in assets if a[0].startswith(session)]
+        return [a for a in assets if a[1] == subject and a[2].date().isoformat() == day]
+
+    wanted = [hits(s, d, None) for s, d in days] + [hits(None, None, n) for n in sessions]
+    assert found.expected == len(wanted)
+    assert found.present == sum(1 for h in wanted if h)
+    assert found.with_qc == sum(1 for h in wanted if any(a[3] for a in h))
+    assert found.reviewed == sum(1 for h in wanted if any(a[3] for a in h) and not any(a[3] == "Pending" for a in h))
+    matched = {a[0] for h in wanted for a in h}
+    assert found.extra == sum(1 for a in assets if a[0] not in matched)
+    assert found.missing_total == sum(1 for h in wanted if not h)

@@ -76,8 +76,7 @@ def completeness_of(store, project: str, *, limit: int = MISSING_LIMIT) -> Compl
     if not hides_deleted(store):  # the assets are not in this database (DocDB)
         return Completeness(expected, available=False)
     with _engine(store).connect() as connection:
-        found = sql.matches(connection, project)
-        extra = sql.extra_count(connection, project)
+        found, extra = sql.match_all(connection, project)
     missing = [m for m in found if not m.assets]
     return Completeness(
         expected=len(found), present=sum(1 for m in found if m.assets),
