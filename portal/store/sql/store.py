@@ -39,6 +39,7 @@ from portal.store.sql import (
     project_aggregates,
     queue,
     reviews,
+    status_rows,
     summaries,
 )
 from portal.store.sql.analytics import AnalyticsReads
@@ -143,21 +144,22 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         return removed
 
     def _write_status_rows(self, connection, asset_id: str, summary, *, replace: Counter) -> None:
-        """Rewrite an asset's status rows and its share of project_metrics; `replace` is its old
-        contribution to asset_counts."""
-        removed = self._delete_status_rows(connection, asset_id, apply_removal=False)
+        """Rewrite an asset's status rows by difference (status_rows.sync: an annotation of one
+        metric writes its one row, not all of them) and its share of project_metrics; `replace`
+        is its old contribution to asset_counts."""
+        before = status_rows.stored(connection, asset_id)
+        removed = Counter()
+        removed.subtract(status_rows.stored_contribution(before))
         modalities = modality_rows(asset_id, summary)
-        connection.execute(insert(asset_modalities), modalities)
         delta = aggregates.contribution(asset_columns(summary), modalities)
         delta.subtract(replace)  # subtract() keeps negative counts, unlike "-"
         aggregates.apply(connection, delta)
         metrics, values, group = metric_rows(asset_id, summary), value_rows(asset_id, summary), \
             group_row(asset_id, summary)
         stages = stage_rows(asset_id, summary)
-        for table, rows in ((asset_stages, stages), (asset_metrics, metrics),
-                            (metric_values, values), (asset_groups, [group])):
-            if rows:
-                connection.execute(insert(table), rows)
+        status_rows.sync(connection, asset_id, before, {asset_modalities: modalities, asset_stages: stages,
+                                                        asset_metrics: metrics, metric_values: values,
+                                                        asset_groups: [group]})
         added = project_aggregates.contribution(group, metrics, [row["position"] for row in values], modalities,
                                                 stages)
         added.update(removed)  # update() adds counts, negative ones too: the net change
