@@ -38,6 +38,8 @@ CONTAINS, EQUALS = "contains", "equals"
 
 def row_json(row: AssetRow) -> dict:
     """One grid row: JSON-ready, keyed by the grid's field ids."""
+    reviewed = row.last_review_at
+    stamp = reviewed.strftime("%Y-%m-%d %H:%M") if reviewed else None  # formatted once: two fields show it
     return {
         "id": row.id,
         "name": row.name,
@@ -51,9 +53,9 @@ def row_json(row: AssetRow) -> dict:
         "pending": row.pending,
         "fail": row.failed,
         "total": row.total,
-        "last_review": _review(row),
+        "last_review": f"{row.last_review_by or '?'} · {stamp}" if reviewed else None,
         "last_review_by": row.last_review_by,
-        "last_review_at": row.last_review_at.strftime("%Y-%m-%d %H:%M") if row.last_review_at else None,
+        "last_review_at": stamp,
         "source": row.source,
     }
 
@@ -68,14 +70,10 @@ ACCOMPANYING = frozenset({"behavior", "behavior-videos"})
 
 def modality_statuses(statuses: dict[str, str]) -> dict[str, str]:
     """modality -> status in the grid's order (see above); JSON keeps it."""
+    if len(statuses) < 2:  # most assets have one modality: nothing to order
+        return dict(statuses)
     return dict(sorted(statuses.items(),
                        key=lambda item: (_ATTENTION_FIRST.get(item[1], 2), item[0] in ACCOMPANYING, item[0])))
-
-
-def _review(row: AssetRow) -> str | None:
-    if not row.last_review_at:
-        return None
-    return f"{row.last_review_by or '?'} · {row.last_review_at.strftime('%Y-%m-%d %H:%M')}"
 
 
 def sort_from_model(sort_model: list | None) -> Sort:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Alias
 from sqlalchemy.sql.util import ClauseAdapter
@@ -167,17 +167,25 @@ def grouped_order_by(sort: Sort, dialect: str = "sqlite") -> list:
             derived.asc(), assets.c.name.asc(), assets.c.id.asc()]
 
 
+def sort_column(sort: Sort):
+    """The assets column `sort` orders by (InvalidInput for a field that is not sortable)."""
+    if sort.field not in SORTABLE:
+        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
+    return _SORT_COLUMNS[sort.field]
+
+
 def order_by(sort: Sort, dialect: str = "sqlite") -> list:
     """ORDER BY terms for `sort`, with the name as a tie-breaker so pages never overlap.
 
-    The tie-breaker runs in the same direction as the sort so one (column, name, id)
-    index serves both directions. NULL sorts as the smallest value on every database
-    (SQLite's own rule; PostgreSQL is told so explicitly): unknown values come first
-    ascending and last descending.
+    The order is total: `name` is unique and never NULL (a UNIQUE NOT NULL column), so
+    (column, name) never ties and no id is needed after it; keyset paging (`after`)
+    relies on that. The tie-breaker runs in the same direction as the sort so one
+    (column, name, id) index serves both directions, and the other direction is the
+    exact reverse. NULL sorts as the smallest value on every database (SQLite's own
+    rule; PostgreSQL is told so explicitly): unknown values come first ascending and
+    last descending.
     """
-    if sort.field not in SORTABLE:
-        raise InvalidInput(f"cannot sort by {sort.field!r}; choose one of {', '.join(SORTABLE)}")
-    columns = [_SORT_COLUMNS[sort.field]] + ([] if sort.field == "name" else [assets.c.name])
+    columns = [sort_column(sort)] + ([] if sort.field == "name" else [assets.c.name])
     terms = []
     for column in columns:
         term = column.desc() if sort.descending else column.asc()
@@ -185,3 +193,24 @@ def order_by(sort: Sort, dialect: str = "sqlite") -> list:
             term = term.nulls_last() if sort.descending else term.nulls_first()
         terms.append(term)
     return terms
+
+
+def after(sort: Sort, key: tuple) -> list:
+    """WHERE clauses for the rows that follow `key` (a row's (sort value, name)) in order_by(sort).
+
+    One clause per run of that order to read in turn, each an index range on the
+    (column, name) sort index: rows with a value are compared as a row value
+    `(column, name) > (value, name)` (`<` descending), and NULLs, which come first
+    ascending and last descending (see order_by) and which no comparison matches, are
+    their own run. A NULL key continues among the NULLs by name.
+    """
+    column, (value, name) = sort_column(sort), key
+    later = (lambda a, b: a < b) if sort.descending else (lambda a, b: a > b)
+    if sort.field == "name":
+        return [later(column, value)]
+    if value is None:
+        among_nulls = and_(column.is_(None), later(assets.c.name, name))
+        return [among_nulls] if sort.descending else [among_nulls, column.is_not(None)]
+    rest = later(tuple_(column, assets.c.name),
+                 tuple_(literal(value, column.type), literal(name, assets.c.name.type)))
+    return [rest, column.is_(None)] if sort.descending else [rest]

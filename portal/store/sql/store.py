@@ -36,6 +36,7 @@ from portal.store.sql import (
     filters,
     hidden,
     lifecycle,
+    paging,
     project_aggregates,
     queue,
     reviews,
@@ -54,6 +55,7 @@ from portal.store.sql.rows import (
     modality_rows,
     stage_rows,
     to_asset_row,
+    to_asset_rows,
     value_rows,
 )
 from portal.store.sql.tables import (
@@ -71,7 +73,7 @@ from portal.store.sql.upserts import SqlUpserter
 log = logging.getLogger(__name__)
 
 # Summary columns of the listing: never the document, so a page costs the same
-# whatever the size of the QC documents.
+# whatever the size of the QC documents. In AssetRow's field order: rows.to_asset_row unpacks them.
 _ROW_COLUMNS = [
     assets.c[name]
     for name in (
@@ -90,6 +92,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         self.engine = engine
         if run_migrations:
             migrate(engine)
+        self._pager = paging.Pager(engine)  # per process: keys and totals of the pages served (see paging)
 
     # -- plumbing -------------------------------------------------------------
 
@@ -248,22 +251,23 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
             return connection.execute(select(assets.c.project).where(_key_clause(key), hidden.visible())).scalar()
 
     def list_assets(self, query: AssetQuery, sort: Sort = Sort(), offset: int = 0, limit: int = 100) -> Page:
-        """A page of summary rows and the total matching the query."""
+        """A page of summary rows and the total matching the query.
+
+        Ungrouped pages come from portal.store.sql.paging: a block that continues a block
+        served before seeks from its last row, a block past the middle is read from the far
+        end, and totals come from asset_counts when the filters allow. Grouped pages (derived
+        assets under their raw asset) are ordered by window functions over every match: OFFSET.
+        """
         if offset < 0 or not 0 < limit <= 10_000:
             raise InvalidInput("offset must be >= 0 and limit between 1 and 10000")
-        clause = filters.where(query)
         if sort.grouped:
-            return self._grouped_page(clause, sort, offset, limit)
+            return self._grouped_page(filters.where(query), sort, offset, limit)
         with self._read() as connection:
-            order = filters.order_by(sort, connection.dialect.name)
-            # Two steps: the ids of the page come from an index-only scan of the sort index
-            # (skipping `offset` entries is cheap there), then only those rows are read.
-            page_ids = select(assets.c.id).where(clause).order_by(*order).offset(offset).limit(limit)
-            rows = connection.execute(
-                select(*_ROW_COLUMNS).where(assets.c.id.in_(page_ids.scalar_subquery())).order_by(*order)
-            ).all()
-            total = connection.execute(select(func.count()).select_from(assets).where(clause)).scalar_one()
-        return Page([to_asset_row(r) for r in rows], total)
+            if connection.dialect.name == "postgresql":
+                # One snapshot for the token, the total and the rows (read-only: never a serialization failure).
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            rows, total = self._pager.page(connection, query, sort, offset, limit, _ROW_COLUMNS)
+        return Page(to_asset_rows(rows), total)
 
     def _grouped_page(self, clause, sort: Sort, offset: int, limit: int) -> Page:
         """A page with derived assets under their raw asset: one query (the family order is
@@ -273,7 +277,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
             rows = connection.execute(select(*_ROW_COLUMNS).where(clause).order_by(*order).offset(offset)
                                       .limit(limit)).all()
             total = connection.execute(select(func.count()).select_from(assets).where(clause)).scalar_one()
-        return Page([to_asset_row(r) for r in rows], total)
+        return Page(to_asset_rows(rows), total)
 
     def iter_assets(self, query: AssetQuery, sort: Sort = Sort(), batch: int = 1000) -> Iterator[AssetRow]:
         """Every matching row, streamed from the database in batches."""
