@@ -14,6 +14,7 @@ from dash import dcc, html
 from components.asset.viewers import iframe_viewer, viewer
 from components.markdown import markdown
 from portal import create_app
+from portal.security.headers import is_document_type
 from portal.security.urls import embeddable, safe_url
 from portal.views.asset.viewers import Viewer
 from tests.walk import iter_tree, texts
@@ -123,16 +124,29 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 def test_every_response_carries_the_security_headers(app):
     client = app.server.test_client()
-    for path in ("/", "/_dash-layout", "/login", "/healthz", "/nope", "/assets/00-bootstrap.min.css"):
+    for path in ("/", "/_dash-layout", "/login", "/healthz", "/nope", "/assets/00-bootstrap.min.css",
+                 "/assets/overview.js"):
         response = client.get(path)
         headers = response.headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert headers["Referrer-Policy"] == "same-origin", path
-        assert headers["X-Frame-Options"] == "SAMEORIGIN", path
-        policy = _directives(headers["Content-Security-Policy"])
-        assert policy["frame-ancestors"] == ["'self'"], path
         assert "Strict-Transport-Security" not in headers  # only with QC_PORTAL_HTTPS
+        if response.mimetype in ("text/html", "text/plain"):  # what a browser shows as a page
+            assert headers["X-Frame-Options"] == "SAMEORIGIN", path
+            policy = _directives(headers["Content-Security-Policy"])
+            assert policy["frame-ancestors"] == ["'self'"], path
+        else:  # scripts, styles, JSON: never a page (nosniff), so no document headers
+            assert response.mimetype in ("text/css", "application/json", "text/javascript"), (path, response.mimetype)
+            assert "Content-Security-Policy" not in headers and "X-Frame-Options" not in headers, path
     assert client.get("/_dash-layout").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("mimetype, document", [("text/html", True), ("image/svg+xml", True), ("application/pdf", True),
+                                                ("text/plain", True), ("application/octet-stream", True), (None, True),
+                                                ("application/json", False), ("text/css", False),
+                                                ("application/javascript", False), ("image/png", False)])
+def test_only_what_can_never_be_a_page_goes_without_the_policy(mimetype, document):
+    assert is_document_type(mimetype) is document
 
 
 def test_the_policy_allows_exactly_dashs_own_inline_scripts(app):
