@@ -23,7 +23,7 @@ from portal.qc.diff import audit_detail
 from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record
 from portal.store.protocol import UpsertResult
 from portal.store.sql import aggregates, events, lifecycle
-from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
+from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare, summarise_new
 from portal.store.sql.rows import asset_columns, group_row, metric_rows, modality_rows, stage_rows, value_rows
 from portal.store.sql.tables import asset_aliases, assets
 from portal.store.sql.transactions import short_error
@@ -134,7 +134,8 @@ class SqlUpserter:
         if current is None:
             asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
             record = {**record, "_id": asset_id}
-            summary = checked(summarise(record), strict)
+            summary, failing = summarise_new(record)
+            checked(summary, strict)
             inserts.add(
                 index,
                 {
@@ -147,6 +148,7 @@ class SqlUpserter:
                 audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
                 value_rows(asset_id, summary),
                 group_row(asset_id, summary),
+                failing=failing,
             )
             existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
             return UpsertResult(asset_id, name, "created")
