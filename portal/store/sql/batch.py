@@ -40,13 +40,7 @@ def audit_row(at, user, asset_id, asset_name, action, detail) -> dict:
             "detail": detail}
 
 
-def summarise_new(record: dict) -> tuple[AssetSummary, list[str]]:
-    """The summary of a new asset's record and the keys of its failing metrics (its
-    `metric_failed` events), from one validation of its quality_control.
-
-    The same as `summarise(record)` and `events.metric_states(record)`'s Fail keys, which
-    would each validate the document again (a third of ingest's time, issue 19).
-    """
+def _summarise_view(record: dict):
     qc = record.get("quality_control")
     view = None
     if qc:
@@ -54,12 +48,35 @@ def summarise_new(record: dict) -> tuple[AssetSummary, list[str]]:
             view = validate_view(qc)
         except Exception:  # noqa: BLE001 - summarise reads it again and says why (never raising)
             view = None
-    summary = summarise(record, loaded=view)
+    return summarise(record, loaded=view), view
+
+
+def summarise_new(record: dict) -> tuple[AssetSummary, list[str]]:
+    """The summary of a new asset's record and the keys of its failing metrics (its
+    `metric_failed` events), from one validation of its quality_control.
+
+    The same as `summarise(record)` and `events.metric_states(record)`'s Fail keys, which
+    would each validate the document again (a third of ingest's time, issue 19).
+    """
+    summary, view = _summarise_view(record)
     if view is None or summary.qc_state != "ok" or not summary.counts.failed:
         return summary, []
     # An "ok" summary's metrics are metric_statuses(view), in document order, as metric_states reads them.
     keys = MetricIndex(view.metrics).keys
     return summary, [key for key, state in zip(keys, summary.metrics, strict=True) if state.status == FAIL]
+
+
+def summarise_with_states(record: dict) -> tuple[AssetSummary, dict[str, str] | None]:
+    """The summary of a record and `events.metric_states(record)`, from one validation of its
+    quality_control; None for the states when only metric_states itself can say (a document
+    that validates but cannot be summarised)."""
+    summary, view = _summarise_view(record)
+    if view is None:
+        return summary, {}  # no quality_control, or one that cannot be read: no metrics to speak of
+    if summary.qc_state != "ok":
+        return summary, None
+    keys = MetricIndex(view.metrics).keys
+    return summary, {key: state.status for key, state in zip(keys, summary.metrics, strict=True)}
 
 
 class Inserts:

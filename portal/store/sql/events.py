@@ -93,10 +93,12 @@ def pushed(connection, at: datetime, user: str, asset_id: str, asset_name: str, 
 
 
 def reingested(connection, at: datetime, user: str, asset_id: str, asset_name: str, before: dict,
-               after: dict) -> None:
+               after: dict, *, after_states: dict[str, str] | None = None) -> None:
     """`metric_added` / `metric_failed` for what a re-ingest changed (the stored and the new
-    record compared by metric key)."""
-    old, new = metric_states(before), metric_states(after)
+    record compared by metric key); `after_states` is `metric_states(after)` when the caller has
+    it already (portal.store.sql.batch.summarise_with_states)."""
+    old = metric_states(before)
+    new = after_states if after_states is not None else metric_states(after)
     rows = []
     for key, status in new.items():
         if key not in old:
