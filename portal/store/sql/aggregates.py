@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import delete, func, insert, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.store.protocol import AssetQuery
+from portal.store.sql import bulk
 from portal.store.sql.tables import asset_counts, asset_modalities, assets
 
 ALL = "*"  # the modality of the rows that count each asset once
@@ -47,14 +47,7 @@ def stored_contribution(connection, asset_id: str) -> Counter:
 def apply(connection, delta: Counter) -> None:
     """Add `delta` to asset_counts (rows in key order, so concurrent writers never deadlock)."""
     rows = [dict(zip(_KEY, key, strict=True), n=n) for key, n in sorted(delta.items()) if n]
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(asset_counts)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY), set_={"n": asset_counts.c.n + statement.excluded.n}
-    )
-    connection.execute(statement, rows)
+    bulk.add_counts(connection, asset_counts, _KEY, ("n",), rows)  # ON CONFLICT DO UPDATE SET n = n + excluded.n
 
 
 def answers(query: AssetQuery, *, totals: bool = False) -> bool:

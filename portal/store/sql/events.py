@@ -27,6 +27,7 @@ from sqlalchemy import insert, text
 from portal.qc import QCReadError, metric_statuses
 from portal.qc.identity import MetricIndex
 from portal.qc.read import validate_view
+from portal.store.sql.bulk import insert_rows
 from portal.store.sql.tables import events
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ EVENT_TYPES = ("annotation", "metric_added", "metric_failed", "asset_created", "
                "asset_renamed")
 
 
-def emit(connection, rows: list[dict]) -> None:
-    """Insert events in the caller's transaction (on PostgreSQL, stamped with its transaction id)."""
+def emit(connection, rows: list[dict], *, bulk: bool = False) -> None:
+    """Insert events in the caller's transaction (on PostgreSQL, stamped with its transaction id);
+    `bulk` for many rows at once (portal.store.sql.bulk: an ingest batch's events)."""
     if not rows:
         return
     tx = 0
@@ -44,7 +46,11 @@ def emit(connection, rows: list[dict]) -> None:
         # Ids come from a sequence in insertion order, not commit order; the transaction id
         # lets readers hold back what a transaction still running may yet commit (event_feed).
         tx = connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
-    connection.execute(insert(events), [{**row, "tx": tx} for row in rows])
+    stamped = [{**row, "tx": tx} for row in rows]
+    if bulk:
+        insert_rows(connection, events, stamped)
+    else:
+        connection.execute(insert(events), stamped)
 
 
 def event(kind: str, at: datetime, user: str, asset_id: str, asset_name: str, metric: str | None = None,
@@ -87,10 +93,12 @@ def pushed(connection, at: datetime, user: str, asset_id: str, asset_name: str, 
 
 
 def reingested(connection, at: datetime, user: str, asset_id: str, asset_name: str, before: dict,
-               after: dict) -> None:
+               after: dict, *, after_states: dict[str, str] | None = None) -> None:
     """`metric_added` / `metric_failed` for what a re-ingest changed (the stored and the new
-    record compared by metric key)."""
-    old, new = metric_states(before), metric_states(after)
+    record compared by metric key); `after_states` is `metric_states(after)` when the caller has
+    it already (portal.store.sql.batch.summarise_with_states)."""
+    old = metric_states(before)
+    new = after_states if after_states is not None else metric_states(after)
     rows = []
     for key, status in new.items():
         if key not in old:
@@ -101,20 +109,25 @@ def reingested(connection, at: datetime, user: str, asset_id: str, asset_name: s
     emit(connection, rows)
 
 
-def created(connection, assets_rows: list[dict], audit_rows: list[dict]) -> None:
+def created(connection, assets_rows: list[dict], audit_rows: list[dict],
+            failing: list[list[str] | None] | None = None) -> None:
     """`asset_created` for each new asset of an ingest batch (its metric counts in the detail), and
-    `metric_failed` for each of its failing metrics."""
+    `metric_failed` for each of its failing metrics: their keys, per asset, in `failing` when the
+    caller knows them (None for one it does not), else read from the asset's document."""
     rows = []
-    for asset, audit in zip(assets_rows, audit_rows, strict=True):
+    known = failing if failing is not None else [None] * len(assets_rows)
+    for asset, audit, keys in zip(assets_rows, audit_rows, known, strict=True):
         at, user, asset_id, name = audit["at"], audit["user"], asset["id"], asset["name"]
         rows.append(event("asset_created", at, user, asset_id, name, None, {
             "status": asset.get("status"), "metrics": asset.get("n_total", 0), "fail": asset.get("n_fail", 0),
             "pending": asset.get("n_pending", 0), **({"source": audit["detail"].get("source")}
                                                      if (audit.get("detail") or {}).get("source") else {})}))
         if asset.get("n_fail"):
+            if keys is None:
+                keys = [key for key, status in metric_states(asset["document"]).items() if status == "Fail"]
             rows += [event("metric_failed", at, user, asset_id, name, key, {"previous": None, "by": "create"})
-                     for key, status in metric_states(asset["document"]).items() if status == "Fail"]
-    emit(connection, rows)
+                     for key in keys]
+    emit(connection, rows, bulk=True)
 
 
 def metric_states(record: dict | None) -> dict[str, str]:

@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, insert, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.qc.types import FAIL, PASS, PENDING
+from portal.store.sql import bulk
 from portal.store.sql.project_tables import asset_groups, project_cells, project_metrics
 from portal.store.sql.tables import asset_metrics, asset_modalities, asset_stages, metric_values
 
@@ -89,13 +89,9 @@ def stored_contribution(connection, asset_id: str) -> Counter:
 
 
 def _upsert(connection, table, key: tuple[str, ...], columns: tuple[str, ...], params: list[dict]) -> None:
-    if not params:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key), set_={column: table.c[column] + statement.excluded[column] for column in columns})
-    connection.execute(statement, params)
+    # INSERT ... ON CONFLICT DO UPDATE SET c = c + excluded.c, handed to the driver in one go (an
+    # ingest batch adds thousands of rows here: SQLAlchemy's per-row work cost more than the upsert).
+    bulk.add_counts(connection, table, key, columns, params)
 
 
 def _metric_params(delta: Counter) -> list[dict]:

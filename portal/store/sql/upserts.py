@@ -18,12 +18,21 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.errors import InvalidInput
-from portal.qc import QCReadError, summarise
+from portal.qc import QCReadError
 from portal.qc.diff import audit_detail
 from portal.store.merge import empty_edits, is_newer, merge_quality_control, merge_record
 from portal.store.protocol import UpsertResult
 from portal.store.sql import aggregates, events, lifecycle
-from portal.store.sql.batch import Inserts, Known, audit_row, checked, chunks, prepare
+from portal.store.sql.batch import (
+    Inserts,
+    Known,
+    audit_row,
+    checked,
+    chunks,
+    prepare,
+    summarise_new,
+    summarise_with_states,
+)
 from portal.store.sql.rows import asset_columns, group_row, metric_rows, modality_rows, stage_rows, value_rows
 from portal.store.sql.tables import asset_aliases, assets
 from portal.store.sql.transactions import short_error
@@ -134,7 +143,8 @@ class SqlUpserter:
         if current is None:
             asset_id = item["id"] or str(uuid.uuid5(uuid.NAMESPACE_URL, f"qc-portal:{name}"))
             record = {**record, "_id": asset_id}
-            summary = checked(summarise(record), strict)
+            summary, failing = summarise_new(record)
+            checked(summary, strict)
             inserts.add(
                 index,
                 {
@@ -147,6 +157,7 @@ class SqlUpserter:
                 audit_row(now, actor, asset_id, name, "create", {"source": item.get("origin")}),
                 value_rows(asset_id, summary),
                 group_row(asset_id, summary),
+                failing=failing,
             )
             existing[("id", asset_id)] = existing[("name", name)] = Known(asset_id, name, digest)
             return UpsertResult(asset_id, name, "created")
@@ -193,7 +204,8 @@ class SqlUpserter:
         record = {**merge_record(stored.document, record), "_id": asset_id, "quality_control": merged_qc}
         record = lifecycle.keep_name(connection, current.id, current.name, record)  # a portal rename sticks
         name = record["name"]
-        summary = checked(summarise(record), strict)
+        summary, states = summarise_with_states(record)  # one validation for the summary and the events
+        checked(summary, strict)
         old = aggregates.stored_contribution(connection, current.id)
         if reissued is not None:
             # The asset takes the new id: its status rows are rewritten under it below, and
@@ -213,6 +225,6 @@ class SqlUpserter:
             detail["reissued_from"] = current.id
         self.store._write_status_rows(connection, asset_id, summary, replace=old)
         self.store._audit(connection, now, actor, asset_id, name, "reissue" if reissued else "update", detail)
-        events.reingested(connection, now, actor, asset_id, name, stored.document, record)
+        events.reingested(connection, now, actor, asset_id, name, stored.document, record, after_states=states)
         return UpsertResult(asset_id, name, "updated")
 
