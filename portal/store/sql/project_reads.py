@@ -52,16 +52,27 @@ _URGENCY = {"Fail": 4, "Pending": 3, "Unreadable": 2, "No QC": 1}
 
 def cells(connection, project: str, *, subjects: int | None = None) -> list[CellRow]:
     """The project's rows of project_cells with n > 0; with `subjects`, only the subject rows of
-    the `subjects` most urgent subjects (worst status first, then by id): the matrix's rows."""
+    the `subjects` most urgent subjects (worst status first, then by id): the matrix's rows.
+
+    Read as ranges of the primary key (project, kind, a, ...): the stage and week rows, the
+    ranking of the subjects (one pass over the subject rows), then only the chosen subjects'
+    rows: a condition "not a subject, or one of these" made SQLite step through every subject
+    row of the project a second time.
+    """
     c = project_cells.c
-    where = [c.project == project, c.n > 0]
-    if subjects is not None:
-        urgency = case(*((c.status == status, rank) for status, rank in _URGENCY.items()), else_=0)
-        worst = func.max(urgency).label("worst")
-        top = (select(c.a).where(*where, c.kind == "subject").group_by(c.a).order_by(worst.desc(), c.a)
-               .limit(subjects))
-        where.append((c.kind != "subject") | c.a.in_(top.scalar_subquery()))
-    rows = connection.execute(select(c.kind, c.a, c.b, c.status, c.n).where(*where))
+    columns = (c.kind, c.a, c.b, c.status, c.n)
+    if subjects is None:
+        rows = connection.execute(select(*columns).where(c.project == project, c.n > 0)).all()
+        return [CellRow(*row) for row in rows]
+    rows = connection.execute(select(*columns).where(c.project == project, c.kind.in_(("stage", "week")),
+                                                     c.n > 0)).all()
+    urgency = case(*((c.status == status, rank) for status, rank in _URGENCY.items()), else_=0)
+    worst = func.max(urgency).label("worst")
+    top = connection.execute(select(c.a).where(c.project == project, c.kind == "subject", c.n > 0)
+                             .group_by(c.a).order_by(worst.desc(), c.a).limit(subjects)).scalars().all()
+    if top:
+        rows += connection.execute(select(*columns).where(c.project == project, c.kind == "subject",
+                                                          c.a.in_(top), c.n > 0)).all()
     return [CellRow(*row) for row in rows]
 
 
