@@ -47,7 +47,7 @@ from portal.store.sql.analytics import AnalyticsReads
 from portal.store.sql.batch import audit_row
 from portal.store.sql.engine import migrate
 from portal.store.sql.project_reads import ProjectReads
-from portal.store.sql.project_tables import asset_groups
+from portal.store.sql.project_tables import asset_groups, project_cells
 from portal.store.sql.rows import (
     asset_columns,
     group_row,
@@ -60,6 +60,7 @@ from portal.store.sql.rows import (
 )
 from portal.store.sql.tables import (
     asset_aliases,
+    asset_counts,
     asset_metrics,
     asset_modalities,
     asset_stages,
@@ -317,17 +318,24 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
             return dict(connection.execute(statement).all())
 
     def facets(self) -> dict[str, Sequence[str]]:
-        """Distinct projects, modalities, subjects and levels (each one indexed scan)."""
+        """Distinct projects, modalities, subjects and levels of the visible assets.
+
+        Read from the pre-aggregated tables kept in every write transaction (asset_counts; the
+        subject rows of project_cells): O(groups), where four DISTINCTs over the assets took 1.0 s
+        at a million assets on PostgreSQL, on every overview page load (tests/test_facets.py holds
+        them equal to the assets' own distinct values through every write).
+        """
+        c, p = asset_counts.c, project_cells.c
         with self._read() as connection:
             def distinct(column, *where):
                 return [v for (v,) in connection.execute(select(column).where(*where).distinct().order_by(column))
                         if v]
 
             return {
-                "project": distinct(assets.c.project, hidden.visible()),
-                "modality": distinct(asset_modalities.c.modality),  # a deleted asset has none of these rows
-                "subject": distinct(assets.c.subject_id, hidden.visible()),
-                "level": distinct(assets.c.level, hidden.visible()),
+                "project": distinct(c.project, c.n > 0),
+                "modality": distinct(c.modality, c.n > 0, c.modality != aggregates.ALL),
+                "subject": distinct(p.a, p.kind == "subject", p.n > 0),
+                "level": distinct(c.level, c.n > 0),
             }
 
     def audit_log(self, *, asset: str | None = None, user: str | None = None, limit: int = 100) -> list[AuditEntry]:
