@@ -185,14 +185,24 @@ def order_by(sort: Sort, dialect: str = "sqlite") -> list:
     rule; PostgreSQL is told so explicitly): unknown values come first ascending and
     last descending.
     """
-    columns = [sort_column(sort)] + ([] if sort.field == "name" else [assets.c.name])
-    terms = []
-    for column in columns:
-        term = column.desc() if sort.descending else column.asc()
-        if dialect == "postgresql":
-            term = term.nulls_last() if sort.descending else term.nulls_first()
-        terms.append(term)
-    return terms
+    if sort.field == "name":
+        return [assets.c.name.desc() if sort.descending else assets.c.name.asc()]
+    return sort_terms(sort_column(sort), sort.descending, dialect)
+
+
+def sort_terms(column, descending: bool, dialect: str) -> list:
+    """ORDER BY `column` (NULL as the smallest value on every database), then `name`, in one
+    direction: the order of the (column, name, id) sort indexes, walked forwards or backwards.
+
+    On PostgreSQL the NULLS clause goes on the sort column only, as those indexes are built
+    (migration 0005: `column ASC NULLS FIRST, name, id`). `name` is never NULL, but a NULLS clause
+    on it still differs from the index's order for the planner, which then sorted every matching
+    row instead of walking the index: 57 ms for a filtered first grid page at 1M assets.
+    """
+    first = column.desc() if descending else column.asc()
+    if dialect == "postgresql":
+        first = first.nulls_last() if descending else first.nulls_first()
+    return [first, assets.c.name.desc() if descending else assets.c.name.asc()]
 
 
 def after(sort: Sort, key: tuple) -> list:

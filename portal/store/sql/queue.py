@@ -80,13 +80,7 @@ def _beyond(column, descending: bool, value, name: str, *, inclusive: bool):
 
 
 def _order_terms(column, descending: bool, dialect: str) -> list:
-    terms = []
-    for term in (column, assets.c.name):
-        term = term.desc() if descending else term.asc()
-        if dialect == "postgresql":  # SQLite's own rule: NULL is the smallest value
-            term = term.nulls_last() if descending else term.nulls_first()
-        terms.append(term)
-    return terms
+    return filters.sort_terms(column, descending, dialect)  # the sort indexes' order
 
 
 def _position(connection, order: str, start):
