@@ -40,6 +40,18 @@ def pg_url(postgres):
     return postgres.create_database(f"t{next(_db_counter)}")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_store(request, tmp_path):
+    """A SqlAssetStore over a fresh SQLite file, then over a fresh PostgreSQL database."""
+    from portal.store.sql.engine import make_engine
+    from portal.store.sql.store import SqlAssetStore
+
+    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    yield SqlAssetStore(engine)
+    engine.dispose()
+
+
 @pytest.fixture
 def settings(tmp_path):
     """Settings over a scratch data dir (SQLite database inside it)."""

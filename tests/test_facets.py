@@ -9,18 +9,13 @@ from sqlalchemy import select
 
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql import hidden
-from portal.store.sql.engine import make_engine
-from portal.store.sql.store import SqlAssetStore
 from portal.store.sql.tables import asset_modalities, assets
 from tests.records import metric, record
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'f.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield SqlAssetStore(engine)
-    engine.dispose()
+@pytest.fixture
+def store(sql_store):
+    return sql_store  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 def from_assets(store) -> dict:

@@ -14,18 +14,13 @@ from portal.errors import InvalidInput, NotFound
 from portal.qc.numeric import numeric_value
 from portal.qc.stats import distribution, wilson_lower
 from portal.store.protocol import Annotation, MetricEdit
-from portal.store.sql.engine import make_engine
-from portal.store.sql.store import SqlAssetStore
 from portal.store.sql.tables import metric_values
 from tests.records import metric, record
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'mv.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield SqlAssetStore(engine)
-    engine.dispose()
+@pytest.fixture
+def store(sql_store):
+    return sql_store  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 STATUSES = ("Pass", "Fail", "Pending")

@@ -18,20 +18,16 @@ from portal.qc import load_qc
 from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, AssetQuery, MetricEdit
 from portal.store.sql import project_aggregates
-from portal.store.sql.engine import _alembic_config, make_engine, migrate
+from portal.store.sql.engine import _alembic_config, migrate
 from portal.store.sql.project_tables import asset_groups, project_cells, project_metrics
-from portal.store.sql.store import SqlAssetStore
 from portal.views.project import project_view
 from tests.project_page_records import PROJECT, project_records, shared_ecephys, v2
 from tests.records import metric
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'p.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield SqlAssetStore(engine)
-    engine.dispose()
+@pytest.fixture
+def store(sql_store):
+    return sql_store  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 def _instrument(doc: dict) -> str:

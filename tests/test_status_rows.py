@@ -14,18 +14,13 @@ from portal.qc.summary import summarise
 from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, MetricEdit
 from portal.store.sql import status_rows
-from portal.store.sql.engine import make_engine
 from portal.store.sql.rows import group_row, metric_rows, modality_rows, stage_rows, value_rows
-from portal.store.sql.store import SqlAssetStore
 from tests.records import metric, record
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 's.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield SqlAssetStore(engine)
-    engine.dispose()
+@pytest.fixture
+def store(sql_store):
+    return sql_store  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 def from_scratch(store, name: str) -> dict:

@@ -8,18 +8,13 @@ from __future__ import annotations
 import pytest
 
 from portal.review.reasons import asset_project
-from portal.store.sql.engine import make_engine
 from portal.store.sql.reviews import project_of
-from portal.store.sql.store import SqlAssetStore
 from tests.records import metric, record
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'p.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield SqlAssetStore(engine)
-    engine.dispose()
+@pytest.fixture
+def store(sql_store):
+    return sql_store  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 def test_the_project_by_name_id_rename_and_deletion(store):
