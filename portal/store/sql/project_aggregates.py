@@ -2,8 +2,9 @@
 
 Every write that rewrites an asset's status rows goes through SqlAssetStore's
 `_delete_status_rows` (which subtracts what the asset contributed, read from its stored
-status rows before they go) and `_write_status_rows` (which adds the new contribution,
-netted with the old: a one-metric annotation upserts the few rows it changes),
+status rows before they go: status_rows.stored_contribution) and `_write_status_rows`
+(which adds the new contribution, netted with the old: a one-metric annotation upserts the
+few rows it changes),
 and new assets of an ingest batch through batch.Inserts: so ingest, re-ingest, re-issue,
 annotate, push, batch, restore and delete keep both tables exact in their own
 transaction, as aggregates does for asset_counts. A rename changes no row here.
@@ -68,24 +69,6 @@ def contribution(group: dict | None, metrics: Iterable[dict], valued: Iterable[i
             if position in numeric:
                 out[(*key, "n_values")] += 1
     return out
-
-
-def stored_contribution(connection, asset_id: str) -> Counter:
-    """What an asset as stored contributes (read before its status rows are rewritten)."""
-    group = connection.execute(select(asset_groups).where(asset_groups.c.asset_id == asset_id)).first()
-    if group is None:
-        return Counter()
-    m = asset_metrics.c
-    metrics = [row._asdict() for row in connection.execute(
-        select(m.position, m.name, m.modality, m.stage, m.status).where(m.asset_id == asset_id))]
-    valued = [p for (p,) in connection.execute(
-        select(metric_values.c.position).where(metric_values.c.asset_id == asset_id))]
-    modalities = [row._asdict() for row in connection.execute(
-        select(asset_modalities.c.modality, asset_modalities.c.status).where(asset_modalities.c.asset_id == asset_id))]
-    stages = [row._asdict() for row in connection.execute(
-        select(asset_stages.c.modality, asset_stages.c.stage, asset_stages.c.status)
-        .where(asset_stages.c.asset_id == asset_id))]
-    return contribution(group._asdict(), metrics, valued, modalities, stages)
 
 
 def _upsert(connection, table, key: tuple[str, ...], columns: tuple[str, ...], params: list[dict]) -> None:

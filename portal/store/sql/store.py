@@ -140,7 +140,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         returns that share as a (negative) delta. With `apply_removal` False the caller applies
         it, netted with what the asset adds back (one upsert of the few rows that change)."""
         removed = Counter()
-        removed.subtract(project_aggregates.stored_contribution(connection, asset_id))
+        removed.subtract(status_rows.stored_contribution(status_rows.stored(connection, asset_id)))
         if apply_removal:
             project_aggregates.apply(connection, removed)
         for table in (asset_modalities, asset_stages, asset_metrics, metric_values, asset_groups):
