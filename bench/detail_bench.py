@@ -5,7 +5,10 @@
 - `detail_ms`: server time to build the page (the Dash pages callback for
   `/asset/<name>`, as a signed-in annotator, through the Flask test client);
 - `submit_ms`: one annotation round trip (a status change POSTed to the write
-  callback at /_dash-update-component, applied by the store);
+  callback at /_dash-update-component, applied by the store), a reviewer's next submit
+  on the asset: the worker starts from the document it wrote last (portal.review.loaded);
+- `submit_miss_ms`: the same when the worker holds no document for the asset (its first
+  submit there, or another worker wrote last): the stored document is loaded whole;
 - `tti_ms`: in headless Chromium, from navigation start until the navigator and the
   first node's cards are on screen (median of a few loads).
 
@@ -161,9 +164,16 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profil
         submit_once()
         submits = _profiled(submit_once, repeat, profiles, "submit")
 
+        def submit_missing() -> None:
+            portal.store.loaded.put(stored.id, None)  # as if another worker had written last
+            submit_once()
+
+        misses = _profiled(submit_missing, repeat, profiles, "submit_miss")
+
         result = {"metrics": n_metrics, "database": portal.store.engine.dialect.name}
         result["detail_ms"], result["detail_p99_ms"] = _percentiles(detail)
         result["submit_ms"], result["submit_p99_ms"] = _percentiles(submits)
+        result["submit_miss_ms"], result["submit_miss_p99_ms"] = _percentiles(misses)
         if profiles is not None:
             result["profile"] = profiles
         if browser:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Annotated, Any, NamedTuple, Union
 
@@ -316,23 +317,42 @@ def load_qc(raw: dict) -> QualityControl:
     return load_qc_with_report(raw)[0]
 
 
-def dump_qc(qc: QualityControl) -> dict:
+def dump_qc(qc: QualityControl, *, previous: dict | None = None, changed: Sequence[int] = ()) -> dict:
     """A JSON-ready dict of `qc`, with `status` recomputed and every timestamp in UTC.
 
     Use this to write a document back: status is never stale (mutating
     status_history does not recompute it in the model), naive timestamps cannot slip
     through (they would be read in the server's local zone).
+
+    `previous`: `dump_qc` of this document before only the metrics at positions `changed`
+    (and top-level fields) were changed; the other metrics' dicts are taken from it instead
+    of being dumped again (the same serializer dumps the changed ones, so the result equals
+    a whole dump; tests/test_loaded_documents.py holds the two equal).
     """
-    data = qc.model_dump(mode="json")
-    for metric, dumped in zip(qc.metrics, data.get("metrics") or [], strict=True):
+    if previous is None:
+        data = qc.model_dump(mode="json")
+        _utc_timestamps(qc.metrics, data.get("metrics") or [])
+    else:
+        part = qc.model_copy(update={"metrics": [qc.metrics[p] for p in changed]})
+        data = part.model_dump(mode="json")
+        _utc_timestamps(part.metrics, data["metrics"])
+        metrics = list(previous["metrics"])
+        for position, dumped in zip(changed, data["metrics"], strict=True):
+            metrics[position] = dumped
+        data["metrics"] = metrics
+    data["status"] = status_dict(evaluate(qc)) if qc.metrics else None
+    return data
+
+
+def _utc_timestamps(metrics, dumped_metrics: list) -> None:
+    """Write each status and curation timestamp of `dumped_metrics` in UTC."""
+    for metric, dumped in zip(metrics, dumped_metrics, strict=True):
         for entry, out in zip(metric.status_history, dumped.get("status_history") or [], strict=True):
             out["timestamp"] = _utc_json(entry.timestamp)
         for entry, out in zip(
             getattr(metric, "curation_history", None) or [], dumped.get("curation_history") or [], strict=True
         ):
             out["timestamp"] = _utc_json(entry.timestamp)
-    data["status"] = status_dict(evaluate(qc)) if qc.metrics else None
-    return data
 
 
 def _utc_json(moment) -> str:

@@ -33,6 +33,7 @@ from portal.errors import InvalidInput
 from portal.qc import QCReadError, dump_qc, load_qc, metric_status, status_from_choice, value_kind
 from portal.qc.identity import MetricIndex, MetricLookupError
 from portal.qc.types import STATUSES
+from portal.review.loaded import Loaded
 from portal.store.protocol import UNSET, Annotation, Conflict, MetricEdit
 
 
@@ -48,10 +49,12 @@ class Outcome:
     conflicts: list[Conflict]
     changes: list[dict]
     entries: list[dict] = field(default_factory=list)
+    loaded: Loaded | None = None  # the new document, validated and indexed (portal.review.loaded)
 
 
 def apply_annotation(
-    quality_control: dict, annotation: Annotation, *, user: str, current_version: int, now: datetime
+    quality_control: dict, annotation: Annotation, *, user: str, current_version: int, now: datetime,
+    loaded: Loaded | None = None,
 ) -> Outcome:
     """Apply `annotation` to a quality_control dict.
 
@@ -60,14 +63,21 @@ def apply_annotation(
     changed the same metric or notes since the reviewer's version. Raises InvalidInput
     for edits that cannot be applied (unknown metric, invalid status, a value of the
     wrong type, a document the schema refuses after the edit).
+
+    `loaded`: `quality_control` already validated and indexed (a `Loaded` whose source
+    equals it; portal.review.loaded): neither is done again, and only the edited metrics
+    are dumped.
     """
     if not user:
         raise InvalidInput("an annotation needs a named user")
-    try:
-        qc = load_qc(quality_control)
-    except QCReadError as exc:
-        raise InvalidInput(f"the asset's quality_control cannot be read: {exc}") from None
-    index = MetricIndex(qc.metrics)
+    if loaded is not None:
+        qc, index = loaded.working_copy(), loaded.index
+    else:
+        try:
+            qc = load_qc(quality_control)
+        except QCReadError as exc:
+            raise InvalidInput(f"the asset's quality_control cannot be read: {exc}") from None
+        index = MetricIndex(qc.metrics)
     targets = resolve_edits(index, annotation)
     stale = annotation.base_version != current_version and not annotation.force
 
@@ -85,6 +95,8 @@ def apply_annotation(
     entries: list[dict] = []
     edited: list[int] = []
     for position, edit in zip(targets, annotation.edits, strict=True):
+        if loaded is not None:  # the metric objects are the entry's: edit a copy
+            qc.metrics[position] = qc.metrics[position].model_copy(deep=True)
         made = _apply_edit(qc.metrics[position], index.key(position), edit, user=user, now=now, entries=entries)
         changes.extend(made)
         if made:
@@ -98,11 +110,13 @@ def apply_annotation(
         # Re-validate what the edits touched with the schema: a value the model refuses
         # (e.g. a curation value that is not a list) must fail here, not in the store.
         _revalidate(qc, edited)
-        new_qc = dump_qc(qc)
+        # The source of `loaded` is dump_qc's own output: its unedited metrics are reused.
+        new_qc = dump_qc(qc) if loaded is None else dump_qc(qc, previous=loaded.source, changed=sorted(edited))
     except QCReadError as exc:
         raise InvalidInput(f"the edited quality_control is not valid: {exc}") from None
     qc.status = new_qc["status"]  # recomputed by dump_qc, as load_qc would
-    return Outcome(new_qc, qc, [], changes, entries)
+    # Edits never change a metric's identity (name, modality, stage, tags): the index holds.
+    return Outcome(new_qc, qc, [], changes, entries, Loaded(new_qc, qc, index))
 
 
 def _revalidate(qc: QualityControl, positions: list[int]) -> None:

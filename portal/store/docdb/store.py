@@ -23,6 +23,7 @@ from portal.errors import InvalidInput, NotFound
 from portal.qc import summarise
 from portal.qc.diff import audit_detail
 from portal.review.annotate import apply_annotation
+from portal.review.loaded import LoadedDocuments
 from portal.review.metrics_merge import merge_metrics
 from portal.store.docdb import cube, queries, readback
 from portal.store.docdb.bookkeeping import Bookkeeping
@@ -81,6 +82,7 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
         # DocDB's gateway has no conditional write: writes of one asset take turns through
         # its locked bookkeeping row (Bookkeeping.hold), and every write is read back.
         self._facets: tuple[float, dict] | None = None
+        self.loaded = LoadedDocuments()  # the documents annotate wrote last (see portal.review.loaded)
         self._cubes = Cubes(lambda q: self._aggregate("counting assets", cube.pipeline(q, queries.now_iso())))
 
     # -- plumbing -------------------------------------------------------------
@@ -253,10 +255,11 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
         asset_id = self._asset_id(annotation.asset)
         with self.books.hold(asset_id) as held:
             record = self._latest(asset_id)
+            quality_control = record.get("quality_control") or {}
             version = held.version(record.get("quality_control"))
             now = datetime.now(UTC)
-            outcome = apply_annotation(record.get("quality_control") or {}, annotation, user=actor.display_name,
-                                       current_version=version, now=now)
+            outcome = apply_annotation(quality_control, annotation, user=actor.display_name, current_version=version,
+                                       now=now, loaded=self.loaded.get(asset_id, quality_control))
             if outcome.conflicts:
                 return AnnotateResult(False, version, tuple(outcome.conflicts))
             if not outcome.changes:
@@ -273,6 +276,7 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
             reviews.record_entries(held.connection, asset_id=asset_id, asset_name=record.get("name") or asset_id,
                                    project=reviews.project_of(record), account=actor.account,
                                    entries=outcome.entries)
+        self.loaded.put(asset_id, outcome.loaded)  # written, read back and committed
         return AnnotateResult(True, version + 1, (), tuple(outcome.changes))
 
     def add_metrics(self, asset: str, payload, *, user: Actor | str) -> MetricsResult:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 from portal.errors import InvalidInput, NotFound
 from portal.qc import summarise
 from portal.review.annotate import apply_annotation
+from portal.review.loaded import LoadedDocuments
 from portal.store.merge import record_edits
 from portal.store.protocol import (
     Actor,
@@ -94,6 +95,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         if run_migrations:
             migrate(engine)
         self._pager = paging.Pager(engine)  # per process: keys and totals of the pages served (see paging)
+        self.loaded = LoadedDocuments()  # per process: the documents annotate wrote last (see portal.review.loaded)
 
     # -- plumbing -------------------------------------------------------------
 
@@ -152,22 +154,15 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         metric writes its one row, not all of them) and its share of project_metrics; `replace`
         is its old contribution to asset_counts."""
         before = status_rows.stored(connection, asset_id)
-        removed = Counter()
-        removed.subtract(status_rows.stored_contribution(before))
         modalities = modality_rows(asset_id, summary)
         delta = aggregates.contribution(asset_columns(summary), modalities)
         delta.subtract(replace)  # subtract() keeps negative counts, unlike "-"
         aggregates.apply(connection, delta)
-        metrics, values, group = metric_rows(asset_id, summary), value_rows(asset_id, summary), \
-            group_row(asset_id, summary)
-        stages = stage_rows(asset_id, summary)
-        status_rows.sync(connection, asset_id, before, {asset_modalities: modalities, asset_stages: stages,
-                                                        asset_metrics: metrics, metric_values: values,
-                                                        asset_groups: [group]})
-        added = project_aggregates.contribution(group, metrics, [row["position"] for row in values], modalities,
-                                                stages)
-        added.update(removed)  # update() adds counts, negative ones too: the net change
-        project_aggregates.apply(connection, added)
+        after = {asset_modalities: modalities, asset_stages: stage_rows(asset_id, summary),
+                 asset_metrics: metric_rows(asset_id, summary), metric_values: value_rows(asset_id, summary),
+                 asset_groups: [group_row(asset_id, summary)]}
+        status_rows.sync(connection, asset_id, before, after)
+        project_aggregates.apply(connection, status_rows.net_contribution(before, after))
 
     def _audit(self, connection, at, user, asset_id, asset_name, action, detail) -> None:
         connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
@@ -184,9 +179,10 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         with self._tx() as connection:
             row = self._locked(connection, annotation.asset)
             now = datetime.now(UTC)
+            quality_control = row.document.get("quality_control") or {}
             outcome = apply_annotation(
-                row.document.get("quality_control") or {}, annotation, user=actor.display_name,
-                current_version=row.version, now=now,
+                quality_control, annotation, user=actor.display_name, current_version=row.version, now=now,
+                loaded=self.loaded.get(row.id, quality_control),
             )
             if outcome.conflicts:
                 return AnnotateResult(False, row.version, tuple(outcome.conflicts))
@@ -201,6 +197,7 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
             events.annotated(connection, now, actor.account, row.id, row.name, changes, evaluator=actor.display_name)
             reviews.record_entries(connection, asset_id=row.id, asset_name=row.name, account=actor.account,
                                    project=reviews.project_of(record), entries=outcome.entries)
+        self.loaded.put(row.id, outcome.loaded)  # committed: the next annotation starts from it
         return AnnotateResult(True, row.version + 1, (), tuple(changes))
 
     def _locked(self, connection, key: str):
