@@ -9,6 +9,7 @@ import dash
 from flask import Flask, request
 
 from portal.context import EXTENSION
+from portal.ops.index_config import keep_index_config
 from portal.ops.logs import RequestLog
 from portal.settings import Settings, load_settings
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     register_all(app)
     app.layout = app_layout
+    keep_index_config(app)  # the page shell's config (validation layout included) is built once
     init_plotly_bundle(server, app.config.routes_pathname_prefix)  # plotly.js: only the traces we draw
     # Before any view: no NUL characters, NaN or over-deep JSON; well-formed callback requests.
     init_input_checks(server, settings.max_json_depth, lambda: request.path == endpoint_path(app))
