@@ -13,7 +13,10 @@ shapes of bench/overview_bench.py and bench/detail_bench.py):
   everything, newest first;
 - `project_page_ms`: the project page of the largest project;
 - `detail_ms`: the asset page of the 500-metric asset, signed in as an annotator;
-- `submit_ms`: one status change through the asset page's Submit (applied and saved);
+- `submit_ms`: one status change through the asset page's Submit (applied and saved), the
+  reviewer's next one: the worker starts from the document it wrote (portal.review.loaded);
+  `submit_miss_ms`: the same after another reviewer changed another metric of the asset
+  (untimed, from this process), so the worker loads the stored document whole;
 - `summary_ms`: `GET /api/v1/summary` (the REST API), when the portal has it;
 - `readyz_ms`: the load balancer's probe;
 - the floors every figure is divided by (bench/floors.py): `static_floor_ms`, a GET of a
@@ -134,12 +137,15 @@ class Recorder:
     def __init__(self, result: dict, cpu=None):
         self.result, self.cpu = result, cpu
 
-    def __call__(self, name: str, fn, repeat: int) -> None:
-        """Time `repeat` calls of `fn` after one warm-up."""
+    def __call__(self, name: str, fn, repeat: int, between=None) -> None:
+        """Time `repeat` calls of `fn` after one warm-up (`between`: called before each, untimed,
+        in this process: the workers' CPU figure does not include it)."""
         fn()
         before = self.cpu() if self.cpu else 0.0
         samples = []
         for _ in range(repeat):
+            if between is not None:
+                between()
             start = time.perf_counter()
             fn()
             samples.append((time.perf_counter() - start) * 1000)
@@ -178,7 +184,9 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     if asset is None:
         raise RuntimeError("detail: the page has no asset")
     record("detail", lambda: review.post(page), repeat)
-    record("submit", _submitter(review, asset), repeat)
+    submit = _submitter(review, asset)
+    record("submit", submit, repeat)
+    record("submit_miss", submit, repeat, between=_other_reviewer(store, detail_asset))
 
     summary = anonymous.get("/api/v1/summary")
     if summary.status_code == 200 and "total" in (summary.get_json(silent=True) or {}):
@@ -201,6 +209,25 @@ def _floors(client: HttpClient, dash: DashClient, record: Recorder, repeat: int)
     if not _checked(dash, "dash floor", body)["response"][ids.OVERVIEW_GRID]["columnDefs"]:
         raise RuntimeError("dash floor: the column chooser answered no columns")
     record("dash_floor", lambda: dash.post(body), repeat)
+
+
+def _other_reviewer(store, name: str):
+    """A call that changes another metric of the asset from this process (another reviewer):
+    the worker's last written document is then not the stored one, and its next submit loads
+    the document whole (portal.review.loaded)."""
+    from portal.store.protocol import Actor, Annotation, MetricEdit
+
+    other = {"status": "Pass"}
+
+    def write() -> None:
+        other["status"] = "Fail" if other["status"] == "Pass" else "Pass"
+        stored = store.get(name)
+        edit = MetricEdit(metric="metric 001", status=other["status"])
+        result = store.annotate(Annotation(name, stored.version, (edit,)), user=Actor("bench-other", "Other"))
+        if not result.applied:
+            raise RuntimeError(f"the other reviewer's write was not applied: {result}")
+
+    return write
 
 
 def _submitter(review: DashClient, asset: dict):

@@ -187,3 +187,41 @@ def run_wrk(base: str, mix: list, scratch: Path, *, seconds: int = 30, connectio
         "mix": kinds,
     }
     return {f"{prefix}_{key}": value for key, value in figures.items()}
+
+
+def cpu_by_kind(base: str, mix: list, cpu, at_least: int = 100) -> dict:
+    """Worker CPU per request of each kind of the mix (ms), and its share of the mix's CPU.
+
+    Each kind's requests are sent one after the other on one keep-alive connection, at least
+    `at_least` requests of each kind (the kernel counts CPU in 10 ms ticks), and the workers'
+    CPU time (`cpu()`, seconds) is read before and after: where the load test's CPU per
+    request goes, through the same server (a diagnosis beside the figure).
+    """
+    from tests.gunicorn_proc import HttpClient
+
+    client = HttpClient(base)
+    by_kind: dict[str, list] = {}
+    for kind, method, path, body in mix:
+        by_kind.setdefault(kind, []).append((method, path, body))
+    per_request: dict[str, float] = {}
+    for kind, requests in by_kind.items():
+        for method, path, body in requests:  # warm: first calls fill caches the load test has warm
+            _send(client, method, path, body)
+        rounds = -(-at_least // len(requests))
+        start = cpu()
+        for _ in range(rounds):
+            for method, path, body in requests:
+                _send(client, method, path, body)
+        per_request[kind] = round((cpu() - start) * 1000 / (rounds * len(requests)), 2)
+    total = sum(per_request[kind] * len(requests) for kind, requests in by_kind.items())
+    return {"load_cpu_ms_by_kind": per_request,
+            "load_cpu_share_by_kind": {kind: round(per_request[kind] * len(requests) / total, 3)
+                                       for kind, requests in by_kind.items()},
+            "load_cpu_ms_per_request_serial": round(total / len(mix), 2)}
+
+
+def _send(client, method: str, path: str, body: str) -> None:
+    answer = client.get(path) if method == "GET" else client.post(path, data=body, content_type="application/json")
+    if answer.status_code >= 400:
+        raise RuntimeError(f"{method} {path}: answered {answer.status_code}")
+

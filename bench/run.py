@@ -253,6 +253,8 @@ def run_http(n: int, database: str | None, args) -> dict:
                 mix = load.build_mix(gunicorn.base, store, images, summary=result.get("summary_ms") is not None)
                 result.update(_load(server, load, gunicorn, mix, scratch, args, "load"))
                 result["memory_after_load"] = server.worker_memory(gunicorn)
+                result.update(load.cpu_by_kind(gunicorn.base, mix, lambda: server.worker_cpu_seconds(gunicorn),
+                                               at_least=10 if args.quick else 100))
                 # A diagnosis, not the result: the same mix without its one project page
                 # (the one page whose cost grows with the project's size).
                 result.update(_load(server, load, gunicorn, [m for m in mix if m[0] != "project"], scratch, args,
