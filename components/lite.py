@@ -7,8 +7,10 @@ cells at 100k assets, spent ~30 ms of a 90 ms page on that. `el` builds the same
 like the component. tests/test_lite.py holds the two equal, so a change of Dash's format fails
 there first.
 
-Only for plain elements of our own tables: no `id` (no callback can target them), children are
-text, numbers or other elements, and no prop renders HTML (children are text nodes).
+Only for plain elements: no `id` (no callback can target them), children are text, numbers,
+other elements or components (the asset page's navigator puts its buttons, which callbacks
+target, in lite list items; a card's widgets sit in a lite card body), and no prop renders
+HTML (text children are text nodes).
 """
 
 from __future__ import annotations

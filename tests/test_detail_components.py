@@ -171,7 +171,7 @@ def test_card_carries_name_and_status_and_renders_markdown_safely():
                   description="Pass below 40. <script>alert(1)</script> [link](https://figurl.org/x)",
                   assets=("other_asset",))
     card = metric_card(metric, can_edit=True, allow_edits=False, version=4)
-    attrs = card.__dict__
+    attrs = card["props"]  # the card is a lite element (components/lite.py)
     assert attrs["data-metric"] == "Probe drift" and attrs["data-status"] == "Fail"
     assert attrs["data-metric-key"] == "Probe drift [ecephys, Raw data, probe=ProbeA]"
     # Markdown becomes components: the script tag is literal text, the link a plain <a>.

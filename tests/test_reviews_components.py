@@ -9,18 +9,16 @@ from components.asset.cards import history
 from components.fail_reasons import fail_reasons_section
 from portal.review.reasons import EntryNote, entry_key
 from portal.views.asset.model import HistoryEntry, MetricView
+from tests.walk import iter_tree
 
 
 def _texts(node) -> list[str]:
-    out = []
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, list | tuple):
-        for child in node:
-            out += _texts(child)
-        return out
-    children = getattr(node, "children", None)
-    return _texts(children) if children is not None else out
+    return [n for n in iter_tree(node) if isinstance(n, str)]
+
+
+def _rows(tree) -> list:
+    """The history table's rows (lite Tr elements), newest first."""
+    return [n for n in iter_tree(tree) if getattr(n, "_type", None) == "Tr"]
 
 
 def _metric(entries) -> MetricView:
@@ -36,10 +34,10 @@ def test_the_reason_and_comment_sit_next_to_their_entry():
     fail = HistoryEntry("Ada", "Fail", at)
     metric = _metric([earlier, fail])
     notes = {entry_key(metric.key, "Ada", "Fail", at): EntryNote("Drift too high", "shank 2")}
-    rows = history(metric, notes).children[1].children.children
+    rows = _rows(history(metric, notes))
     assert _texts(rows[0])[-2:] == ["Drift too high", " shank 2"]  # newest first: the Fail, with its reason
     assert "Drift too high" not in _texts(rows[1])
-    assert "Drift too high" not in _texts(history(metric).children)  # nothing kept: nothing shown
+    assert "Drift too high" not in _texts(history(metric))  # nothing kept: nothing shown
 
 
 def test_top_fail_reasons_section():

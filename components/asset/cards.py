@@ -13,8 +13,9 @@ from components.asset.fail_reason import reason_box
 from components.asset.values import evaluated_assets, value_widget
 from components.asset.viewers import group_viewers
 from components.ids import detail_ids
+from components.lite import el
 from components.markdown import markdown
-from components.status import status_badge
+from components.status import status_pill
 from portal.qc.types import STATUSES
 from portal.store.protocol import UNSET
 from portal.views.asset.bulk import BulkPass, blocked
@@ -35,11 +36,14 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
     """
     edit = edit or {}
     status_shown = edit.get("status", metric.status)
-    header = html.Div(
+    # The card's static parts are lite elements (components/lite.py): an asset page builds
+    # dozens of cards, and only the widgets, links and stores need to be components.
+    header = el(
+        "Div",
         [
-            html.Span(metric.name, className="metric-name fw-semibold me-2"),
-            status_badge(metric.status),
-            html.Span(" counts as Pass (allowed failure)", className="small text-muted ms-2")
+            el("Span", metric.name, className="metric-name fw-semibold me-2"),
+            status_pill(metric.status),
+            el("Span", " counts as Pass (allowed failure)", className="small text-muted ms-2")
             if metric.effective != metric.status else None,
         ],
         className="card-header d-flex align-items-center flex-wrap",
@@ -52,7 +56,7 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
         context_slot(metric),  # the project's values of this metric, loaded after the page (issue 16)
         evaluated_assets(metric.evaluated_assets) if metric.evaluated_assets else None,
         _row("Status", status_control(metric, status_shown, disabled=not can_edit or metric.choice_sets_status)),
-        html.Div("The status follows the choice above.", className="small text-muted")
+        el("Div", "The status follows the choice above.", className="small text-muted")
         if metric.choice_sets_status else None,
         reason_box(metric, reasons, edit) if reasons and can_edit and not metric.choice_sets_status else None,
         history(metric, entry_notes),
@@ -60,27 +64,29 @@ def metric_card(metric: MetricView, *, can_edit: bool, allow_edits: bool, versio
                  title="Every status, value and reference change of this metric"),  # href: assets/timeline.js
         dcc.Store(id=detail_ids.base(metric.index), data=metric_base(metric, version)),
     ]
-    return html.Div(
-        [header, html.Div([part for part in body if part is not None], className="card-body")],
+    return el(
+        "Div",
+        [header, el("Div", [part for part in body if part is not None], className="card-body")],
         className="card metric-card mb-2",
         **{"data-metric": metric.name, "data-metric-key": metric.key, "data-status": metric.status},
     )
 
 
-def _meta(metric: MetricView) -> html.Div:
+def _meta(metric: MetricView) -> dict:
     tags = [dbc.Badge(f"{key}: {value}", color="light", text_color="dark", className="me-1 border tag")
             for key, value in metric.tags.items()]
-    return html.Div(
-        [html.Span(metric.modality, title=metric.modality_name, className="me-2 metric-modality"),
-         html.Span(metric.stage, className="me-2 text-muted metric-stage"), *tags],
+    return el(
+        "Div",
+        [el("Span", metric.modality, title=metric.modality_name, className="me-2 metric-modality"),
+         el("Span", metric.stage, className="me-2 text-muted metric-stage"), *tags],
         className="small mb-2 metric-meta",
     )
 
 
-def _row(label: str, widget) -> html.Div:
-    return html.Div([html.Div(label, className="metric-label small text-muted"),
-                     html.Div(widget, className="flex-grow-1")],
-                    className="d-flex align-items-start gap-2 mb-2 metric-row")
+def _row(label: str, widget) -> dict:
+    return el("Div", [el("Div", label, className="metric-label small text-muted"),
+                      el("Div", widget, className="flex-grow-1")],
+              className="d-flex align-items-start gap-2 mb-2 metric-row")
 
 
 def status_control(metric: MetricView, value: str, *, disabled: bool) -> dbc.RadioItems:
@@ -104,24 +110,25 @@ def _explained(metric: MetricView, entry, entry_notes: dict | None):
     note = entry_notes.get((metric.key, entry.evaluator, entry.status, entry.at.replace(microsecond=0)))
     if note is None:
         return None
-    return [html.Span(note.reason, className="badge bg-light text-dark border entry-reason") if note.reason else None,
-            html.Span(f" {note.comment}", className="text-muted entry-comment") if note.comment else None]
+    return [el("Span", note.reason, className="badge bg-light text-dark border entry-reason") if note.reason else None,
+            el("Span", f" {note.comment}", className="text-muted entry-comment") if note.comment else None]
 
 
-def history(metric: MetricView, entry_notes: dict | None = None) -> html.Details:
+def history(metric: MetricView, entry_notes: dict | None = None) -> dict:
     """The status history, newest first: who, what, when (UTC), and a Fail's reason and comment
-    (`entry_notes`: portal.review.reasons.notes_by_entry)."""
+    (`entry_notes`: portal.review.reasons.notes_by_entry). Lite elements: no callback targets it."""
     rows = [
-        html.Tr([html.Td(entry.at.strftime("%Y-%m-%d %H:%M UTC"), className="text-nowrap"),
-                 html.Td(entry.evaluator or html.Span("(unnamed)", className="text-muted")),
-                 html.Td(status_badge(entry.status)),
-                 html.Td(_explained(metric, entry, entry_notes))],
-                className="history-entry")
+        el("Tr", [el("Td", entry.at.strftime("%Y-%m-%d %H:%M UTC"), className="text-nowrap"),
+                  el("Td", entry.evaluator or el("Span", "(unnamed)", className="text-muted")),
+                  el("Td", status_pill(entry.status)),
+                  el("Td", _explained(metric, entry, entry_notes))],
+           className="history-entry")
         for entry in sorted(metric.history, key=lambda e: e.at, reverse=True)
     ]
-    return html.Details(
-        [html.Summary(f"Status history ({len(metric.history)})", className="small"),
-         dbc.Table(html.Tbody(rows), size="sm", className="small mb-0 history-table")],
+    return el(
+        "Details",
+        [el("Summary", f"Status history ({len(metric.history)})", className="small"),
+         dbc.Table(el("Tbody", rows), size="sm", className="small mb-0 history-table")],
         className="metric-history",
     )
 

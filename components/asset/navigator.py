@@ -7,7 +7,8 @@ from dash import dcc, html
 
 from components import ids
 from components.ids import detail_ids
-from components.status import STATUS_COLORS, status_badge
+from components.lite import el
+from components.status import STATUS_COLORS, status_pill
 from portal.qc.types import FAIL, PASS, PENDING
 from portal.views.asset.navigator import Grouping, Node, level_label
 
@@ -37,27 +38,30 @@ def controls(levels: list[tuple[str, ...]], grouping: Grouping, status_filter: s
 
 
 def tree(root: Node | None, selected: str | None):
-    """The node tree (root first); a message when the filter leaves nothing."""
+    """The node tree (root first); a message when the filter leaves nothing.
+
+    Only each node's button is a component (callbacks target it by id); its parts, lists and
+    list items are lite elements (components/lite.py): a 500-metric asset's tree is hundreds
+    of nodes, and each was ten components to build and serialise.
+    """
     if root is None:
         return html.Div("No metric matches this filter.", className="text-muted small p-2 nav-empty")
     return html.Ul([_node(root, selected)], className="nav-tree list-unstyled mb-0")
 
 
-def _node(node: Node, selected: str | None) -> html.Li:
+def _node(node: Node, selected: str | None) -> dict:
     counts = node.counts
     unsaved = None
     if node.unsaved:
         # Counts and status include the unsaved edits: marked, so nobody takes them for saved.
-        unsaved = html.Span(className="nav-unsaved", title=f"{node.unsaved} metric{'s' if node.unsaved != 1 else ''}"
-                            " with unsaved changes (counted)", **{"data-unsaved": str(node.unsaved)})
+        unsaved = el("Span", className="nav-unsaved", title=f"{node.unsaved} metric{'s' if node.unsaved != 1 else ''}"
+                     " with unsaved changes (counted)", **{"data-unsaved": str(node.unsaved)})
     parts = [
-        status_badge(node.status, label=" "),
-        html.Span(node.label, className="nav-label"),
-        html.Span(
-            [unsaved, _count(counts.get(FAIL, 0), FAIL), _count(counts.get(PENDING, 0), PENDING),
-             html.Span(str(sum(counts.values())), className="nav-total", title="metrics")],
-            className="nav-counts ms-auto",
-        ),
+        status_pill(node.status, label=" "),
+        el("Span", node.label, className="nav-label"),
+        el("Span", [unsaved, _count(counts.get(FAIL, 0), FAIL), _count(counts.get(PENDING, 0), PENDING),
+                    el("Span", str(sum(counts.values())), className="nav-total", title="metrics")],
+           className="nav-counts ms-auto"),
     ]
     button = html.Button(
         parts,
@@ -68,13 +72,13 @@ def _node(node: Node, selected: str | None) -> html.Li:
         f"{counts.get(PENDING, 0)} pending)",
         **{"data-node": node.key, "data-status": node.status},
     )
-    children = [html.Ul([_node(child, selected) for child in node.children], className="list-unstyled")] \
+    children = [el("Ul", [_node(child, selected) for child in node.children], className="list-unstyled")] \
         if node.children else []
-    return html.Li([button, *children])
+    return el("Li", [button, *children])
 
 
 def _count(n: int, status: str):
     if not n:
         return None
-    return html.Span(str(n), className="nav-count", title=f"{n} {status}",
-                     style={"color": STATUS_COLORS[status]}, **{"data-count": status})
+    return el("Span", str(n), className="nav-count", title=f"{n} {status}", style={"color": STATUS_COLORS[status]},
+              **{"data-count": status})
