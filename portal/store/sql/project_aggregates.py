@@ -86,7 +86,9 @@ def _metric_params(delta: Counter) -> list[dict]:
 
 
 def _cell_params(delta: Counter) -> list[dict]:
-    return [dict(zip(_CELL, key[1:], strict=True), n=n) for key, n in sorted(delta.items()) if key[0] == "c" and n]
+    # Filtered before sorting: a batch's delta holds many more "m" keys than "c" keys.
+    cells = [(key, n) for key, n in delta.items() if key[0] == "c" and n]
+    return [dict(zip(_CELL, key[1:], strict=True), n=n) for key, n in sorted(cells)]
 
 
 def apply(connection, delta: Counter) -> None:
