@@ -1,18 +1,21 @@
 """The shortcuts issue 19's ingest profile led to give what the long way gave: a bulk row's
 processed values (a value shared by rows converted once), an event's JSON detail (a flat dict
-copied, not round-tripped), and the collector's settings (`qc-portal ingest` raises the young
-threshold for its duration only)."""
+copied, not round-tripped), a batch's project counts (summed into one Counter), and the
+collector's settings (`qc-portal ingest` raises the young threshold for its duration only)."""
 
 from __future__ import annotations
 
 import gc
 import json
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 
+from portal.demo import build_records
 from portal.ops.gc_tuning import YOUNG_THRESHOLD, fewer_collections
-from portal.store.sql import bulk
+from portal.qc import summarise
+from portal.store.sql import bulk, project_aggregates
 from portal.store.sql.events import _jsonable
 
 
@@ -59,6 +62,31 @@ def test_an_event_detail_is_what_the_json_round_trip_gives(detail):
     assert got is not detail  # a copy: the caller's dict is not the stored one
 
 
+def test_a_batch_sums_its_project_counts_as_the_per_asset_counters_did():
+    from portal.store.sql.rows import group_row, metric_rows, modality_rows, stage_rows, value_rows
+
+    summed, into = Counter(), Counter({("c", "p", "week", "", "", "Pass"): 2})  # what came before stays
+    expected = Counter(into)
+    for record in build_records(40):
+        summary, asset_id = summarise(record), record["_id"]
+        parts = (group_row(asset_id, summary), metric_rows(asset_id, summary),
+                 [row["position"] for row in value_rows(asset_id, summary)], modality_rows(asset_id, summary),
+                 stage_rows(asset_id, summary))
+        alone = project_aggregates.contribution(*parts)
+        summed.update(alone)
+        expected.update(alone)
+        assert project_aggregates.contribution(*parts, into=into) is into
+    assert into == expected and len(summed) > 100
+    # _metric_params as it was written before (setdefault of a fresh dict per key): the same rows.
+    rows: dict = {}
+    for (tag, *key, column), n in summed.items():
+        if tag == "m" and n:
+            rows.setdefault(tuple(key), dict.fromkeys(project_aggregates.COLUMNS, 0))[column] += n
+    before = [dict(zip(project_aggregates._KEY, key, strict=True), **counts) for key, counts in sorted(rows.items())]
+    assert project_aggregates._metric_params(summed) == before
+    assert project_aggregates.contribution(None, [], [], into=into) is into
+
+
 def test_fewer_collections_restores_the_threshold():
     before = gc.get_threshold()
     with fewer_collections():
@@ -73,7 +101,6 @@ def test_the_ingest_command_leaves_the_collector_as_it_found_it(tmp_path):
     from click.testing import CliRunner
 
     from portal.cli.main import main
-    from portal.demo import build_records
 
     dump = tmp_path / "records.json"
     dump.write_text(json.dumps(list(build_records(3))))
