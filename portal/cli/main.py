@@ -132,14 +132,18 @@ def _demo_annotator(settings: Settings) -> None:
 @data_dir_option
 def ingest(paths, actor, strict, dry_run, as_json, data_dir) -> None:
     """Index asset folders, folders of asset folders and JSON/NDJSON dumps of records."""
+    from portal.ops.gc_tuning import fewer_collections
+
     settings = _settings(data_dir=data_dir)
-    if dry_run:
-        with _dry_run_store(settings) as store:
-            report = _ingest(store, list(paths), actor=actor, settings=settings, strict=strict, dry_run=True,
+    # Collected as a serving worker is: the default threshold cost ~10% of ingest's CPU.
+    with fewer_collections():
+        if dry_run:
+            with _dry_run_store(settings) as store:
+                report = _ingest(store, list(paths), actor=actor, settings=settings, strict=strict, dry_run=True,
+                                 as_json=as_json)
+        else:
+            report = _ingest(_store(settings), list(paths), actor=actor, settings=settings, strict=strict,
                              as_json=as_json)
-    else:
-        report = _ingest(_store(settings), list(paths), actor=actor, settings=settings, strict=strict,
-                         as_json=as_json)
     click.echo(report.line(), err=True)
     if not report.ok:
         sys.exit(1)

@@ -119,8 +119,8 @@ class Inserts:
         insert_rows(connection, asset_groups, [entry[7] for entry in self.entries if entry[7] is not None])
         per_metric = Counter()
         for entry in self.entries:
-            per_metric.update(project_aggregates.contribution(entry[7], entry[4], [row["position"] for row in entry[6]],
-                                                              entry[2], entry[3]))
+            project_aggregates.contribution(entry[7], entry[4], [row["position"] for row in entry[6]], entry[2],
+                                            entry[3], into=per_metric)
         project_aggregates.apply(connection, per_metric)
 
     def split(self):

@@ -39,6 +39,9 @@ def insert_rows(connection, table: Table, rows: list[dict]) -> None:
         connection.exec_driver_sql(plan.statement, values)
 
 
+_UNSEEN = object()  # no column value is this object: the first row always converts
+
+
 class _Plan:
     """How one table's rows with one set of keys become driver parameters."""
 
@@ -51,13 +54,21 @@ class _Plan:
 
     def values(self, rows: list[dict]) -> list[tuple]:
         """The parameter rows, in `columns` order."""
-        get, processors, defaults = self._get, self._processors, self._defaults
+        get, defaults = self._get, self._defaults
+        # Per processed column, the last value and what it became: a batch's rows share one `now`
+        # (created_at, updated_at, at), converted once instead of per row. By identity only: a
+        # processor is a pure function of its value, and no row changes while this runs.
+        processors = [[index, processor, _UNSEEN, None] for index, processor in self._processors]
         out = []
         append = out.append
         for row in rows:
             value = [*get(row), *defaults]
-            for index, processor in processors:
-                value[index] = processor(value[index])
+            for memo in processors:
+                index = memo[0]
+                given = value[index]
+                if given is not memo[2]:
+                    memo[2], memo[3] = given, memo[1](given)
+                value[index] = memo[3]
             append(tuple(value))  # SQLAlchemy's exec_driver_sql takes tuples (or dicts) only
         return out
 

@@ -42,19 +42,27 @@ def _dimensions(group: dict) -> list[tuple[str, str]]:
 
 
 def contribution(group: dict | None, metrics: Iterable[dict], valued: Iterable[int],
-                 modalities: Iterable[dict] = (), stages: Iterable[dict] = ()) -> Counter:
+                 modalities: Iterable[dict] = (), stages: Iterable[dict] = (), *,
+                 into: Counter | None = None) -> Counter:
     """What one asset adds to both tables, from its asset_groups row, asset_metrics rows, the
-    positions of its metric_values rows, and its asset_modalities and asset_stages rows."""
-    out: Counter = Counter()
+    positions of its metric_values rows, and its asset_modalities and asset_stages rows; added to
+    `into` (and returned) when given, as an ingest batch sums its new assets."""
+    out: Counter = Counter() if into is None else into
     if group is None:
         return out
+    # `out[key] = get(key, 0) + 1`, not `out[key] += 1`: a new key would call Counter.__missing__,
+    # a Python method, and an ingest batch adds ~30 keys per asset (issue 19).
+    get = out.get
     project = group.get("project") or ""
-    out[("c", project, "week", group.get("week") or "", "", group["status"])] += 1
+    key = ("c", project, "week", group.get("week") or "", "", group["status"])
+    out[key] = get(key, 0) + 1
     subject = group.get("subject") or ""
     for row in modalities:
-        out[("c", project, "subject", subject, row["modality"], row["status"])] += 1
+        key = ("c", project, "subject", subject, row["modality"], row["status"])
+        out[key] = get(key, 0) + 1
     for row in stages:
-        out[("c", project, "stage", row["modality"], row["stage"], row["status"])] += 1
+        key = ("c", project, "stage", row["modality"], row["stage"], row["status"])
+        out[key] = get(key, 0) + 1
     tolerated = set(group.get("tolerated") or ())
     numeric = set(valued)
     dims = _dimensions(group)
@@ -63,11 +71,14 @@ def contribution(group: dict | None, metrics: Iterable[dict], valued: Iterable[i
         column = "tolerated" if position in tolerated else _COLUMN.get(metric["status"])
         if column is None:
             continue
+        name, modality, stage = metric["name"], metric["modality"], metric["stage"]
+        counted = position in numeric
         for dimension, value in dims:
-            key = ("m", project, metric["name"], metric["modality"], metric["stage"], dimension, value)
-            out[(*key, column)] += 1
-            if position in numeric:
-                out[(*key, "n_values")] += 1
+            key = ("m", project, name, modality, stage, dimension, value, column)
+            out[key] = get(key, 0) + 1
+            if counted:
+                key = ("m", project, name, modality, stage, dimension, value, "n_values")
+                out[key] = get(key, 0) + 1
     return out
 
 
@@ -79,14 +90,20 @@ def _upsert(connection, table, key: tuple[str, ...], columns: tuple[str, ...], p
 
 def _metric_params(delta: Counter) -> list[dict]:
     rows: dict[tuple, dict[str, int]] = {}
-    for (tag, *key, column), n in delta.items():
-        if tag == "m" and n:
-            rows.setdefault(tuple(key), dict.fromkeys(COLUMNS, 0))[column] += n
+    for full, n in delta.items():
+        if full[0] == "m" and n:
+            key = full[1:-1]  # ("m", *key, column)
+            counts = rows.get(key)
+            if counts is None:  # a batch's delta holds thousands of keys: one dict each, only when new
+                counts = rows[key] = dict.fromkeys(COLUMNS, 0)
+            counts[full[-1]] += n
     return [dict(zip(_KEY, key, strict=True), **counts) for key, counts in sorted(rows.items())]
 
 
 def _cell_params(delta: Counter) -> list[dict]:
-    return [dict(zip(_CELL, key[1:], strict=True), n=n) for key, n in sorted(delta.items()) if key[0] == "c" and n]
+    # Filtered before sorting: a batch's delta holds many more "m" keys than "c" keys.
+    cells = [(key, n) for key, n in delta.items() if key[0] == "c" and n]
+    return [dict(zip(_CELL, key[1:], strict=True), n=n) for key, n in sorted(cells)]
 
 
 def apply(connection, delta: Counter) -> None:
