@@ -63,7 +63,8 @@
     return new Promise(function (resolve, reject) {
       var waited = 0;
       (function poll() {
-        if (window.Plotly) { resolve(); return; }
+        // Not a promise: assets/overview.js's stand-in while plotly.js loads after the grid's rows.
+        if (window.Plotly && typeof window.Plotly.then !== "function") { resolve(); return; }
         waited += 50;
         if (waited > 30000) { reject(new Error("plotly.js did not load")); return; }
         window.setTimeout(poll, 50);

@@ -37,6 +37,112 @@
         if (width !== current) { api.setColumnWidths([{key: "name", newWidth: width}]); }
     }
 
+    /* A first load of the overview (issue 19, "loading the grid's rows before the charts"): the
+       grid's code is run early and plotly.js after the grid's first rows. */
+    var RELEASE_MS = 4000;  // plotly.js runs by then whatever the grid shows
+    // A row with its data (not the grid's empty loading rows), the grid's "no asset" overlay, or
+    // the grid's card hidden (components.ids.OVERVIEW_GRID_WRAP: no assets, or the store failed).
+    var GRID_DONE = ".asset-grid div[role=gridcell][col-id=name] a, .asset-grid .ag-overlay-no-rows-center, " +
+                    "#overview-grid-wrap[hidden]";
+
+    /* Dash's config (its inline JSON, before the scripts), or null. */
+    function dashConfig() {
+        try {
+            return JSON.parse(document.getElementById("_dash-config").textContent);
+        } catch (err) {
+            return null;
+        }
+    }
+
+    /* dash-ag-grid's lazily loaded chunk runs now, while the page waits for its layout and the
+       pages callback, instead of being fetched when the grid mounts: it only registers its modules,
+       and webpack then finds the chunk installed. The URL is the one webpack builds (the public
+       path of dash-ag-grid's bundle): a grid mounted before it arrived joins this script. */
+    function loadGridChunk() {
+        var bundle = document.querySelector("script[src*='/_dash-component-suites/dash_ag_grid/']");
+        if (!bundle) { return; }
+        var script = document.createElement("script");
+        script.src = bundle.src.replace(/[?#].*$/, "").replace(/\/[^\/]+$/, "/") + "async-community.js";
+        document.head.appendChild(script);
+    }
+
+    /* dcc.Graph loads plotly.js when it mounts, with the grid: evaluating it and drawing the three
+       charts held the main thread for ~0.4 s just as the grid's first block came back, and the rows
+       were painted after the charts. dcc.Graph waits for `Promise.resolve(window.Plotly || <a script
+       of window._dashPlotlyJSURL>)`, so until plotly.js has run window.Plotly is a promise of it: its
+       bytes are fetched now (a preload, not run), the script runs once the grid is done (GRID_DONE,
+       after that frame is painted), the page is left, or RELEASE_MS passed. plotly.js's own
+       `window.Plotly = ...` makes it a plain property again. */
+    function deferPlotly(url) {
+        var preload = document.createElement("link");
+        preload.rel = "preload";
+        preload.as = "script";
+        preload.href = url;
+        document.head.appendChild(preload);
+
+        var started = false;
+        var observer = null;
+        var timer = null;
+        var settle = {};
+        var loaded = new Promise(function (resolve, reject) { settle = {resolve: resolve, reject: reject}; });
+
+        function set(value) {
+            Object.defineProperty(window, "Plotly", {value: value, writable: true, configurable: true,
+                                                     enumerable: true});
+        }
+        Object.defineProperty(window, "Plotly", {configurable: true, get: function () { return loaded; }, set: set});
+
+        function run() {
+            if (started) { return; }
+            started = true;
+            observer.disconnect();
+            window.clearTimeout(timer);
+            window.removeEventListener("popstate", release);
+            window.removeEventListener("_dashprivate_pushstate", release);
+            var script = document.createElement("script");
+            script.src = url;
+            script.onload = function () {
+                var plotly = Object.getOwnPropertyDescriptor(window, "Plotly");
+                if (plotly.get) {  // it ran without setting window.Plotly: dcc.Graph says so
+                    set(undefined);
+                    settle.reject(new Error("plotly.js did not set window.Plotly"));
+                } else {
+                    settle.resolve(plotly.value);
+                }
+            };
+            script.onerror = function () {
+                set(undefined);
+                settle.reject(new Error("plotly.js did not load"));
+            };
+            document.body.appendChild(script);
+        }
+
+        function release() {  // after the frame that paints the rows
+            window.requestAnimationFrame(function () { window.setTimeout(run, 0); });
+        }
+
+        observer = new MutationObserver(function () {
+            if (document.querySelector(GRID_DONE)) { observer.disconnect(); release(); }
+        });
+        observer.observe(document.documentElement, {childList: true, subtree: true});
+        timer = window.setTimeout(run, RELEASE_MS);
+        window.addEventListener("popstate", release);
+        window.addEventListener("_dashprivate_pushstate", release);
+    }
+
+    /* On a first load of the overview (other pages, and a later visit in the same tab, load as
+       Dash does). Served locally only: dash-renderer's plotly.js URL is then this one. */
+    function firstPaint() {
+        var config = dashConfig();
+        var prefix = config && config.requests_pathname_prefix;
+        if (!prefix || !config.serve_locally || window.location.pathname !== prefix || window.Plotly ||
+            !window.Promise || !window.MutationObserver) {
+            return;
+        }
+        loadGridChunk();
+        deferPlotly(prefix + "_dash-component-suites/plotly/package_data/plotly.min.js");
+    }
+
     var SORT_CHOSEN = "overview-sort-chosen";  // components.ids.OVERVIEW_SORT_CHOSEN
     var DEFAULT_SORT = "-acquired";  // portal.views.filters_url.DEFAULT_SORT
 
@@ -75,6 +181,8 @@
             applySortKey(api, urlSort());
         }
     }
+
+    firstPaint();
 
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.overview = {

@@ -1,6 +1,6 @@
-"""Bytes the overview's first (cold) and second (warm) load move, measured in Chromium.
+"""Bytes the overview's first (cold) and second (warm) load move, and when its rows and charts show, in Chromium.
 
-    .venv/bin/python bench/cold_load.py [--assets 300] [--out FILE]
+    .venv/bin/python bench/cold_load.py [--assets 300] [--loads 5] [--responses] [--out FILE]
 
 Generates the demo data (`qc-portal demo --no-serve`) into a scratch data dir, serves it
 with the Docker image's command (bench/server.py), opens `/` in Debian's Chromium with an
@@ -9,11 +9,20 @@ Chromium's DevTools protocol reports per response: `encodedDataLength` (bytes on
 headers included) and the decoded body size, and when the first grid row and the first chart
 appeared (`first_rows_ms`, `first_chart_ms`, from the navigation's start). Then it loads `/` again in the same browser
 context (the HTTP cache kept) and counts what was fetched again versus served from cache.
+
+A first row is a row with its data: an asset link in the name column. The infinite row model
+paints its empty loading rows first (the same cells, no content), ~0.5 s earlier; until
+2026-12-03 this counted those. `--loads N` repeats the pair (cold, warm) in N new browser
+contexts on the same server and gives each figure's median; the first pair is also the
+server's first load (its workers compress each static file once, then keep it). The load
+average is read before and after: browser timings on a shared machine depend on it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -62,7 +71,7 @@ def _load(context, url: str) -> dict:
     # page's own clock: a MutationObserver installed before any of the page's scripts run).
     page.add_init_script(_SEEN)
     page.goto(url, wait_until="networkidle")
-    page.wait_for_selector("div[role=gridcell][col-id=name]", timeout=60_000)
+    page.wait_for_selector(_ROW, timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     page.wait_for_load_state("networkidle")
     seen = page.evaluate("window.__qcSeen")
@@ -86,14 +95,27 @@ def _load(context, url: str) -> dict:
 
 
 _VERBOSE = False
+_ROW = "div[role=gridcell][col-id=name] a"  # a row with its data (not the grid's empty loading rows)
 _SEEN = """
 window.__qcSeen = {};
-new MutationObserver(function () {
-  var seen = window.__qcSeen;
-  if (!seen.rows && document.querySelector("div[role=gridcell][col-id=name]")) { seen.rows = performance.now(); }
-  if (!seen.chart && document.querySelector(".js-plotly-plot .main-svg")) { seen.chart = performance.now(); }
-}).observe(document, {childList: true, subtree: true});
-"""
+(function (row) {
+  new MutationObserver(function () {
+    var seen = window.__qcSeen;
+    if (!seen.rows && document.querySelector(row)) { seen.rows = performance.now(); }
+    if (!seen.chart && document.querySelector(".js-plotly-plot .main-svg")) { seen.chart = performance.now(); }
+  }).observe(document, {childList: true, subtree: true});
+})("ROW_SELECTOR");
+""".replace("ROW_SELECTOR", _ROW)
+
+
+def _medians(pairs: list[dict]) -> dict:
+    """Each load's first_rows_ms / first_chart_ms, cold and warm, and their medians."""
+    out = {}
+    for key in ("first_rows_ms", "first_chart_ms"):
+        for kind in ("cold", "warm"):
+            values = [pair[kind][key] for pair in pairs]
+            out[f"{kind}_{key}"] = {"median": statistics.median(values), "each": values}
+    return out
 
 
 def main() -> None:
@@ -101,6 +123,7 @@ def main() -> None:
     global _VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=300)
+    parser.add_argument("--loads", type=int, default=1, help="Cold and warm loads, each pair in a new context.")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--responses", action="store_true", help="List every response (size, status, headers).")
     args = parser.parse_args()
@@ -109,10 +132,18 @@ def main() -> None:
 
     with demo_server(args.assets, "qcp-coldload-") as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        result = {"assets": args.assets, "cold": _load(context, server.base + "/"),
-                  "warm": _load(context, server.base + "/")}
+        load_before = os.getloadavg()
+        pairs = []
+        for _ in range(max(1, args.loads)):
+            context = browser.new_context()
+            pairs.append({"cold": _load(context, server.base + "/"), "warm": _load(context, server.base + "/")})
+            context.close()
+        load_after = os.getloadavg()
         browser.close()
+    # Bytes and requests of the first pair (the same in every pair); timings of all of them.
+    result = {"assets": args.assets, "loads": len(pairs), **pairs[0], **_medians(pairs),
+              "load_average_before": [round(x, 2) for x in load_before],
+              "load_average_after": [round(x, 2) for x in load_after]}
     emit(result, args.out)
 
 if __name__ == "__main__":

@@ -65,6 +65,14 @@ HIDDEN_BY_DEFAULT = ("subject_id", "modalities", "level")
 DEFAULT_VISIBLE = [field for field, _ in HIDEABLE if field not in HIDDEN_BY_DEFAULT]
 
 
+def _initial(options: dict) -> dict:
+    """`width` and `flex` as `initialWidth` and `initialFlex`: ag-grid applies those when it makes
+    a column only. It applies `width` and `flex` again at every new columnDefs, and the column
+    chooser's (callbacks.grid) can come after the grid has applied the widths the browser kept."""
+    renamed = {"width": "initialWidth", "flex": "initialFlex"}
+    return {renamed.get(key, key): value for key, value in options.items()}
+
+
 def column_defs(visible: list[str] | None = None, sort: Sort | None = None) -> list[dict]:
     """Column definitions; columns not in `visible` are hidden (the asset name always shows).
 
@@ -76,7 +84,7 @@ def column_defs(visible: list[str] | None = None, sort: Sort | None = None) -> l
     defs = []
     for field, header, extra in _COLUMNS:
         column = {"field": field, "colId": field, "headerName": header, "sortable": field in SORTABLE,
-                  "filter": False, "hide": field not in shown, **extra}
+                  "filter": False, "hide": field not in shown, **_initial(extra)}
         if field not in FILTER_FIELDS:
             column["filter"] = False
         if sort is not None and sort.field == field:

@@ -216,6 +216,46 @@ def test_empty_states_are_messages(page, live):
     page.locator("[data-state=no_match]").wait_for()
 
 
+_FIRST_SEEN = """
+window.__seen = {};
+new MutationObserver(function () {
+  var seen = window.__seen;
+  if (!seen.rows && document.querySelector("div[role=gridcell][col-id=name] a")) { seen.rows = performance.now(); }
+  if (!seen.chart && document.querySelector(".js-plotly-plot .main-svg")) { seen.chart = performance.now(); }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def _fetched(page, tail: str) -> int:
+    return page.evaluate(f"performance.getEntriesByType('resource').filter(e => e.name.split('?')[0]"
+                         f".endsWith('{tail}')).length")
+
+
+def test_a_first_load_paints_the_grids_rows_before_the_charts(page, live):
+    """Issue 19's first paint (assets/overview.js): plotly.js runs after the grid's first rows are
+    painted; the grid's chunk and plotly.js are each fetched once; the charts still draw."""
+    page.add_init_script(_FIRST_SEEN)
+    page.goto(live.url + "/")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=15_000)
+    seen = page.evaluate("window.__seen")
+    assert seen["rows"] < seen["chart"], seen
+    assert page.evaluate("typeof window.Plotly.react") == "function"
+    assert page.evaluate("window.qcPlotlyTraces") is not None  # the portal's bundle
+    page.wait_for_load_state("networkidle")
+    assert _fetched(page, "/dash_ag_grid/async-community.js") == 1
+    assert _fetched(page, "/plotly/package_data/plotly.min.js") == 1
+
+
+def test_charts_draw_after_a_first_load_without_rows(page, live):
+    """A first load whose filters match nothing (no row ever painted): the charts appear, drawn,
+    as soon as a filter matches assets."""
+    page.goto(live.url + "/?q=no-such-asset")
+    page.locator("[data-state=no_match]").wait_for()
+    page.locator("#overview-search").fill("bulk_00")
+    page.locator("#overview-search").press("Enter")
+    page.locator("#overview-chart-project .js-plotly-plot .main-svg").first.wait_for(timeout=15_000)
+
+
 def _trace_types(page) -> list[str]:
     return page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot'))"
                          ".flatMap(g => (g.data || []).map(t => t.type || 'scatter'))")
