@@ -83,27 +83,37 @@ def write_asset(folder: Path, *, reviewers: int, filler: int, writer: str = "set
 
 def recount(connection) -> Counter:
     """asset_counts as the asset tables say it should be: (project, level, status,
-    modality or '*', modality status) -> assets."""
+    modality or '*', modality status, column) -> assets (column "n") or their Pending
+    metrics (column "pending"); deleted assets count nowhere."""
     from portal.store.sql.tables import asset_modalities, assets
 
     project, level = func.coalesce(assets.c.project, ""), func.coalesce(assets.c.level, "")
-    per_asset = select(project, level, assets.c.status, literal("*"), assets.c.status, func.count()).group_by(
-        project, level, assets.c.status)
+    sums = (func.count(), func.sum(assets.c.n_pending))
+    visible = assets.c.status != "Deleted"
+    per_asset = select(project, level, assets.c.status, literal("*"), assets.c.status, *sums).where(
+        visible).group_by(project, level, assets.c.status)
     per_modality = (
-        select(project, level, assets.c.status, asset_modalities.c.modality, asset_modalities.c.status,
-               func.count())
-        .join(asset_modalities, asset_modalities.c.asset_id == assets.c.id)
+        select(project, level, assets.c.status, asset_modalities.c.modality, asset_modalities.c.status, *sums)
+        .join(asset_modalities, asset_modalities.c.asset_id == assets.c.id).where(visible)
         .group_by(project, level, assets.c.status, asset_modalities.c.modality, asset_modalities.c.status))
-    return Counter({tuple(row[:5]): row[5] for row in connection.execute(union_all(per_asset, per_modality))})
+    return _by_column(connection.execute(union_all(per_asset, per_modality)))
 
 
 def counters(connection) -> Counter:
-    """The non-zero rows of asset_counts."""
+    """The non-zero entries of asset_counts, keyed as recount's."""
     from portal.store.sql.tables import asset_counts
 
     key = [asset_counts.c[name] for name in ("project", "level", "status", "modality", "modality_status")]
-    return Counter({tuple(row[:5]): row[5] for row in connection.execute(select(*key, asset_counts.c.n))
-                    if row[5]})
+    return _by_column(connection.execute(select(*key, asset_counts.c.n, asset_counts.c.pending)))
+
+
+def _by_column(rows) -> Counter:
+    out = Counter()
+    for row in rows:
+        for column, value in (("n", row[5]), ("pending", row[6])):
+            if value:
+                out[(*row[:5], column)] = int(value)
+    return out
 
 
 def check(engine, acks: list[dict]) -> dict:

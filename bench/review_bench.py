@@ -3,7 +3,7 @@
 - `review_queue_ms`: the store's first page of the queue (50 assets, every asset, oldest
   first: keyset over the covering sort index), called directly; `review_queue_filtered_ms`
   the same under a project filter and `review_queue_deep_ms` a page starting at the
-  queue's last asset (a keyset position: it costs what the first page does);
+  1000th asset (a keyset position; its `before` counts the queued metrics of the 999 ahead);
 - `review_page_ms`: the pages callback for `/review` signed in as an annotator (the first
   item found, its reference resolved, the next item read for prefetching);
 - `review_decide_ms`: one key press `p` over HTTP (POST /_dash-update-component, the

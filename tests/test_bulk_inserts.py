@@ -106,14 +106,14 @@ def test_a_duplicate_key_is_an_integrity_error_that_rolls_back_alone(engine):
 
 
 def test_counts_add_up_as_the_sqlalchemy_upsert_did(engine):
-    delta = Counter({("p", "raw", "Pass", "*", "Pass"): 2, ("p", "raw", "Fail", "ecephys", "Fail"): 1,
-                     ("", "", "Pending", "*", "Pending"): 3})
+    delta = Counter({("p", "raw", "Pass", "*", "Pass", "n"): 2, ("p", "raw", "Fail", "ecephys", "Fail", "n"): 1,
+                     ("", "", "Pending", "*", "Pending", "n"): 3, ("", "", "Pending", "*", "Pending", "pending"): 7})
     with engine.begin() as connection:
         aggregates.apply(connection, delta)
         aggregates.apply(connection, delta)
         removed = Counter()
-        removed.subtract({("p", "raw", "Pass", "*", "Pass"): 1})
+        removed.subtract({("p", "raw", "Pass", "*", "Pass", "n"): 1, ("", "", "Pending", "*", "Pending", "pending"): 4})
         aggregates.apply(connection, removed)
-        counts = {tuple(row[:5]): row[5] for row in connection.execute(select(asset_counts))}
-    assert counts == {("p", "raw", "Pass", "*", "Pass"): 3, ("p", "raw", "Fail", "ecephys", "Fail"): 2,
-                      ("", "", "Pending", "*", "Pending"): 6}
+        counts = {tuple(row[:5]): tuple(row[5:]) for row in connection.execute(select(asset_counts))}
+    assert counts == {("p", "raw", "Pass", "*", "Pass"): (3, 0), ("p", "raw", "Fail", "ecephys", "Fail"): (2, 0),
+                      ("", "", "Pending", "*", "Pending"): (6, 10)}

@@ -84,6 +84,8 @@ def test_upgrade_from_0001_backfills_metrics_and_keeps_everything(engine):
     assert got == expected
     assert n_metric_rows == sum(expected.values()) == 3 + 1 + 1200
     assert got[("drift", "ecephys", "Raw data", "Pass")] == 1  # b's latest status, by timestamp
+    # asset_counts (0003, with `pending` from 0022) gives the review queue's total.
+    assert store.review_queue(AssetQuery()).total == sum(n for key, n in expected.items() if key[3] == "Pending")
     # The migrated store works as a fresh one: a re-annotated asset rewrites its rows.
     later = metric("drift", "Pass", timestamp="2025-06-01T00:00:00+00:00")
     assert store.upsert_many([record("a", metrics=[later])])[0].action == "updated"

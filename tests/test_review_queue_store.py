@@ -142,3 +142,41 @@ def test_a_metric_decided_pass_leaves_the_queue(store):
     store.annotate(Annotation("a", stored.version, (MetricEdit("p1", "Fail", seen_history=1),)), user="ann")
     page = store.review_queue(AssetQuery())
     assert [a.pending for a in page.assets] == [1] and page.total == 1
+
+
+def _walked(store, query: AssetQuery) -> int:
+    """The queued metrics of every asset of the queue, paged through: what `total` must say."""
+    return sum(a.pending for a in store.review_queue(query, limit=1000).assets)
+
+
+def test_the_total_read_from_the_counters_follows_every_write(store):
+    """Under filters asset_counts answers (project, status, level, one modality) the total is
+    its `pending` sum: it must follow annotations, re-ingests, pushes, deletes and restores."""
+    from portal.review.metrics_merge import read_payload
+    from portal.store.protocol import Actor
+
+    store.upsert_many([_asset("a", 1, 3), _asset("b", 2, 2, project="Beta", modalities=("ecephys", "behavior")),
+                       _asset("c", 3, 1, level="derived")])
+    queries = [AssetQuery(), AssetQuery(project=("Beta",)), AssetQuery(status=("Pending",)),
+               AssetQuery(level=("derived",)), AssetQuery(modality=("behavior",)),
+               AssetQuery(project=("Alpha",), modality=("ecephys",))]
+
+    def check():
+        for query in queries:
+            assert store.review_queue(query).total == _walked(store, query), query
+
+    check()
+    assert store.review_queue(AssetQuery()).total == 6
+    store.annotate(Annotation("a", store.get("a").version, (MetricEdit("p0", "Pass", seen_history=1),)), user="ann")
+    check()
+    store.upsert_many([_asset("b", 2, 4, project="Beta", modalities=("ecephys", "behavior"))])  # re-ingest: 4 now
+    check()
+    pushed = [metric("late", "Pending")]
+    store.add_metrics("c", read_payload(pushed), user=Actor("pipeline", "pipeline", service=True))
+    check()
+    store.delete_asset("b", user="admin")
+    check()
+    assert store.review_queue(AssetQuery()).total == 2 + 2
+    store.restore_asset("b", user="admin")
+    check()
+    assert store.review_queue(AssetQuery()).total == 2 + 4 + 2

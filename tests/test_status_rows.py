@@ -13,9 +13,10 @@ from sqlalchemy import event, select
 from portal.qc.summary import summarise
 from portal.review.metrics_merge import read_payload
 from portal.store.protocol import Actor, Annotation, MetricEdit
-from portal.store.sql import project_aggregates, status_rows
+from portal.store.sql import aggregates, project_aggregates, status_rows
 from portal.store.sql.project_tables import project_cells, project_metrics
 from portal.store.sql.rows import group_row, metric_rows, modality_rows, stage_rows, value_rows
+from portal.store.sql.tables import asset_counts
 from tests.records import metric, record
 
 
@@ -42,17 +43,19 @@ def as_stored(store, name: str) -> dict:
     return {table: sorted(map(_comparable, found), key=repr) for table, found in rows.items()}
 
 
-def project_tables_exact(store) -> bool:
-    """project_metrics and project_cells as maintained equal a rebuild from the status rows
-    (status_rows.net_contribution counts only the metrics a write changed)."""
+def aggregate_tables_exact(store) -> bool:
+    """project_metrics, project_cells and asset_counts (assets and their Pending metrics) as
+    maintained equal a rebuild from the status rows (status_rows.net_contribution counts only
+    the metrics a write changed)."""
     def dump(connection):
-        return {(table.name, *tuple(r)) for table in (project_metrics, project_cells)
+        return {(table.name, *tuple(r)) for table in (project_metrics, project_cells, asset_counts)
                 for r in connection.execute(select(table)) if any(isinstance(v, int) and v for v in tuple(r)[5:])}
 
     with store.engine.connect() as connection:
         transaction = connection.begin()
         maintained = dump(connection)
         project_aggregates.rebuild(connection)
+        aggregates.rebuild(connection)
         rebuilt = dump(connection)
         transaction.rollback()
     return maintained == rebuilt
@@ -74,20 +77,20 @@ def test_rows_equal_a_rewrite_from_scratch_through_every_write(store):
     store.annotate(Annotation("x", stored.version, (MetricEdit(metric="b", status="Fail"),
                                                    MetricEdit(metric="a", value=5.5))), user="ada")
     assert as_stored(store, "x") == from_scratch(store, "x")
-    assert project_tables_exact(store)
+    assert aggregate_tables_exact(store)
     # A value where there was none (a metric_values row appears) and the asset's status changes.
     for edits in ((MetricEdit(metric="c", value=2.0),), (MetricEdit(metric="c", status="Pass"),
                                                        MetricEdit(metric="b", status="Pass"))):
         store.annotate(Annotation("x", store.get("x").version, edits), user="ada")
         assert as_stored(store, "x") == from_scratch(store, "x")
-        assert project_tables_exact(store)
+        assert aggregate_tables_exact(store)
 
     # Re-ingest: metrics dropped, added, reordered, a value turned non-numeric, a stage and modality gone.
     second = [metric("e", "Pending", value=3.0), metric("a", "Fail", value="n/a"), metric("b", "Pass", value=2.0),
               metric("f", "Pass", stage="Processing", value=0.5)]
     store.upsert_many([record("x", metrics=second, acquired="2025-03-04T05:06:07+00:00", subject="200")])
     assert as_stored(store, "x") == from_scratch(store, "x")
-    assert project_tables_exact(store)
+    assert aggregate_tables_exact(store)
 
     # Fewer metrics than before, then a pushed one, then delete and restore.
     store.upsert_many([record("x", metrics=[metric("a", "Pass", value=1.0)])])
@@ -95,11 +98,12 @@ def test_rows_equal_a_rewrite_from_scratch_through_every_write(store):
     pipeline = Actor("pipeline", "pipeline", service=True)
     store.add_metrics("x", read_payload([metric("pushed", "Fail", value=4.0)]), user=pipeline)
     assert as_stored(store, "x") == from_scratch(store, "x")
-    assert project_tables_exact(store)
+    assert aggregate_tables_exact(store)
     store.delete_asset("x", user="admin")
+    assert aggregate_tables_exact(store)  # a deleted asset counts nowhere
     store.restore_asset("x", user="admin")
     assert as_stored(store, "x") == from_scratch(store, "x")
-    assert project_tables_exact(store)
+    assert aggregate_tables_exact(store)
 
 
 def test_an_annotation_writes_only_the_rows_it_changes(store):

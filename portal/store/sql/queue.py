@@ -9,7 +9,9 @@ never from the documents: an asset's own metrics are ordered by the page that sh
 Paging is by keyset: a page starts at (or after, or before) an asset's place in the order
 (its sort value and name), so a position stays meaningful when the asset itself has left
 the queue (its last Pending metric was decided), and a page deep in 100 000 assets costs
-what the first one does. Assets sort like the overview's grid sorts them: NULL (no
+what the first one does. The total is asset_counts' `pending` sum when the filters are its
+dimensions (migration 0022: 131 -> 1.5 ms for the first page at 1M assets on PostgreSQL);
+`before`, the queued metrics ahead of a page, is counted (0 for the queue's first page). Assets sort like the overview's grid sorts them: NULL (no
 acquisition time) as the smallest value, ties broken by name in the sort's direction, so
 one (column, name, id) covering index serves every order in both directions.
 """
@@ -25,7 +27,7 @@ from portal.qc.types import PENDING
 from portal.store.protocol import AssetQuery
 from portal.store.queue_types import REVIEW_ORDERS, QueueAsset, QueuePage
 from portal.store.queue_types import queue_sort_value as sort_value
-from portal.store.sql import filters
+from portal.store.sql import aggregates, filters
 from portal.store.sql.tables import asset_aliases, asset_metrics, assets
 
 # order -> (sort column, descending)
@@ -107,7 +109,13 @@ def _position(connection, order: str, start):
 
 
 def _count(connection, query: AssetQuery, *extra) -> int:
-    """Queued metrics of the queue's assets (restricted by `extra` clauses on assets)."""
+    """Queued metrics of the queue's assets (restricted by `extra` clauses on assets).
+
+    The whole queue under filters asset_counts answers is its `pending` sum (O(groups));
+    otherwise the queued assets' counts are summed (O(queued assets)).
+    """
+    if not extra and not query.metric and aggregates.answers(query, totals=True):
+        return aggregates.pending(connection, query)
     if query.metric:
         joined = asset_metrics.join(assets, assets.c.id == asset_metrics.c.asset_id)
         statement = select(func.count()).select_from(joined).where(_queued_metric(query), filters.where(query), *extra)
@@ -151,7 +159,7 @@ def review_queue(connection, query: AssetQuery, *, order: str = "oldest", start=
     page = [QueueAsset(r.id, r.name, r.acquired, int(counts.get(r.id, 0)), r.version) for r in rows]
     total = _count(connection, query)
     before = 0
-    if not backward:
+    if not backward and start is not None:  # a page from the queue's beginning has nothing before it
         if page:
             first = rows[0]
             before = _count(connection, query, _beyond(column, not descending, sort_value(order, first.acquired,

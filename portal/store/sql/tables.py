@@ -133,9 +133,10 @@ asset_aliases = Table(
 )
 
 # Pre-aggregated asset counts: one row per (project, level, overall status, modality,
-# modality status) with how many assets fall in it; modality "*" rows count each asset
-# once. Kept in step with the tables above in the same transaction, so the overview's
-# counts cost O(number of groups), not O(number of assets). "" stands for NULL (primary
+# modality status) with how many assets fall in it and their Pending metrics (the review
+# queue's total, migration 0022); modality "*" rows count each asset once. Kept in step
+# with the tables above in the same transaction, so the overview's counts cost O(number
+# of groups), not O(number of assets). "" stands for NULL (primary
 # key columns cannot be NULL on PostgreSQL).
 asset_counts = Table(
     "asset_counts",
@@ -146,6 +147,7 @@ asset_counts = Table(
     Column("modality", String(50), primary_key=True),
     Column("modality_status", String(20), primary_key=True),
     Column("n", Integer, nullable=False),
+    Column("pending", Integer, nullable=False, server_default="0"),
 )
 
 audit_log = Table(
