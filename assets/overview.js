@@ -198,6 +198,24 @@
             return window.dash_clientside.no_update;
         },
 
+        /* The column chooser's choice as the grid's columns: `hide` from the checklist (the asset
+           name always shows). Here, not on the server: on a first load the grid asked for its rows
+           only after that round trip and a re-make of its columns; now a choice that changes
+           nothing (the usual case) changes nothing. */
+        chooseColumns: function (visible, columnDefs) {
+            if (!Array.isArray(visible) || !Array.isArray(columnDefs)) {
+                return window.dash_clientside.no_update;
+            }
+            var changed = false;
+            var next = columnDefs.map(function (column) {
+                var hide = column.field !== "name" && visible.indexOf(column.field) < 0;
+                if (Boolean(column.hide) === hide) { return column; }
+                changed = true;
+                return Object.assign({}, column, {hide: hide});
+            });
+            return changed ? next : window.dash_clientside.no_update;
+        },
+
         /* Show the URL's sort (`-acquired`, `name`) in the grid: on load and on back / forward. */
         applySort: function (key, gridId) {
             if (!key || !gridId || !window.dash_ag_grid || !window.dash_ag_grid.getApiAsync) {

@@ -9,7 +9,6 @@ from dash import ClientsideFunction, Input, Output, State, set_props
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from components.grid import column_defs
 from portal.context import current_portal
 from portal.errors import PortalError
 from portal.views.filters_url import parse_query
@@ -45,10 +44,13 @@ def register(app: dash.Dash) -> None:
     def get_rows(request, search):
         return rows(request, search)
 
-    @app.callback(Output(ids.OVERVIEW_GRID, "columnDefs"), Input(ids.OVERVIEW_COLUMNS, "value"))
-    def choose_columns(visible):
-        return column_defs(visible)
-
+    # In the browser (assets/overview.js): the column chooser's choice, as the columns' `hide`.
+    app.clientside_callback(
+        ClientsideFunction(namespace="overview", function_name="chooseColumns"),
+        Output(ids.OVERVIEW_GRID, "columnDefs"),
+        Input(ids.OVERVIEW_COLUMNS, "value"),
+        State(ids.OVERVIEW_GRID, "columnDefs"),
+    )
     # In the browser (assets/overview.js): the URL's sort, shown by the grid.
     app.clientside_callback(
         ClientsideFunction(namespace="overview", function_name="applySort"),

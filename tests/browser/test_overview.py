@@ -181,6 +181,26 @@ def test_column_choice_and_width_persist_across_reloads(page, live):
     width = page.evaluate("dash_ag_grid.getApi('overview-grid').getColumnState()"
                           ".find(c => c.colId === 'project').width")
     assert width == 333
+    # Shown again from the chooser, in the page (assets/overview.js: no server round trip).
+    page.get_by_role("button", name="Columns").click()
+    page.get_by_label("Raw source", exact=True).check()
+    page.locator(".ag-header-cell[col-id=source]").wait_for()
+
+
+def test_a_first_load_asks_the_server_for_rows_not_for_columns(page, live):
+    """The grid's columns come with the page and the chooser applies in the browser: the
+    rows are the first thing the grid asks the server for (issue 19, first paint)."""
+    outputs = []
+
+    def note(request):
+        if "/_dash-update-component" in request.url:
+            outputs.append((request.post_data_json or {}).get("output", ""))
+
+    page.on("request", note)
+    _open(page, live)
+    page.locator("div[role=gridcell][col-id=name] a").first.wait_for()
+    assert any("getRowsResponse" in output for output in outputs)
+    assert not any("columnDefs" in output for output in outputs)
 
 
 def test_project_page_from_the_overview(page, live):

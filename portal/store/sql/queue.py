@@ -11,9 +11,11 @@ Paging is by keyset: a page starts at (or after, or before) an asset's place in 
 the queue (its last Pending metric was decided), and a page deep in 100 000 assets costs
 what the first one does. The total is asset_counts' `pending` sum when the filters are its
 dimensions (migration 0022: 131 -> 1.5 ms for the first page at 1M assets on PostgreSQL);
-`before`, the queued metrics ahead of a page, is counted (0 for the queue's first page). Assets sort like the overview's grid sorts them: NULL (no
-acquisition time) as the smallest value, ties broken by name in the sort's direction, so
-one (column, name, id) covering index serves every order in both directions.
+`before`, the queued metrics ahead of a page, is counted (0 for the queue's first page).
+
+Assets sort like the overview's grid sorts them: NULL (no acquisition time) as the smallest
+value, ties broken by name in the sort's direction, so one (column, name, id) covering index
+serves every order in both directions.
 """
 
 from __future__ import annotations
