@@ -21,9 +21,11 @@ shapes of bench/overview_bench.py and bench/detail_bench.py):
 - `readyz_ms`: the load balancer's probe;
 - the floors every figure is divided by (bench/floors.py): `static_floor_ms`, a GET of a
   small static file (the request overhead: the socket, gunicorn, Flask's routing and
-  before/after-request hooks, no Dash), and `dash_floor_ms`, the cheapest callback the app
-  has (the grid's column chooser: the column definitions from a list of names, no store
-  read), so what Dash's dispatch adds to a request is `dash_floor_ms - static_floor_ms`.
+  before/after-request hooks, no Dash), and `dash_floor_ms`, the cheapest callback call the
+  app has (the grid's rows callback sent no request: Dash's dispatch, the callback's
+  PreventUpdate, 204 No Content; no store read), so what Dash's dispatch adds to a request is
+  `dash_floor_ms - static_floor_ms`. (Until 2026-12-03 it was the column chooser's callback,
+  now run in the browser.)
 """
 
 from __future__ import annotations
@@ -204,10 +206,11 @@ def _floors(client: HttpClient, dash: DashClient, record: Recorder, repeat: int)
     if static.status_code != 200:
         raise RuntimeError(f"static floor: GET {STATIC_FLOOR} answered {static.status_code}")
     record("static_floor", lambda: client.get(STATIC_FLOOR), repeat)
-    columns = f"{ids.OVERVIEW_COLUMNS}.value"
-    body = dash.body(f"{ids.OVERVIEW_GRID}.columnDefs", {columns: None}, [columns])
-    if not _checked(dash, "dash floor", body)["response"][ids.OVERVIEW_GRID]["columnDefs"]:
-        raise RuntimeError("dash floor: the column chooser answered no columns")
+    request = f"{ids.OVERVIEW_GRID}.getRowsRequest"
+    body = dash.body(f"{ids.OVERVIEW_GRID}.getRowsResponse", {request: None}, [request])
+    status, _ = dash.post(body)
+    if status != 204:
+        raise RuntimeError(f"dash floor: the grid's callback answered {status} to no request (expected 204)")
     record("dash_floor", lambda: dash.post(body), repeat)
 
 
