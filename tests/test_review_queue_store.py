@@ -159,7 +159,7 @@ def test_the_total_read_from_the_counters_follows_every_write(store):
                        _asset("c", 3, 1, level="derived")])
     queries = [AssetQuery(), AssetQuery(project=("Beta",)), AssetQuery(status=("Pending",)),
                AssetQuery(level=("derived",)), AssetQuery(modality=("behavior",)),
-               AssetQuery(project=("Alpha",), modality=("ecephys",))]
+               AssetQuery(project=("Alpha",), modality=("ecephys",)), AssetQuery(project=("Beta",), pending=True)]
 
     def check():
         for query in queries:

@@ -20,6 +20,7 @@ serves every order in both directions.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -116,8 +117,10 @@ def _count(connection, query: AssetQuery, *extra) -> int:
     The whole queue under filters asset_counts answers is its `pending` sum (O(groups));
     otherwise the queued assets' counts are summed (O(queued assets)).
     """
-    if not extra and not query.metric and aggregates.answers(query, totals=True):
-        return aggregates.pending(connection, query)
+    # `pending=1` adds nothing here: assets with no Pending metric add 0 to the sum.
+    whole = replace(query, pending=False)
+    if not extra and not query.metric and aggregates.answers(whole, totals=True):
+        return aggregates.pending(connection, whole)
     if query.metric:
         joined = asset_metrics.join(assets, assets.c.id == asset_metrics.c.asset_id)
         statement = select(func.count()).select_from(joined).where(_queued_metric(query), filters.where(query), *extra)
