@@ -62,6 +62,7 @@ DETAIL_HEADER_STATUS = "detail-header-status"
 DETAIL_GROUPING = "detail-grouping"  # dropdown (multi): the grouping levels
 DETAIL_FILTER = "detail-filter"  # radio: all / Pending / Fail
 DETAIL_NAV = "detail-nav"  # the navigator tree
+DETAIL_NAV_COUNTED = "detail-nav-counted"  # dcc.Store: the unsaved edits the navigator counts (a digest; None)
 DETAIL_NODE = "detail-node"  # dcc.Store: the selected node's key
 DETAIL_CARDS = "detail-cards"  # the selected node's metrics with their references
 DETAIL_MORE = "detail-more"  # "show more metrics" button of a large node

@@ -29,6 +29,7 @@ def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:
         dcc.Store(id=ids.DETAIL_EDITS, storage_type="local"),
         dcc.Store(id=ids.DETAIL_REFRESH, data=0),
         dcc.Store(id=ids.DETAIL_NODE, data=node),
+        dcc.Store(id=ids.DETAIL_NAV_COUNTED),  # none: the navigator is built without unsaved edits
         dcc.Store(id=ids.DETAIL_LIMIT, data=limit),
         dcc.Store(id=ids.DETAIL_CONFLICTS, data=None),
         dcc.Store(id=ids.DETAIL_CURATION_IN),  # set by assets/curation.js
