@@ -25,8 +25,10 @@ def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:
                  "project": detail.summary.project}
     return [
         dcc.Store(id=ids.DETAIL_ASSET, data=asset),
-        # Unsaved edits survive a reload or a store error: {asset id: edits}.
-        dcc.Store(id=ids.DETAIL_EDITS, storage_type="local"),
+        # Unsaved edits survive a reload or a store error: {asset id: edits}. Its data is null, as
+        # local storage's is when nothing was saved: the store then sets nothing on load, and the
+        # callbacks that follow the edits run on load only when there are some (issue 19).
+        dcc.Store(id=ids.DETAIL_EDITS, storage_type="local", data=None),
         dcc.Store(id=ids.DETAIL_REFRESH, data=0),
         dcc.Store(id=ids.DETAIL_NODE, data=node),
         dcc.Store(id=ids.DETAIL_NAV_COUNTED),  # none: the navigator is built without unsaved edits

@@ -299,6 +299,7 @@ def test_store_error_keeps_the_edits_across_a_reload_and_submit_retries(page, li
     assert "did not answer" in banner.inner_text()
     page.reload()
     page.get_by_text("1 unsaved change").wait_for()  # restored from local storage
+    page.locator(".nav-node .nav-unsaved").first.wait_for()  # and counted by the navigator again
     page.wait_for_function("() => document.querySelector(\"[data-metric='Whole-brain view'] "
                            "input[type=radio]:checked\")?.value === 'Pass'")
     monkeypatch.undo()
