@@ -202,6 +202,8 @@ def why_button(scope: str, value: str = "") -> dict:
     """The "Why?" button beside a status badge: scope asset / modality / stage / cell / tag / node."""
     return {"type": "why", "scope": scope, "value": value}
 CONTEXT_INFO = "context-info"  # dcc.Store: {"project", "asset"} the metric cards' distributions are read for
+CONTEXT_PLOTS = "context-plots"  # dcc.Store: {metric index: plot or note} of the cards shown, drawn by detail.js
+CONTEXT_DRAWN = "context-drawn"  # dcc.Store: the clientside drawing's output (Dash needs one; never set)
 
 
 def context_spec(index: int) -> dict:
