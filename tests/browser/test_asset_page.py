@@ -338,10 +338,10 @@ def test_a_500_metric_asset_shows_only_the_selected_nodes_cards(page, live):
     assert set(page.locator("[data-context-plot]").evaluate_all("els => els.map(e => e.dataset.n)")) == {"1"}
     page.wait_for_load_state("networkidle")
     assert sum(ids.CONTEXT_PLOTS in output for output in sent) == 1
-    # Nothing in local storage: the callbacks that follow unsaved edits (navigator, changes,
-    # widgets) are not asked on load, nor is the Why? panel; the page's own request, the
-    # distributions' and the change bar's initial call are all there is.
-    assert len(sent) == 3, sent
+    # Nothing in local storage: the callbacks that follow unsaved edits (navigator, change bar,
+    # widgets) are not asked on load, nor is the Why? panel; the page's own request and the
+    # distributions' are all there is.
+    assert len(sent) == 2, sent
 
 
 def test_filter_and_node_follow_the_url_and_large_nodes_page(page, live):
