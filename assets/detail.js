@@ -4,7 +4,8 @@
  *   navigator node, keep the URL in step with the view, fetch and draw spec viewers
  *   (plotly -> dcc.Graph figure; vega / vega-lite -> vendored vega-embed, loaded on
  *   first use from assets/vendor/vega, never from a CDN; a plotly figure whose traces the
- *   portal's own plotly.js bundle lacks loads the full bundle first: assets/vendor/plotly);
+ *   portal's own plotly.js bundle lacks loads the full bundle first: assets/vendor/plotly),
+ *   draw the metric cards' distributions (drawContext);
  * - delegated listeners for swipe comparisons and full-screen buttons;
  * - embedded viewers whose host does not answer say so (probe, below).
  * No eval: vega draws with its expression interpreter (ast: true).
@@ -175,8 +176,71 @@
     return query;
   }
 
+  /* The metric cards' distributions: components/asset/context.py describes each plot (or the
+     note saying why there is none) and this draws it into its card's slot, as plain elements
+     and textContent. Not Dash components: Dash 4.4 pays for each element mounted after the page
+     in proportion to every element already on it, seconds for 20 cards' plots (issue 19). */
+  function element(tag, className, title) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (title) { node.title = title; }
+    return node;
+  }
+
+  function plotElement(plot) {
+    if (plot.note !== undefined) {
+      var note = element("span", "text-muted context-note");
+      note.textContent = plot.note;
+      return note;
+    }
+    var bins = element("div", "context-bins");
+    bins.style.height = plot.height + "px";
+    plot.bins.forEach(function (bin) {
+      var column = element("div", "context-bin", bin.title);
+      bin.segments.forEach(function (segment) {  // [colour, px]: Fail on top, Pass at the bottom
+        var box = element("div");
+        box.style.height = segment[1] + "px";
+        box.style.backgroundColor = segment[0];
+        column.appendChild(box);
+      });
+      bins.appendChild(column);
+    });
+    var chart = element("div", "context-chart");
+    chart.appendChild(bins);
+    if (plot.marker) {
+      var marker = element("div", "context-marker", plot.marker.title);
+      marker.style.left = plot.marker.left;
+      chart.appendChild(marker);
+    }
+    var caption = element("div", "text-muted context-caption");
+    ["me-2 context-count", "me-2", "me-2", "context-own"].forEach(function (className, i) {
+      var part = element("span", className);
+      part.textContent = plot.caption[i];
+      caption.appendChild(part);
+    });
+    var root = element("div", "context-plot", plot.title);
+    root.setAttribute("data-context-plot", plot.plot);
+    root.setAttribute("data-n", String(plot.n));
+    root.appendChild(chart);
+    root.appendChild(caption);
+    return root;
+  }
+
+  // plots: {metric index: plot or note} (callbacks/asset/context.py); slotIds: the slots' ids.
+  function drawContext(plots, slotIds) {
+    (slotIds || []).forEach(function (id) {
+      var plot = plots && plots[String(id.index)];
+      var slot = plot && document.getElementById(domId(id));
+      var target = slot && slot.querySelector(".context-drawing");
+      if (!target) { return; }
+      target.replaceChildren(plotElement(plot));
+      slot.setAttribute("data-drawn", "true");  // hides "Loading…" (assets/context.css)
+    });
+    return noUpdate();
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    qcDetail: { renderSpec: renderSpec, highlightNode: highlightNode, syncUrl: syncUrl }
+    qcDetail: { renderSpec: renderSpec, highlightNode: highlightNode, syncUrl: syncUrl, drawContext: drawContext }
   });
 
   // Swipe: the range input covers the pair; its value is where the top image starts.

@@ -1,6 +1,6 @@
 """Asset page benchmark: a 500-metric asset, measured the way a reviewer meets it.
 
-    python bench/detail_bench.py [--metrics 500] [--repeat 30] [--no-browser]
+    python bench/detail_bench.py [--metrics 500] [--repeat 30] [--no-browser] [--profile] [--trace PATH]
 
 - `detail_ms`: server time to build the page (the Dash pages callback for
   `/asset/<name>`, as a signed-in annotator, through the Flask test client);
@@ -10,7 +10,8 @@
 - `submit_miss_ms`: the same when the worker holds no document for the asset (its first
   submit there, or another worker wrote last): the stored document is loaded whole;
 - `tti_ms`: in headless Chromium, from navigation start until the navigator and the
-  first node's cards are on screen (median of a few loads).
+  first node's cards are on screen (median of a few loads); `context_ms`: until every numeric
+  card shows its project distribution (or the note saying why it has none).
 
 Each as a median with its p99 (`*_p99_ms`); `detail_ms` and `submit_ms` are the process's CPU
 time (the test client runs in it, so this is the server's work, steady on a shared machine).
@@ -102,9 +103,11 @@ def _profiled(fn, repeat: int, out: dict, label: str) -> list[float]:
     return samples
 
 
-def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profile: bool = False) -> dict:
+def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profile: bool = False,
+            trace: str | None = None) -> dict:
     """Build a portal with one `n_metrics`-metric asset and time the page and a submit
-    (`profile`: under cProfile, the top functions of each under `profile` in the result)."""
+    (`profile`: under cProfile, the top functions of each under `profile` in the result;
+    `trace`: a Chromium trace of the last browser load written there)."""
     profiles: dict | None = {} if profile else None
     from components import ids
     from portal import create_app
@@ -177,13 +180,19 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profil
         if profiles is not None:
             result["profile"] = profiles
         if browser:
-            result.update(_time_to_interactive(app, name))
+            result.update(_time_to_interactive(app, name, trace=trace))
         portal.store.engine.dispose()
     return result
 
 
-def _time_to_interactive(app, name: str, loads: int = 7) -> dict:
-    """Median/p99 ms from navigation start to the navigator and first cards being visible."""
+# Every numeric card's slot holds its drawn plot or note (components/asset/context.py).
+_CONTEXT_DRAWN = ("() => [...document.querySelectorAll('.context-slot')].every("
+                  "s => s.querySelector('[data-context-plot], .context-note'))")
+
+
+def _time_to_interactive(app, name: str, loads: int = 7, trace: str | None = None) -> dict:
+    """Median/p99 ms from navigation start to the navigator and first cards being visible, and
+    the median until every card's distribution is drawn; with `trace`, the last load traced."""
     import logging
 
     from playwright.sync_api import sync_playwright
@@ -195,23 +204,30 @@ def _time_to_interactive(app, name: str, loads: int = 7) -> dict:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/asset/{name}"
-    samples = []
+    samples, drawn = [], []
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
             page = chromium.new_page(viewport={"width": 1400, "height": 900})
-            for _ in range(loads + 1):  # the first load warms the browser cache, as a reviewer's second visit
+            for i in range(loads + 1):  # the first load warms the browser cache, as a reviewer's second visit
+                if trace and i == loads:
+                    chromium.start_tracing(page=page, path=trace)
                 page.goto(url)
                 page.locator("[data-metric]").first.wait_for()
                 page.locator("[data-node]").first.wait_for()
                 samples.append(page.evaluate("() => performance.now()"))
+                page.wait_for_function(_CONTEXT_DRAWN, timeout=60_000)
+                drawn.append(page.evaluate("() => performance.now()"))
+                if trace and i == loads:
+                    chromium.stop_tracing()
             chromium.close()
     finally:
         server.shutdown()
     median, p99 = _percentiles(samples[1:])
-    return {"tti_ms": median, "tti_p99_ms": p99, "tti_cold_ms": round(samples[0], 1)}
+    return {"tti_ms": median, "tti_p99_ms": p99, "tti_cold_ms": round(samples[0], 1),
+            "context_ms": _percentiles(drawn[1:])[0]}
 
 
 def main() -> None:
@@ -223,8 +239,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print where the CPU goes (cProfile)")
+    parser.add_argument("--trace", metavar="PATH", help="write a Chromium performance trace of the last load "
+                        "(JSON, for chrome://tracing or DevTools' Performance panel)")
     args = parser.parse_args()
-    result = measure(args.metrics, args.repeat, not args.no_browser, args.profile)
+    result = measure(args.metrics, args.repeat, not args.no_browser, args.profile, args.trace)
     for label, text in result.pop("profile", {}).items():
         print(f"== {label} ==\n{text}", file=sys.stderr)
     print(json.dumps(result, indent=2))

@@ -62,6 +62,7 @@ DETAIL_HEADER_STATUS = "detail-header-status"
 DETAIL_GROUPING = "detail-grouping"  # dropdown (multi): the grouping levels
 DETAIL_FILTER = "detail-filter"  # radio: all / Pending / Fail
 DETAIL_NAV = "detail-nav"  # the navigator tree
+DETAIL_NAV_COUNTED = "detail-nav-counted"  # dcc.Store: the unsaved edits the navigator counts (a digest; None)
 DETAIL_NODE = "detail-node"  # dcc.Store: the selected node's key
 DETAIL_CARDS = "detail-cards"  # the selected node's metrics with their references
 DETAIL_MORE = "detail-more"  # "show more metrics" button of a large node
@@ -201,6 +202,8 @@ def why_button(scope: str, value: str = "") -> dict:
     """The "Why?" button beside a status badge: scope asset / modality / stage / cell / tag / node."""
     return {"type": "why", "scope": scope, "value": value}
 CONTEXT_INFO = "context-info"  # dcc.Store: {"project", "asset"} the metric cards' distributions are read for
+CONTEXT_PLOTS = "context-plots"  # dcc.Store: {metric index: plot or note} of the cards shown, drawn by detail.js
+CONTEXT_DRAWN = "context-drawn"  # dcc.Store: the clientside drawing's output (Dash needs one; never set)
 
 
 def context_spec(index: int) -> dict:

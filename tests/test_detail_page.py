@@ -13,7 +13,10 @@ from portal import create_app
 from portal.errors import Forbidden
 from portal.review.annotation_service import submit
 from portal.store.protocol import Annotation, MetricEdit
+from portal.views.asset import edits as edit_state
+from portal.views.asset.model import load_detail
 from tests.auth_helpers import add_user, login
+from tests.dash_client import DashClient, output_value
 from tests.records import metric, record
 from tests.walk import find_by_id, iter_tree, texts
 
@@ -199,3 +202,44 @@ def test_annotator_post_writes_and_reports_conflicts(app, store):
     text = again.get_data(as_text=True)
     assert "Someone else changed these" in text and "Re-apply mine" in text
     assert len(store.get("ecephys_1").record["quality_control"]["metrics"][0]["status_history"]) == 2
+
+
+# -- the navigator follows the unsaved edits, and only them (issue 19) ----------------------------
+
+NAV_CHANGED = [f"{ids.DETAIL_EDITS}.data"]
+
+
+def _navigate(client, asset: dict, edits: dict | None, counted: str | None):
+    dash = DashClient(client)
+    return dash.call(f"{ids.DETAIL_NAV}.children", {
+        f"{ids.DETAIL_GROUPING}.value": ["probe"], f"{ids.DETAIL_FILTER}.value": "all",
+        f"{ids.DETAIL_REFRESH}.data": 0, f"{ids.DETAIL_EDITS}.data": edits, f"{ids.DETAIL_NODE}.data": "A",
+        f"{ids.DETAIL_ASSET}.data": asset, f"{ids.DETAIL_NAV_COUNTED}.data": counted}, NAV_CHANGED)
+
+
+def _unsaved_marks(data) -> list:
+    tree = json.dumps(output_value(data, ids.DETAIL_NAV, "children"))
+    return tree.split('"data-unsaved": ')[1:]
+
+
+def test_the_navigator_is_redrawn_only_when_the_edits_it_counts_change(app, store):
+    client = app.server.test_client()
+    assert login(client, "ann").status_code == 302
+    detail = load_detail(store, "ecephys_1")
+    asset = {"id": detail.id, "name": detail.name, "version": detail.version, "notes": None, "project": "Alpha"}
+    # Local storage answering on load with nothing for this asset: the page's navigator stands.
+    assert _navigate(client, asset, {}, None)[0] == 204
+    assert _navigate(client, asset, {"another asset": {"metrics": {}}}, None)[0] == 204
+    # A status edit: redrawn, counting it, and the page keeps what it now counts.
+    drift = next(m for m in detail.metrics if m.name == "drift")
+    state = edit_state.record({}, edit_state.metric_base(drift, detail.version), status="Fail")
+    status, data = _navigate(client, asset, {detail.id: state}, None)
+    assert status == 200 and _unsaved_marks(data)
+    counted = output_value(data, ids.DETAIL_NAV_COUNTED, "data")
+    assert counted == edit_state.counted(state) and counted
+    # The same edits again (another tab's copy, a comment typed): nothing to redraw.
+    assert _navigate(client, asset, {detail.id: state}, counted)[0] == 204
+    # The edit undone: redrawn with the saved counts.
+    status, data = _navigate(client, asset, {}, counted)
+    assert status == 200 and not _unsaved_marks(data)
+    assert output_value(data, ids.DETAIL_NAV_COUNTED, "data") is None

@@ -179,6 +179,10 @@ def register(app: dash.Dash) -> None:
         Output(ids.DETAIL_PREVIEW, "children"),
         Input(ids.DETAIL_EDITS, "data"),
         State(ids.DETAIL_ASSET, "data"),
+        # The page is built with the bar hidden and empty (changes_bar), as nothing answers: an
+        # initial call would only say so again, at a callback round's cost (issue 19). Saved edits
+        # set the store on load, and so run it.
+        prevent_initial_call=True,
     )
     def show_changes(edits, asset):
         # Viewers and anonymous visitors never see a counter, whatever local storage holds.

@@ -197,27 +197,39 @@ def register(app: dash.Dash) -> None:
         Output(ids.DETAIL_NODE, "data", allow_duplicate=True),
         Output(ids.DETAIL_HEADER_STATUS, "children"),
         Output(ids.DETAIL_OVERALL_STATUS, "children"),
+        Output(ids.DETAIL_NAV_COUNTED, "data"),
         Input(ids.DETAIL_GROUPING, "value"),
         Input(ids.DETAIL_FILTER, "value"),
         Input(ids.DETAIL_REFRESH, "data"),
         Input(ids.DETAIL_EDITS, "data"),  # the counts follow unsaved edits
         State(ids.DETAIL_NODE, "data"),
         State(ids.DETAIL_ASSET, "data"),
+        State(ids.DETAIL_NAV_COUNTED, "data"),
         prevent_initial_call=True,
     )
-    def navigate(group_value, status_filter, _refresh, edits, node_key, asset):
+    def navigate(group_value, status_filter, _refresh, edits, node_key, asset, shown_counted):
+        if not asset:
+            raise dash.exceptions.PreventUpdate
+        # Unsaved edits count only for those who may submit them (as the cards show them).
+        state = (edits or {}).get(asset["id"]) if isinstance(edits, dict) and _can_edit() else None
+        state = state if isinstance(state, dict) else None
+        counted = edit_state.counted(state)
+        edit_only = set(ctx.triggered_prop_ids) == {f"{ids.DETAIL_EDITS}.data"}  # not a submit's refresh too
+        if edit_only and counted == shown_counted:
+            # The navigator already counts these edits (local storage answering on page load, an
+            # edit of a comment): redrawing it would draw the same tree, and a redraw of its
+            # hundreds of elements costs the browser seconds on a large asset (issue 19).
+            raise dash.exceptions.PreventUpdate
         detail = _detail(asset)
         grouping = grouping_of(detail, group_value if group_value is not None else [])
-        # Unsaved edits count only for those who may submit them (as the cards show them).
-        state = (edits or {}).get(detail.id) if isinstance(edits, dict) and _can_edit() else None
-        _, shown = tree_for(detail, grouping, status_filter, state if isinstance(state, dict) else None)
+        _, shown = tree_for(detail, grouping, status_filter, state)
         selected = pick_node(shown, node_key)
         key = selected.key if selected else None
-        if set(ctx.triggered_prop_ids) == {f"{ids.DETAIL_EDITS}.data"}:  # not a submit's refresh too
+        if edit_only:
             # An edit: only the counts change. The node is not sent again when it stays (that
             # would re-render the cards under the widget being edited), nor the stored statuses.
-            return navigator.tree(shown, key), key if key != node_key else no_update, no_update, no_update
-        return navigator.tree(shown, key), key, status_table(detail), overall(detail)
+            return navigator.tree(shown, key), key if key != node_key else no_update, no_update, no_update, counted
+        return navigator.tree(shown, key), key, status_table(detail), overall(detail), counted
 
     @app.callback(
         Output(ids.DETAIL_CARDS, "children"),

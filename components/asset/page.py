@@ -25,10 +25,13 @@ def stores(detail: AssetDetail | None, *, node: str | None, limit: int) -> list:
                  "project": detail.summary.project}
     return [
         dcc.Store(id=ids.DETAIL_ASSET, data=asset),
-        # Unsaved edits survive a reload or a store error: {asset id: edits}.
-        dcc.Store(id=ids.DETAIL_EDITS, storage_type="local"),
+        # Unsaved edits survive a reload or a store error: {asset id: edits}. Its data is null, as
+        # local storage's is when nothing was saved: the store then sets nothing on load, and the
+        # callbacks that follow the edits run on load only when there are some (issue 19).
+        dcc.Store(id=ids.DETAIL_EDITS, storage_type="local", data=None),
         dcc.Store(id=ids.DETAIL_REFRESH, data=0),
         dcc.Store(id=ids.DETAIL_NODE, data=node),
+        dcc.Store(id=ids.DETAIL_NAV_COUNTED),  # none: the navigator is built without unsaved edits
         dcc.Store(id=ids.DETAIL_LIMIT, data=limit),
         dcc.Store(id=ids.DETAIL_CONFLICTS, data=None),
         dcc.Store(id=ids.DETAIL_CURATION_IN),  # set by assets/curation.js
@@ -59,7 +62,7 @@ def page(
             *stores(detail, node=selected, limit=limit),
             *why.panel(),
             bulk_modal(),
-            context.info_store(detail.summary.project, detail.name),
+            *context.stores(detail.summary.project, detail.name),
             header(detail),
             notes(detail, can_edit=can_edit),
             changes_bar(),
@@ -115,7 +118,7 @@ def skeleton() -> html.Div:
             *stores(None, node=None, limit=0),
             *why.panel(),
             html.Button(id=ids.why_button("asset")),
-            context.info_store(None, ""),
+            *context.stores(None, ""),
             dcc.Store(id=ids.context_spec(0)),
             html.Div(id=ids.context_slot(0)),
             html.Div(id=ids.DETAIL_PAGE),

@@ -31,7 +31,9 @@ def badge_with_why(status: str, scope: str, value: str = "", *, label: str | Non
 def panel() -> list:
     """The page's one Why? panel (closed) and the store of the badge it explains."""
     return [
-        dcc.Store(id=ids.WHY_SCOPE, data=None),
+        # No data (not None): a memory store given None sets "undefined" on mount, which would
+        # ask the server to explain nothing on every page load.
+        dcc.Store(id=ids.WHY_SCOPE),
         dbc.Offcanvas(
             [
                 html.Div([html.Label("Status as of the end of (UTC)", htmlFor=ids.WHY_DATE,

@@ -299,6 +299,7 @@ def test_store_error_keeps_the_edits_across_a_reload_and_submit_retries(page, li
     assert "did not answer" in banner.inner_text()
     page.reload()
     page.get_by_text("1 unsaved change").wait_for()  # restored from local storage
+    page.locator(".nav-node .nav-unsaved").first.wait_for()  # and counted by the navigator again
     page.wait_for_function("() => document.querySelector(\"[data-metric='Whole-brain view'] "
                            "input[type=radio]:checked\")?.value === 'Pass'")
     monkeypatch.undo()
@@ -309,13 +310,38 @@ def test_store_error_keeps_the_edits_across_a_reload_and_submit_retries(page, li
     assert next(m for m in metrics if m["name"] == "Whole-brain view")["status_history"][-1]["status"] == "Pass"
 
 
+def _callback_outputs(page) -> list[str]:
+    """The outputs of every callback request the page sends from now on (recorded as sent)."""
+    sent: list[str] = []
+
+    def record_request(request):
+        if "/_dash-update-component" in request.url and request.post_data:
+            sent.append(json.loads(request.post_data)["output"])
+
+    page.on("request", record_request)
+    return sent
+
+
 def test_a_500_metric_asset_shows_only_the_selected_nodes_cards(page, live):
     # How fast it becomes interactive is a figure of bench/ (timings are not pass/fail here:
-    # the machine running the suite is shared); what the page renders is.
+    # the machine running the suite is shared); what the page renders, and what it asks, is.
+    sent = _callback_outputs(page)
     page.goto(asset_url(live, "bench_500_metrics"))
     page.locator("[data-metric]").first.wait_for()
     page.locator("[data-node]").first.wait_for()
-    assert page.locator("[data-metric]").count() <= 30  # only the selected node's cards
+    cards = page.locator("[data-metric]").count()
+    assert cards <= 30  # only the selected node's cards
+    # Every card's value is a number: each gets its project's distribution (one asset: n = 1),
+    # all of them from one request.
+    page.wait_for_function("n => document.querySelectorAll('.metric-card [data-context-plot]').length === n",
+                           arg=cards)
+    assert set(page.locator("[data-context-plot]").evaluate_all("els => els.map(e => e.dataset.n)")) == {"1"}
+    page.wait_for_load_state("networkidle")
+    assert sum(ids.CONTEXT_PLOTS in output for output in sent) == 1
+    # Nothing in local storage: the callbacks that follow unsaved edits (navigator, change bar,
+    # widgets) are not asked on load, nor is the Why? panel; the page's own request and the
+    # distributions' are all there is.
+    assert len(sent) == 2, sent
 
 
 def test_filter_and_node_follow_the_url_and_large_nodes_page(page, live):

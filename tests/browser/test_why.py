@@ -34,7 +34,8 @@ def live(tmp_path_factory):
     ])
     doc["quality_control"]["allow_tag_failures"] = ["probe:B"]
     doc["quality_control"]["default_grouping"] = [["probe"]]
-    app.server.extensions["qc_portal"].store.upsert_many([doc])
+    loner = record("loner_asset", project=None, metrics=[metric("drift", value=2.5)])
+    app.server.extensions["qc_portal"].store.upsert_many([doc, loner])
     with LiveServer(app) as server:
         yield server
 
@@ -97,13 +98,41 @@ def test_why_of_a_node_and_of_a_stage(page, live):
     assert body.locator("[data-why-list=pending] .why-reason").count() == 1
 
 
+def _plots_drawn(page, n: int) -> None:
+    page.wait_for_function("n => document.querySelectorAll('.metric-card [data-context-plot]').length === n", arg=n)
+
+
 def test_numeric_cards_show_the_projects_distribution(page, live):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(asset_url(live.url, "why_asset", node="A"))
     settle(page)
+    _plots_drawn(page, 3)  # drift, sync and ok of node A: all numeric
     plots = page.locator("[data-context-plot]")
-    plots.first.wait_for()
-    assert plots.count() == 3  # drift, sync and ok of node A: all numeric
     assert {plots.nth(i).get_attribute("data-n") for i in range(3)} == {"1"}  # one asset in the project
-    assert "this asset 1" in plots.first.inner_text()
+    drift = page.locator("[data-metric=drift] [data-context-plot]")
+    assert drift.get_attribute("data-context-plot") == "drift"
+    assert drift.get_attribute("title") == "drift across Why: 1 values, coloured by status"
+    assert "n = 1" in drift.inner_text() and "this asset 1" in drift.inner_text()
+    # One value, one bin, its counts on hover: a Fail (Jane Doe's), drawn in the Fail colour.
+    bins = drift.locator(".context-bin")
+    assert bins.count() == 1
+    assert bins.first.get_attribute("title") == "1 – 1: 1 (0 pass, 1 fail, 0 pending)"
+    colours = drift.locator(".context-bin > div").evaluate_all("els => els.map(e => e.style.backgroundColor)")
+    assert colours == ["rgb(213, 94, 0)"]
+    assert drift.locator(".context-marker").get_attribute("title") == "this asset: 1"
+    assert not page.get_by_text("Loading the project's values").first.is_visible()
     screenshot(page, "asset-context-1280.png")
+    # Another node's cards are new cards: their plots are drawn too.
+    page.locator(".nav-node[data-node=B]").click()
+    page.locator("[data-metric=noise]").wait_for()
+    _plots_drawn(page, 1)
+    assert page.locator("[data-metric=noise] [data-context-plot]").get_attribute("data-n") == "1"
+
+
+def test_a_card_without_a_project_says_there_is_nothing_to_compare_with(page, live):
+    page.goto(asset_url(live.url, "loner_asset"))
+    note = page.locator("[data-metric=drift] .context-note")
+    note.wait_for()
+    assert note.inner_text() == "No project: nothing to compare with."
+    assert page.locator("[data-context-plot]").count() == 0
+    assert not page.get_by_text("Loading the project's values").first.is_visible()

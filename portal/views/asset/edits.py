@@ -30,6 +30,8 @@ as untrusted input.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +132,17 @@ def unsaved_statuses(state: object) -> dict[str, str]:
 def edited_keys(state: object) -> set[str]:
     """The keys of the metrics with an unsaved edit."""
     return {key for key, edit in entries(state) if any(field in edit for field in _FIELDS)}
+
+
+def counted(state: object) -> str | None:
+    """What of the unsaved edits the navigator's counts show (their statuses and which metrics
+    are edited), as a short digest; None for none. Two states with the same digest draw the same
+    navigator: an edit that changes neither (a comment, a value typed again) need not redraw it."""
+    statuses, edited = unsaved_statuses(state), edited_keys(state)
+    if not statuses and not edited:
+        return None
+    text = json.dumps([sorted(statuses.items()), sorted(edited)])
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def to_annotation(asset: str, state: object) -> Annotation:
