@@ -41,15 +41,22 @@ def pg_url(postgres):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request, tmp_path):
-    """A SqlAssetStore over a fresh SQLite file, then over a fresh PostgreSQL database."""
+def sql_engine(request, tmp_path):
+    """An engine over a fresh SQLite file, then over a fresh PostgreSQL database (no schema yet)."""
     from portal.store.sql.engine import make_engine
-    from portal.store.sql.store import SqlAssetStore
 
     url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     engine = make_engine(url)
-    yield SqlAssetStore(engine)
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sql_store(sql_engine):
+    """A SqlAssetStore over a fresh SQLite file, then over a fresh PostgreSQL database."""
+    from portal.store.sql.store import SqlAssetStore
+
+    return SqlAssetStore(sql_engine)
 
 
 @pytest.fixture

@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
-from portal.store.sql.engine import _alembic_config, make_engine, migrate
+from portal.store.sql.engine import _alembic_config, migrate
 from portal.store.sql.store import SqlAssetStore
-from portal.store.sql.tables import metadata
+from tests.migration_checks import declared_difference
 from tests.records import metric, record
 
 NEW_TABLES = {"asset_deletions", "events", "webhooks", "webhook_deliveries"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def _mine(obj, name, type_, reflected, compare_to):
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table in NEW_TABLES
+@pytest.fixture
+def engine(sql_engine):
+    return sql_engine  # tests/conftest.py: SQLite, then PostgreSQL
 
 
 def test_the_migrated_tables_are_the_declared_ones(engine):
     migrate(engine)
+    assert declared_difference(engine, NEW_TABLES) == []
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"include_object": _mine, "compare_type": True})
-        assert compare_metadata(context, metadata) == []
         assert NEW_TABLES <= set(engine.dialect.get_table_names(connection))
 
 

@@ -6,27 +6,19 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from portal.store.sql.engine import _alembic_config, make_engine, migrate
+from portal.store.sql.engine import _alembic_config, migrate
 from portal.store.sql.store import SqlAssetStore
-from portal.store.sql.tables import metadata, metric_values
+from portal.store.sql.tables import metric_values
+from tests.migration_checks import declared_difference
 from tests.records import metric, record
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+@pytest.fixture
+def engine(sql_engine):
+    return sql_engine  # tests/conftest.py: SQLite, then PostgreSQL
 
-
-def _mine(obj, name, type_, reflected, compare_to):
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table == "metric_values"
 
 
 def _all(engine) -> list[tuple]:
@@ -37,9 +29,7 @@ def _all(engine) -> list[tuple]:
 
 def test_the_migrated_table_is_the_declared_one(engine):
     migrate(engine)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"include_object": _mine, "compare_type": True})
-        assert compare_metadata(context, metadata) == []
+    assert declared_difference(engine, {"metric_values"}) == []
 
 
 def test_0017_backfills_what_ingest_writes_and_downgrades(engine):
