@@ -48,7 +48,11 @@ def _make(page, name: str, filters: str, reviewer: str) -> None:
     page.fill(f"#{ids.ASSIGN_NAME}", name)
     page.fill(f"#{ids.ASSIGN_FILTERS}", filters)
     page.locator(f"#{ids.ASSIGN_REVIEWERS}").click()
-    page.keyboard.type(reviewer)
+    # Type once the dropdown's search box has opened and has the focus: keys typed before that
+    # (a busy machine) went nowhere and no option ever matched.
+    search = page.locator("input.dash-dropdown-search:focus")
+    search.wait_for()
+    search.fill(reviewer)
     page.get_by_role("option", name=re.compile(re.escape(reviewer))).click()
     page.keyboard.press("Escape")
     page.click(f"#{ids.ASSIGN_CREATE}")
