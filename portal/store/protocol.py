@@ -7,7 +7,7 @@ contract test suite (tests/store_contract.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -270,6 +270,11 @@ class AssetStore(Protocol):
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the store does not answer."""
+
+    def snapshot(self) -> Hashable | None:
+        """A token of the store's committed state now: two equal tokens mean nothing was
+        committed between them (by any process). None when the store cannot tell; then
+        nothing read from it is reused (portal.views.remembered)."""
 
     def upsert_many(
         self, records: Iterable[dict], *, actor: str = "ingest", strict: bool = False, dry_run: bool = False

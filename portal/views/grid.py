@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
 from portal.store.protocol import CONTAINS_FIELDS, SORTABLE, AssetQuery, AssetRow, AssetStore, Sort
 from portal.views.filters_url import ASSET_STATUSES, DEFAULT_SORT, LEVELS, MAX_TEXT, MAX_VALUES
+from portal.views.remembered import GRID_ROWS_KEPT, remembered
 
 # Grid column field -> AssetQuery field its filter sets.
 FILTER_FIELDS = {
@@ -97,6 +98,13 @@ def page_request(store: AssetStore, query: AssetQuery, request: dict, *, grouped
     end = int(request.get("endRow") or start + 100)
     limit = min(MAX_BLOCK, max(1, end - start))
     sort = replace(sort_from_model(request.get("sortModel")), grouped=grouped)
+    if limit > GRID_ROWS_KEPT:
+        return _block(store, query, sort, start, limit, grouped)
+    return remembered(store, "grid", (query, sort, start, limit),
+                      lambda: _block(store, query, sort, start, limit, grouped))
+
+
+def _block(store: AssetStore, query: AssetQuery, sort: Sort, start: int, limit: int, grouped: bool) -> dict:
     page = store.list_assets(query, sort, start, limit)
     derived = derived_counts(store, [row.name for row in page.rows if not row.source])
     rows = []

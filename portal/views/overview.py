@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from portal.qc.types import FAIL, NO_QC, PASS, PENDING, UNREADABLE
 from portal.store.protocol import AssetQuery, AssetStore
 from portal.views.filters_url import ParsedQuery
+from portal.views.remembered import remembered
 
 STATUS_ORDER = (PASS, FAIL, PENDING, NO_QC, UNREADABLE)
 NO_PROJECT = "(no project)"
@@ -59,7 +60,12 @@ class OverviewView:
 
 
 def overview_view(store: AssetStore, parsed: ParsedQuery) -> OverviewView:
-    """Counts and chart data for the filters in `parsed` (three GROUP BYs in the store)."""
+    """Counts and chart data for the filters in `parsed` (three GROUP BYs in the store; kept
+    while the store is unchanged: portal.views.remembered)."""
+    return remembered(store, "overview", (parsed.query, parsed.notes), lambda: _overview_view(store, parsed))
+
+
+def _overview_view(store: AssetStore, parsed: ParsedQuery) -> OverviewView:
     query = parsed.query
     totals = _ordered(store.status_totals(query))
     total = sum(totals.values())
@@ -99,7 +105,11 @@ class FilterOptions:
 
 
 def filter_options(store: AssetStore) -> FilterOptions:
-    """Distinct projects, modalities and levels for the filter bar."""
+    """Distinct projects, modalities and levels for the filter bar (kept while the store is unchanged)."""
+    return remembered(store, "filters", "options", lambda: _filter_options(store))
+
+
+def _filter_options(store: AssetStore) -> FilterOptions:
     facets = store.facets()
     return FilterOptions(
         project=list(facets["project"]),

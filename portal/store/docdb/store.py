@@ -99,6 +99,10 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
         """Raise StoreUnavailable if the gateway does not answer (one tiny find)."""
         self._find("ping", {}, {"_id": 1}, limit=1)
 
+    def snapshot(self) -> None:
+        """None: the gateway has no cheap way to tell whether anything changed, so nothing is reused."""
+        return None
+
     # -- reads ----------------------------------------------------------------
 
     def _record(self, key: str, projection: dict | None = None) -> dict | None:

@@ -32,6 +32,7 @@ from portal.store.protocol import AssetQuery, Sort
 from portal.store.sql import aggregates, filters
 from portal.store.sql.tables import assets
 
+FRESHNESS_DIALECTS = ("sqlite", "postgresql")  # where a Freshness token can repeat (elsewhere: always new)
 CACHE_SIZE = 2048  # entries: a block leaves 2 keys, a query 1 total; a few dozen bytes each
 _SEEN = "qc_portal_data_version"  # connection.info: the PRAGMA data_version this connection last saw
 _WROTE = "qc_portal_wrote"  # connection.info: this connection ran a write since its checkout
@@ -90,9 +91,23 @@ class Freshness:
 def _note_write(connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
     # What is not a plain read counts as a write (DDL, DML, BEGIN IMMEDIATE, SAVEPOINT...): a
     # read taken for a write costs a cache miss, a write taken for a read would cost a wrong page.
-    head = statement.lstrip()[:20].upper()
-    if not (head.startswith("SELECT") or head == "BEGIN" or head.startswith("PRAGMA DATA_VERSION")):
+    head = statement.lstrip()[:60].upper()
+    if not (head.startswith("SELECT") or head == "BEGIN" or _reading_pragma(head)):
         connection.info[_WROTE] = True
+
+
+# PRAGMAs that only read: data_version (the token itself) and the schema lookups of Alembic
+# and SQLAlchemy's reflection (the readiness probe's has_table). Counted as writes, the probe
+# a load balancer sends every few seconds made every kept page and total a miss.
+_READ_PRAGMAS = frozenset({"DATA_VERSION", "TABLE_INFO", "TABLE_XINFO", "INDEX_LIST", "INDEX_INFO", "INDEX_XINFO",
+                           "FOREIGN_KEY_LIST"})
+
+
+def _reading_pragma(head: str) -> bool:
+    if not head.startswith("PRAGMA") or "=" in head:
+        return False
+    name = head[6:].strip().split("(")[0].strip().rsplit(".", 1)[-1].strip('"')
+    return name in _READ_PRAGMAS
 
 
 class PageCache:

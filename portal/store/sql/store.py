@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
@@ -115,6 +115,13 @@ class SqlAssetStore(summaries.SummaryReads, lifecycle.Lifecycle, AnalyticsReads,
         """Raise StoreUnavailable if the database does not answer."""
         with self._read() as connection:
             connection.execute(text("SELECT 1"))
+
+    def snapshot(self) -> Hashable | None:
+        """The database's Freshness token (see paging.Freshness); None on a database it cannot read."""
+        if self.engine.dialect.name not in paging.FRESHNESS_DIALECTS:
+            return None
+        with self._read() as connection:
+            return self._pager.freshness.token(connection)
 
     # -- writes ---------------------------------------------------------------
 

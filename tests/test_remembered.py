@@ -1,0 +1,133 @@
+"""Results kept while the store is unchanged (portal.views.remembered, issue 19).
+
+The overview's counts, its filter options, a grid block and a project page are reused only
+while the database's Freshness token is unchanged. The oracle is the same view computed
+afresh. Every write path a user has (an annotation, an ingest, a delete), made by this
+process or by another one (another engine, as another gunicorn worker), must show at once;
+a read (the readiness probe's schema check) must not throw everything away. SQLite and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from portal.demo import build_records
+from portal.store.protocol import Annotation, MetricEdit
+from portal.store.sql.engine import make_engine, schema_state
+from portal.store.sql.store import SqlAssetStore
+from portal.views import grid, overview, project, remembered
+from portal.views.filters_url import parse_query
+from tests.records import metric, record
+
+BLOCK = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "pending", "sort": "desc"}], "filterModel": {}}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kept.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(url):
+    store = SqlAssetStore(make_engine(url))
+    store.upsert_many([*build_records(40), record("kept_one", project="Kept", metrics=[
+        metric("a", "Pending", value=1.0), metric("b", "Pass", value=2.0)])])
+    yield store
+    store.engine.dispose()
+
+
+def _views(store) -> dict:
+    """What the overview, its filter bar, the grid's first block and a project page show (kept when unchanged)."""
+    parsed = parse_query("?status=Pending")
+    return {"overview": overview.overview_view(store, parsed), "all": overview.overview_view(store, parse_query("")),
+            "filters": overview.filter_options(store), "grid": grid.page_request(store, parsed.query, BLOCK),
+            "project": project.project_view(store, "Kept")}
+
+
+def _fresh(store) -> dict:
+    """The same, computed afresh (the oracle)."""
+    parsed = parse_query("?status=Pending")
+    return {"overview": overview._overview_view(store, parsed),
+            "all": overview._overview_view(store, parse_query("")), "filters": overview._filter_options(store),
+            "grid": grid._block(store, parsed.query, grid.sort_from_model(BLOCK["sortModel"]), 0, 100, False),
+            "project": project._project_view(store, "Kept", None)}
+
+
+def _statements(engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: seen.append(statement))
+    return seen
+
+
+def test_the_same_views_again_read_only_the_token(store):
+    """A second overview, filter bar, grid block and project page: the token is read, no table is."""
+    first = _views(store)
+    assert first == _fresh(store)
+    seen = _statements(store.engine)
+    assert _views(store) == first
+    assert seen, "the token is read every time"
+    assert all(s == "BEGIN" or "data_version" in s.lower() or "pg_current_snapshot" in s for s in seen), seen
+
+
+def test_annotations_ingests_and_deletes_show_at_once(store, url):
+    """Each write, by this process or by another one, is in the very next view (never a kept, stale one)."""
+    other = SqlAssetStore(make_engine(url), run_migrations=False)
+
+    def status(s, value):
+        s.annotate(Annotation("kept_one", s.get("kept_one").version, (MetricEdit(metric="a", status=value),)),
+                   user="ada")
+
+    writes = [
+        (store, lambda s: status(s, "Fail")),
+        (other, lambda s: s.upsert(record("kept_two", project="Kept", metrics=[metric("c", "Pending", value=3.0)]))),
+        (store, lambda s: s.delete_asset("kept_two", user="ada")),
+        (other, lambda s: status(s, "Pending")),
+        (store, lambda s: s.restore_asset("kept_two", user="ada")),
+        (other, lambda s: s.delete_asset("kept_two", user="ada")),
+    ]
+    try:
+        for writer, write in writes:
+            before = _views(store)
+            write(writer)
+            after = _views(store)
+            assert after == _fresh(store)
+            assert after != before  # the write changed what a user sees, and the view shows it
+    finally:
+        other.engine.dispose()
+
+
+def test_a_readiness_probe_keeps_what_was_kept(store):
+    """The load balancer's /readyz (a schema check) is a read: the token does not move."""
+    before = store.snapshot()
+    with store.engine.connect() as connection:
+        assert schema_state(connection)[0] == "current"
+    assert store.snapshot() == before
+
+
+def test_a_store_that_cannot_tell_computes_every_time():
+    """snapshot() None (DocDB): nothing is reused; a token: reused until it changes."""
+
+    class Tokens:
+        def __init__(self, token):
+            self.token = token
+
+        def snapshot(self):
+            return self.token
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    blind = Tokens(None)
+    assert [remembered.remembered(blind, "overview", "k", compute) for _ in range(3)] == [1, 2, 3]
+    seeing = Tokens("t1")
+    assert [remembered.remembered(seeing, "overview", "k", compute) for _ in range(3)] == [4, 4, 4]
+    seeing.token = "t2"
+    assert remembered.remembered(seeing, "overview", "k", compute) == 5
+    assert remembered.remembered(seeing, "grid", "k", compute) == 6  # kinds are kept apart
