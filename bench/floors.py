@@ -194,6 +194,7 @@ RATIOS = (
     ("submit_cpu", "submit_cpu_ms", ("cpu_floor_ms",)),
     ("project_page_cpu", "project_page_cpu_ms", ("cpu_floor_ms",)),
     ("load_cpu", "load_cpu_ms_per_request", ("cpu_floor_ms",)),
+    ("load_with_writes_cpu", "load_with_writes_cpu_ms_per_request", ("cpu_floor_ms",)),
     ("load_without_project_page_cpu", "load_without_project_page_cpu_ms_per_request", ("cpu_floor_ms",)),
 )
 

@@ -12,6 +12,11 @@ shapes of bench/overview_bench.py and bench/detail_bench.py):
   pending metrics, first and last block; `grid_unfiltered_deep_ms`: the last block of
   everything, newest first;
 - `project_page_ms`: the project page of the largest project;
+- the overview, grid and project figures are each measured twice: `<name>_ms` with a real
+  annotation committed (untimed, from this process) before every request, so the result the
+  workers keep while nothing changes (portal.views.remembered) is a miss: the cost of
+  computing it, comparable with the runs before 2026-12-03; and `<name>_kept_ms`, the
+  same request repeated with nothing written between;
 - `detail_ms`: the asset page of the 500-metric asset, signed in as an annotator;
 - `submit_ms`: one status change through the asset page's Submit (applied and saved), the
   reviewer's next one: the worker starts from the document it wrote (portal.review.loaded);
@@ -163,20 +168,21 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     result: dict = {}
     record = Recorder(result, cpu)
     _floors(anonymous, dash, record, repeat)
+    write = writer(store)
     for name, body in overview_bodies(dash, store).items():
         data = _checked(dash, name, body)
         if name.startswith("grid"):
             answer = data["response"][ids.OVERVIEW_GRID]["getRowsResponse"]
             if len(answer["rowData"]) != min(100, answer["rowCount"]):
                 raise RuntimeError(f"{name}: {len(answer['rowData'])} rows of {answer['rowCount']}")
-        record(name, lambda b=body: dash.post(b), repeat)
+        _kept_and_not(record, name, lambda b=body: dash.post(b), repeat, write)
 
     home = page_body(dash, "/")
     _checked(dash, "overview_page", home)
-    record("overview_page", lambda: dash.post(home), repeat)
+    _kept_and_not(record, "overview_page", lambda: dash.post(home), repeat, write)
     project = page_body(dash, f"/project/{quote(largest_project(store))}")
     _checked(dash, "project_page", project)
-    record("project_page", lambda: dash.post(project), max(5, repeat // 3))
+    _kept_and_not(record, "project_page", lambda: dash.post(project), max(5, repeat // 3), write)
 
     reviewer = HttpClient(base)
     sign_in(reviewer, *user)
@@ -188,7 +194,7 @@ def measure(base: str, store, repeat: int, detail_asset: str, user: tuple[str, s
     record("detail", lambda: review.post(page), repeat)
     submit = _submitter(review, asset)
     record("submit", submit, repeat)
-    record("submit_miss", submit, repeat, between=_other_reviewer(store, detail_asset))
+    record("submit_miss", submit, repeat, between=writer(store, detail_asset, "metric 001", "bench-other"))
 
     summary = anonymous.get("/api/v1/summary")
     if summary.status_code == 200 and "total" in (summary.get_json(silent=True) or {}):
@@ -214,21 +220,29 @@ def _floors(client: HttpClient, dash: DashClient, record: Recorder, repeat: int)
     record("dash_floor", lambda: dash.post(body), repeat)
 
 
-def _other_reviewer(store, name: str):
-    """A call that changes another metric of the asset from this process (another reviewer):
-    the worker's last written document is then not the stored one, and its next submit loads
-    the document whole (portal.review.loaded)."""
+def _kept_and_not(record: Recorder, name: str, fn, repeat: int, write) -> None:
+    """`<name>_ms`: a write commits before each request (untimed, from this process), so what the
+    worker keeps (portal.views.remembered) is a miss and the figure is the cost of computing it;
+    `<name>_kept_ms`: the same request again with nothing written between (the kept result)."""
+    record(name, fn, repeat, between=write)
+    record(f"{name}_kept", fn, repeat)
+
+
+def writer(store, name: str = "bench_200_metrics", metric: str = "metric 007", who: str = "bench-writer"):
+    """A call that commits one real annotation (`metric` of `name` flipped Pass <-> Fail) from this
+    process, as another reviewer: every worker's kept results are then stale, and the worker's last
+    written document of `name` is not the stored one (portal.review.loaded)."""
     from portal.store.protocol import Actor, Annotation, MetricEdit
 
-    other = {"status": "Pass"}
+    state = {"status": "Pass"}
 
     def write() -> None:
-        other["status"] = "Fail" if other["status"] == "Pass" else "Pass"
+        state["status"] = "Fail" if state["status"] == "Pass" else "Pass"
         stored = store.get(name)
-        edit = MetricEdit(metric="metric 001", status=other["status"])
-        result = store.annotate(Annotation(name, stored.version, (edit,)), user=Actor("bench-other", "Other"))
+        edit = MetricEdit(metric=metric, status=state["status"])
+        result = store.annotate(Annotation(name, stored.version, (edit,)), user=Actor(who, who))
         if not result.applied:
-            raise RuntimeError(f"the other reviewer's write was not applied: {result}")
+            raise RuntimeError(f"{who}'s annotation of {name} was not applied: {result}")
 
     return write
 

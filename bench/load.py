@@ -22,9 +22,11 @@ status >= 400 counts as an error, like a socket error or a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -224,4 +226,31 @@ def _send(client, method: str, path: str, body: str) -> None:
     answer = client.get(path) if method == "GET" else client.post(path, data=body, content_type="application/json")
     if answer.status_code >= 400:
         raise RuntimeError(f"{method} {path}: answered {answer.status_code}")
+
+
+@contextlib.contextmanager
+def writes_every(write, seconds: float):
+    """Run `write()` (one committed annotation, bench.http_bench.writer) every `seconds` in a
+    thread of this process while the block runs; yields a dict whose `commits` counts them.
+    Each commit makes what the workers keep (portal.views.remembered) stale."""
+    done, state = threading.Event(), {"commits": 0, "error": None}
+
+    def loop() -> None:
+        while not done.wait(seconds):
+            try:
+                write()
+                state["commits"] += 1
+            except Exception as exc:  # noqa: BLE001 - reported after the run, which must not hang
+                state["error"] = repr(exc)
+                return
+
+    thread = threading.Thread(target=loop, name="bench-writes", daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        done.set()
+        thread.join()
+    if state["error"]:
+        raise RuntimeError(f"the writes during the load test failed: {state['error']}")
 

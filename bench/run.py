@@ -21,8 +21,10 @@ its default workers and threads) on 127.0.0.1 over it, and writes one JSON objec
 - the load test (bench/load.py): wrk, a realistic mix for `--load-seconds`, bounded by
   `--max-requests`: req/s, p50, p99, errors, and the workers' CPU time per request
   (`*_cpu_ms_per_request`; cores x 1000 / it = `*_cpu_bound_req_per_s`, the rate with
-  the machine to themselves); then, as a diagnosis, the same mix without its project
-  page (`load_without_project_page_*`);
+  the machine to themselves); then the same mix while an annotation commits every 0.1 s
+  from this process (`load_with_writes_*`: what the workers keep while nothing changes is
+  then mostly a miss), and, as a diagnosis, the mix without its project page
+  (`load_without_project_page_*`);
 - the review queue (bench/review_bench.py): `review_queue_ms` (the store's first page),
   `review_page_ms`, `review_next_ms`, `review_decide_ms` (a decision saved and the next
   item served, over HTTP);
@@ -67,6 +69,7 @@ DETAIL_METRICS = 500
 # figure is produced, from few samples; a minute at most on 2 shared cores at 200 assets).
 FULL = {"repeat": 30, "load_seconds": 30, "connections": 16, "max_requests": 30_000}
 QUICK = {"repeat": 3, "load_seconds": 2, "connections": 4, "max_requests": 2_000, "naive_runs": 1}
+WRITE_EVERY_S = 0.1  # the load test with writes: 10 annotations a second
 BENCH_USER = ("bench", "bench password 1")  # a scratch account in a scratch database
 
 
@@ -255,6 +258,11 @@ def run_http(n: int, database: str | None, args) -> dict:
                 result["memory_after_load"] = server.worker_memory(gunicorn)
                 result.update(load.cpu_by_kind(gunicorn.base, mix, lambda: server.worker_cpu_seconds(gunicorn),
                                                at_least=10 if args.quick else 100))
+                # The same mix while a reviewer's annotation commits every WRITE_EVERY_S: what the
+                # workers keep is stale after each (a request's cost when its kept result is a miss).
+                with load.writes_every(http_bench.writer(store), WRITE_EVERY_S) as writes:
+                    result.update(_load(server, load, gunicorn, mix, scratch, args, "load_with_writes"))
+                result["load_with_writes_commits"] = writes["commits"]
                 # A diagnosis, not the result: the same mix without its one project page
                 # (the one page whose cost grows with the project's size).
                 result.update(_load(server, load, gunicorn, [m for m in mix if m[0] != "project"], scratch, args,

@@ -17,6 +17,9 @@ ROWS = (  # (label, key, target at 100k or "")
     ("grid page, filtered, last", "grid_deep_page_ms", "<= 30 ms"),
     ("grid page, everything, last", "grid_unfiltered_deep_ms", "<= 30 ms"),
     ("project page (largest project)", "project_page_ms", ""),
+    ("kept (nothing written since): overview", "overview_kept_ms", ""),
+    ("kept: grid page, filtered, last", "grid_deep_page_kept_ms", ""),
+    ("kept: project page", "project_page_kept_ms", ""),
     ("detail, 500 metrics", "detail_ms", "<= 300 ms"),
     ("submit, 500 metrics", "submit_ms", "<= 50 ms"),
     ("REST summary", "summary_ms", ""),
@@ -82,6 +85,11 @@ def table(results: list[dict]) -> str:
     lines.append("| load: workers' CPU ms per request (-> req/s the 2 cores allow) | " + " | ".join(
         f"{r.get('load_cpu_ms_per_request', 'n/a')} (-> {r.get('load_cpu_bound_req_per_s', 'n/a')})"
         for r in results) + " | |")
+    lines.append("| the mix with an annotation every 0.1 s: req/s, p99 ms, CPU ms per request (commits) | "
+                 + " | ".join(f"{r.get('load_with_writes_req_per_s', 'n/a')}, "
+                              f"{r.get('load_with_writes_p99_ms', 'n/a')}, "
+                              f"{r.get('load_with_writes_cpu_ms_per_request', 'n/a')} "
+                              f"({r.get('load_with_writes_commits', 'n/a')})" for r in results) + " | |")
     lines.append("| diagnosis, the mix without its project page: req/s, p99 ms, CPU ms per request | " + " | ".join(
         f"{r.get('load_without_project_page_req_per_s', 'n/a')}, {r.get('load_without_project_page_p99_ms', 'n/a')}, "
         f"{r.get('load_without_project_page_cpu_ms_per_request', 'n/a')}" for r in results) + " | |")
