@@ -15,8 +15,7 @@ from components.project import project_page
 from components.project_trends import trend_body
 from portal.context import current_portal
 from portal.errors import PortalError
-from portal.review import reasons
-from portal.views.project import project_trend, project_view
+from portal.views.project import project_fail_reasons, project_trend, project_view
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ log = logging.getLogger(__name__)
 def _page(name: str) -> html.Div:
     store = current_portal().store
     return html.Div([project_page(project_view(store, name)),
-                     fail_reasons_section(reasons.top_fail_reasons(store, name))])
+                     fail_reasons_section(project_fail_reasons(store, name))])
 
 
 layout = project_layout("project", _page)

@@ -41,12 +41,18 @@ def pg_url(postgres):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_engine(request, tmp_path):
+def sql_url(request, tmp_path):
+    """The URL of a fresh SQLite file, then of a fresh PostgreSQL database (no schema yet): for
+    tests that open a second engine on it, as another worker would."""
+    return f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def sql_engine(sql_url):
     """An engine over a fresh SQLite file, then over a fresh PostgreSQL database (no schema yet)."""
     from portal.store.sql.engine import make_engine
 
-    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
+    engine = make_engine(sql_url)
     yield engine
     engine.dispose()
 

@@ -1,6 +1,7 @@
 """Results kept while the store is unchanged (portal.views.remembered, issue 19).
 
-The overview's counts, its filter options, a grid block and a project page are reused only
+The overview's counts, its filter options, a grid block, a project page and an asset page's
+detail are reused only
 while the database's Freshness token is unchanged. The oracle is the same view computed
 afresh. Every write path a user has (an annotation, an ingest, a delete), made by this
 process or by another one (another engine, as another gunicorn worker), must show at once;
@@ -10,30 +11,28 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import event
 
 from portal.demo import build_records
+from portal.review import reasons
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine, schema_state
 from portal.store.sql.store import SqlAssetStore
 from portal.views import grid, overview, project, remembered
+from portal.views.asset import model
 from portal.views.filters_url import parse_query
 from tests.records import metric, record
 
 BLOCK = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "pending", "sort": "desc"}], "filterModel": {}}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kept.db'}"
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
-def store(url):
-    store = SqlAssetStore(make_engine(url))
+def store(sql_url):
+    store = SqlAssetStore(make_engine(sql_url))
     store.upsert_many([*build_records(40), record("kept_one", project="Kept", metrics=[
         metric("a", "Pending", value=1.0), metric("b", "Pass", value=2.0)])])
     yield store
@@ -45,7 +44,8 @@ def _views(store) -> dict:
     parsed = parse_query("?status=Pending")
     return {"overview": overview.overview_view(store, parsed), "all": overview.overview_view(store, parse_query("")),
             "filters": overview.filter_options(store), "grid": grid.page_request(store, parsed.query, BLOCK),
-            "project": project.project_view(store, "Kept")}
+            "project": project.project_view(store, "Kept"), "detail": model.load_detail(store, "kept_one"),
+            "reasons": project.project_fail_reasons(store, "Kept")}
 
 
 def _fresh(store) -> dict:
@@ -54,7 +54,9 @@ def _fresh(store) -> dict:
     return {"overview": overview._overview_view(store, parsed),
             "all": overview._overview_view(store, parse_query("")), "filters": overview._filter_options(store),
             "grid": grid._block(store, parsed.query, grid.sort_from_model(BLOCK["sortModel"]), 0, 100, False),
-            "project": project._project_view(store, "Kept", None)}
+            "project": project._project_view(store, "Kept", None),
+            "detail": model._load_detail(store, "kept_one", True),
+            "reasons": reasons.top_fail_reasons(store, "Kept")}
 
 
 def _statements(engine) -> list[str]:
@@ -73,13 +75,13 @@ def test_the_same_views_again_read_only_the_token(store):
     assert all(s == "BEGIN" or "data_version" in s.lower() or "pg_current_snapshot" in s for s in seen), seen
 
 
-def test_annotations_ingests_and_deletes_show_at_once(store, url):
+def test_annotations_ingests_and_deletes_show_at_once(store, sql_url):
     """Each write, by this process or by another one, is in the very next view (never a kept, stale one)."""
-    other = SqlAssetStore(make_engine(url), run_migrations=False)
+    other = SqlAssetStore(make_engine(sql_url), run_migrations=False)
 
     def status(s, value):
-        s.annotate(Annotation("kept_one", s.get("kept_one").version, (MetricEdit(metric="a", status=value),)),
-                   user="ada")
+        edit = MetricEdit(metric="a", status=value, reason="Drift" if value == "Fail" else None)
+        s.annotate(Annotation("kept_one", s.get("kept_one").version, (edit,)), user="ada")
 
     writes = [
         (store, lambda s: status(s, "Fail")),
@@ -98,6 +100,22 @@ def test_annotations_ingests_and_deletes_show_at_once(store, url):
             assert after != before  # the write changed what a user sees, and the view shows it
     finally:
         other.engine.dispose()
+
+
+def test_a_post_dated_status_entry_shows_when_it_comes_due(store):
+    """An asset page read before a history's later entry is due is not served once it is due:
+    statuses are read at the time asked, so the clock changes them with no write at all."""
+    due = datetime.now(UTC) + timedelta(seconds=1.5)
+    store.upsert(record("kept_later", project="Kept", metrics=[metric("m", history=[
+        {"evaluator": "Automated", "status": "Pending", "timestamp": "2025-01-02T00:00:00+00:00"},
+        {"evaluator": "ada", "status": "Pass", "timestamp": due.isoformat()}])]))
+    before = model.load_detail(store, "kept_later")
+    assert [m.status for m in before.metrics] == ["Pending"]
+    assert model.load_detail(store, "kept_later") is before  # kept: nothing has changed yet
+    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.1)
+    after = model.load_detail(store, "kept_later")
+    assert [m.status for m in after.metrics] == ["Pass"]
+    assert after.changes_at is None and after == model._load_detail(store, "kept_later", True)
 
 
 def test_a_readiness_probe_keeps_what_was_kept(store):

@@ -1,8 +1,9 @@
 """Read results the busiest pages share, kept per process while the store is unchanged (issue 19).
 
 Everyone who opens the overview asks for the same counts, filter options and first grid
-block, and a project page is read by its whole team; recomputing them was most of those
-requests' CPU (bench/README.md, "Results kept while the store is unchanged"). A result is
+block, a project page is read by its whole team, and an asset page and each of its callbacks
+(a node click, "Show more", a save) read the same document again; recomputing them was most
+of those requests' CPU (bench/README.md, "Results kept while the store is unchanged"). A result is
 kept with the store's snapshot token (`store.snapshot()`, see portal.store.sql.paging's
 Freshness) taken *before* it was computed, and reused only while a new token equals it:
 any commit by any process (an annotation, an ingest, another worker's write) makes every
@@ -27,7 +28,9 @@ T = TypeVar("T")
 
 # Entries per kind of result, per store. A grid block of 100 rows is ~60 KB; larger blocks
 # are not kept (GRID_ROWS_KEPT), so the grid's share stays under ~15 MB.
-SIZES = {"grid": 128, "overview": 32, "filters": 4, "project": 16}
+# An asset page's detail (portal.views.asset.model) of 500 metrics is ~1 MB: 16 are kept.
+SIZES = {"grid": 128, "overview": 32, "filters": 4, "project": 16, "reasons": 16,
+         "detail": 16}
 GRID_ROWS_KEPT = 200
 
 _caches: WeakKeyDictionary = WeakKeyDictionary()
@@ -42,14 +45,19 @@ def _cache(store, kind: str) -> PageCache:
         return per_store[kind]
 
 
-def remembered(store, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, or what it returned for `key` when the store is unchanged since (see the module doc)."""
+def remembered(store, kind: str, key: Hashable, compute: Callable[[], T],
+               still: Callable[[T], bool] | None = None) -> T:
+    """`compute()`, or what it returned for `key` when the store is unchanged since (see the module doc).
+
+    `still(value)`, if given, says whether a kept value still holds for reasons other than the
+    store: an asset's statuses change with the clock when a history holds a later entry.
+    """
     token = store.snapshot()
     if token is None:
         return compute()
     cache = _cache(store, kind)
     found = cache.get(key, token)
-    if found is None:
+    if found is None or (still is not None and not still(found)):
         found = compute()
         cache.put(key, token, found)
     return found

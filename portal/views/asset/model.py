@@ -30,6 +30,7 @@ from portal.references.placeholders import ReferenceContext, reference_context
 from portal.store.protocol import AssetQuery, AssetStore, StoredAsset
 from portal.views.asset.navigator import Grouping, NavMetric, normalise_grouping
 from portal.views.asset.shown import Shown, shown_value
+from portal.views.remembered import remembered
 
 # Value kinds a reviewer can edit in place (the rest are shown read-only).
 EDITABLE_KINDS = frozenset({"number", "string", "bool", "dropdown", "checkbox"})
@@ -127,6 +128,9 @@ class AssetDetail:
     metrics: tuple[MetricView, ...]
     qc_error: str | None  # the QC domain's reason when the document cannot be read
     derived: tuple[str, ...]  # names of assets derived from this one
+    # The earliest status entry later than when this was read: statuses are read at the time
+    # asked (the schema's rule), so a post-dated entry changes them then. None: none is later.
+    changes_at: datetime | None = None
 
     @property
     def has_qc(self) -> bool:
@@ -135,14 +139,28 @@ class AssetDetail:
 
 
 def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> AssetDetail:
-    """The detail view-model of the asset named (or with id) `key`; NotFound if none."""
+    """The detail view-model of the asset named (or with id) `key`; NotFound if none.
+
+    Kept while the store is unchanged and no post-dated status entry has come due
+    (portal.views.remembered): the page and each of its callbacks (a node click, "Show more",
+    a save) read the same asset again, and reading a document is about half of their CPU.
+    """
+    return remembered(store, "detail", (key, with_derived), lambda: _load_detail(store, key, with_derived),
+                      still=_still_current)
+
+
+def _still_current(detail: AssetDetail) -> bool:
+    return detail.changes_at is None or datetime.now(UTC) < detail.changes_at
+
+
+def _load_detail(store: AssetStore, key: str, with_derived: bool) -> AssetDetail:
     stored = store.get(key) if key else None
     if stored is None:
         raise NotFound(f"Asset not found: {key}")
     raw = stored.record.get("quality_control")
     metrics: tuple[MetricView, ...] = ()
     notes, experimenters, grouping, allow = None, (), (), ()
-    qc, load_error = None, None
+    qc, load_error, changes_at = None, None, None
     if raw not in (None, {}):
         try:
             qc = load_qc(raw)
@@ -165,13 +183,14 @@ def load_detail(store: AssetStore, key: str, *, with_derived: bool = True) -> As
             keys = MetricIndex(qc.metrics).keys
             metrics = tuple(_metric_view(index, metric, keys[index], allow, now, context=context)
                             for index, metric in enumerate(qc.metrics))
+            changes_at = min((entry.at for m in metrics for entry in m.history if entry.at > now), default=None)
             notes, experimenters = qc.notes, tuple(qc.key_experimenters or ())
             grouping = normalise_grouping(qc.default_grouping)
     derived = _derived(store, stored.name) if with_derived else ()
     return AssetDetail(
         id=stored.id, name=stored.name, version=stored.version, summary=summary, notes=notes,
         key_experimenters=experimenters, default_grouping=grouping, allow_tag_failures=allow, metrics=metrics,
-        qc_error=error, derived=derived,
+        qc_error=error, derived=derived, changes_at=changes_at,
     )
 
 
