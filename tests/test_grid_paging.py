@@ -52,16 +52,9 @@ def _make(url: str) -> SqlAssetStore:
     return store
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'grid.db'}"
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
-def store(url):
-    store = _make(url)
+def store(sql_url):
+    store = _make(sql_url)
     yield store
     store.engine.dispose()
 
@@ -157,9 +150,9 @@ def test_writes_between_blocks_are_seen(store):
             assert listed(store, AssetQuery(), sort, 10, 10) == expected(store, AssetQuery(), sort, 10, 10)
 
 
-def test_a_write_by_another_process_between_blocks_is_seen(store, url):
+def test_a_write_by_another_process_between_blocks_is_seen(store, sql_url):
     """Another engine (as another gunicorn worker or instance) writes: this process's cache must not serve it stale."""
-    other = SqlAssetStore(make_engine(url), run_migrations=False)
+    other = SqlAssetStore(make_engine(sql_url), run_migrations=False)
     try:
         for n, sort in enumerate((Sort("name", False), Sort("acquired", True))):
             for offset in (0, 10):
