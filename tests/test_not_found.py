@@ -26,13 +26,16 @@ def client(tmp_path_factory):
 
     app = create_app(load_settings(data_dir=tmp_path_factory.mktemp("nf"), secret_key="not-found-tests"))
     app.server.extensions["qc_portal"].store.upsert_many([record("ecephys_1", _id="id-1"),
-                                                          record("Record Node 101#Probe A", _id="id-2")])
+                                                          record("Record Node 101#Probe A", _id="id-2"),
+                                                          record("unreadable_qc", qc={"metrics": "not a list"}),
+                                                          record("no_qc", qc=False)])
     return app.server.test_client()
 
 
 @pytest.mark.parametrize(("path", "status"), [
     ("/", 200), ("/asset/ecephys_1", 200), ("/asset/id-1", 200), ("/asset/Record%20Node%20101%23Probe%20A", 200),
     ("/project/Alpha", 200), ("/upload", 200),
+    ("/asset/unreadable_qc", 200), ("/asset/no_qc", 200),  # the asset is there: its page says what is wrong
     ("/asset/nope", 404), ("/no/such/page", 404), ("/404", 404), ("/assetx/ecephys_1", 404),
 ])
 def test_page_statuses(client, path, status):

@@ -25,7 +25,7 @@ from components.asset.why import node_status
 from components.ids import detail_ids
 from portal.accounts.auth import can
 from portal.context import current_portal
-from portal.errors import PortalError
+from portal.errors import NotFound, PortalError
 from portal.references import AssetLocation
 from portal.references.route import resolvers
 from portal.review import reasons
@@ -149,7 +149,12 @@ def http_status(name: str | None = None, **_) -> int | None:
     if not name:
         return None
     try:
-        return 404 if current_portal().store.get(unquote(name)) is None else None
+        # The detail, not a bare get: it is kept (portal.views.remembered), so the page's own
+        # callback that follows reads the document once, not twice.
+        load_detail(current_portal().store, unquote(name))
+        return None
+    except NotFound:
+        return 404
     except Exception:  # a store that does not answer (whatever its driver raises): the page's own data
         log.info("asset page %r: status not checked (the store did not answer)", name)  # request says so
         return None
