@@ -209,7 +209,7 @@ def test_the_cache_is_bounded(store):
     store._pager.cache.size = 5
     for offset in range(0, 60, 3):
         store.list_assets(AssetQuery(), Sort(), offset, 3)
-    assert len(store._pager.cache._entries) <= 5
+    assert len(store._pager.cache) <= 5
     assert listed(store, AssetQuery(), Sort(), 60, 3) == expected(store, AssetQuery(), Sort(), 60, 3)
 
 

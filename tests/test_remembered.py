@@ -21,6 +21,7 @@ from portal.demo import build_records
 from portal.review import reasons
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine, schema_state
+from portal.store.sql.paging import PageCache
 from portal.store.sql.store import SqlAssetStore
 from portal.views import grid, overview, project, remembered
 from portal.views.asset import model
@@ -149,3 +150,27 @@ def test_a_store_that_cannot_tell_computes_every_time():
     seeing.token = "t2"
     assert remembered.remembered(seeing, "overview", "k", compute) == 5
     assert remembered.remembered(seeing, "grid", "k", compute) == 6  # kinds are kept apart
+
+
+def test_what_a_write_made_stale_is_freed_at_once():
+    """Kept values of an old token are dropped when a value for a new token is stored (a
+    500-metric asset's detail is ~1 MB: sixteen stale ones used to stay until pushed out)."""
+    import gc
+    import weakref
+
+    class Kept:
+        pass
+
+    cache = PageCache(16)
+    old = Kept()
+    cache.put("a", 1, old)
+    cache.put("b", 1, Kept())
+    assert cache.get("a", 1) is old and len(cache) == 2
+    gone = weakref.ref(old)
+    del old
+    fresh = Kept()
+    cache.put("a", 2, fresh)  # a commit happened: the token moved on
+    gc.collect()
+    assert gone() is None and len(cache) == 1
+    assert cache.get("b", 2) is None and cache.get("a", 2) is fresh
+    assert cache.get("a", 1) is None  # a request still holding the old token gets nothing

@@ -111,29 +111,45 @@ def _reading_pragma(head: str) -> bool:
 
 
 class PageCache:
-    """A bounded LRU of values valid for one Freshness token (thread-safe: gunicorn threads share it)."""
+    """A bounded LRU of values valid for one Freshness token (thread-safe: gunicorn threads share it).
+
+    A token, once replaced, never comes back (a commit cannot be undone), so storing under a
+    new token drops everything stored under the old one: what a write made stale is freed at
+    once instead of lingering until it is pushed out. A value computed under an older token
+    and stored after a newer one (a request that overlapped a commit) drops the newer values
+    instead: a miss for the next request, never a stale value.
+    """
 
     def __init__(self, size: int = CACHE_SIZE):
         self.size = size
         self._entries: OrderedDict = OrderedDict()
+        self._token = None
         self._lock = threading.Lock()
 
     def get(self, key, token):
         """The value stored under `key` with this `token`, else None."""
         with self._lock:
+            if token != self._token:
+                return None
             entry = self._entries.get(key)
-            if entry is None or entry[0] != token:
+            if entry is None:
                 return None
             self._entries.move_to_end(key)
-            return entry[1]
+            return entry
 
     def put(self, key, token, value) -> None:
         """Store `value` under `key` for `token` (the least recently used entry goes when full)."""
         with self._lock:
-            self._entries[key] = (token, value)
+            if token != self._token:
+                self._entries.clear()
+                self._token = token
+            self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class Pager:
