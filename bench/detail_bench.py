@@ -3,7 +3,10 @@
     python bench/detail_bench.py [--metrics 500] [--repeat 30] [--no-browser] [--profile] [--trace PATH]
 
 - `detail_ms`: server time to build the page (the Dash pages callback for
-  `/asset/<name>`, as a signed-in annotator, through the Flask test client);
+  `/asset/<name>`, as a signed-in annotator, through the Flask test client), with another
+  reviewer's annotation of another asset committed before each (untimed), so the document
+  read the app keeps while the store is unchanged is a miss; `detail_kept_ms` the same with
+  nothing written between (portal.views.remembered);
 - `submit_ms`: one annotation round trip (a status change POSTed to the write
   callback at /_dash-update-component, applied by the store), a reviewer's next submit
   on the asset: the worker starts from the document it wrote last (portal.review.loaded);
@@ -80,9 +83,10 @@ def _reference_files(folder: Path, record: dict) -> None:
             target.hardlink_to(sample)
 
 
-def _profiled(fn, repeat: int, out: dict, label: str) -> list[float]:
+def _profiled(fn, repeat: int, out: dict, label: str, between=None) -> list[float]:
     """Time `fn` `repeat` times (ms); with `out` not None, under cProfile, and put the 25
-    functions with the most cumulative time into `out[label]` (where the CPU goes)."""
+    functions with the most cumulative time into `out[label]` (where the CPU goes).
+    `between`, if given, is called before each call, untimed."""
     import cProfile
     import io
     import pstats
@@ -90,6 +94,8 @@ def _profiled(fn, repeat: int, out: dict, label: str) -> list[float]:
     profile = cProfile.Profile() if out is not None else None
     samples = []
     for _ in range(repeat):
+        if between is not None:
+            between()
         start = time.process_time()  # CPU time: steady on a shared machine, unlike wall time
         if profile is not None:
             profile.runcall(fn)
@@ -124,7 +130,9 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profil
         from portal.references.roots import remember_root
 
         remember_root(portal.users.engine, data / "assets", by="bench")  # outside the data dir: an asset root
-        portal.store.upsert_many([record], actor="bench")
+        # A second, small asset: another reviewer's annotations of it make what the app keeps
+        # stale (portal.views.remembered) without touching the measured asset.
+        portal.store.upsert_many([record, big_asset(8, name="bench_other_asset")], actor="bench")
         portal.users.add("bench", "annotator", PASSWORD, "Bench Reviewer")
         name = record["name"]
 
@@ -141,7 +149,11 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profil
             _post(client, pages, inputs, [])
 
         build_page()
-        detail = _profiled(build_page, repeat, profiles, "detail")
+        from bench.http_bench import writer
+
+        detail = _profiled(build_page, repeat, profiles, "detail",
+                           between=writer(portal.store, "bench_other_asset", "metric 001", "bench-other"))
+        kept = _profiled(build_page, repeat, None, "detail_kept")
 
         submit_dep = _callback(client, input_id=ids.DETAIL_SUBMIT)
         stored = portal.store.get(name)
@@ -175,6 +187,7 @@ def measure(n_metrics: int = 500, repeat: int = 30, browser: bool = True, profil
 
         result = {"metrics": n_metrics, "database": portal.store.engine.dialect.name}
         result["detail_ms"], result["detail_p99_ms"] = _percentiles(detail)
+        result["detail_kept_ms"], result["detail_kept_p99_ms"] = _percentiles(kept)
         result["submit_ms"], result["submit_p99_ms"] = _percentiles(submits)
         result["submit_miss_ms"], result["submit_miss_p99_ms"] = _percentiles(misses)
         if profiles is not None:
