@@ -1,7 +1,7 @@
 """Results kept while the store is unchanged (portal.views.remembered, issue 19).
 
-The overview's counts, its filter options, a grid block, a project page and an asset page's
-detail are reused only
+The overview's counts, its filter options, a grid block, a project page (its view and its
+components) and an asset page's detail are reused only
 while the database's Freshness token is unchanged. The oracle is the same view computed
 afresh. Every write path a user has (an annotation, an ingest, a delete), made by this
 process or by another one (another engine, as another gunicorn worker), must show at once;
@@ -15,10 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from plotly.io.json import to_json_plotly
 from sqlalchemy import event
 
+from callbacks import project as project_page
 from portal.demo import build_records
-from portal.review import reasons
 from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine, schema_state
 from portal.store.sql.paging import PageCache
@@ -29,6 +30,15 @@ from portal.views.filters_url import parse_query
 from tests.records import metric, record
 
 BLOCK = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "pending", "sort": "desc"}], "filterModel": {}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _dash_app(tmp_path_factory):
+    """A portal app: the project page's components build their links with Dash's path prefix."""
+    from portal import create_app
+    from portal.settings import load_settings
+
+    return create_app(load_settings(data_dir=tmp_path_factory.mktemp("kept-app"), secret_key="kept-tests"))
 
 
 @pytest.fixture
@@ -46,7 +56,7 @@ def _views(store) -> dict:
     return {"overview": overview.overview_view(store, parsed), "all": overview.overview_view(store, parse_query("")),
             "filters": overview.filter_options(store), "grid": grid.page_request(store, parsed.query, BLOCK),
             "project": project.project_view(store, "Kept"), "detail": model.load_detail(store, "kept_one"),
-            "reasons": project.project_fail_reasons(store, "Kept")}
+            "project page": to_json_plotly(project_page.kept_page(store, "Kept"))}
 
 
 def _fresh(store) -> dict:
@@ -57,7 +67,7 @@ def _fresh(store) -> dict:
             "grid": grid._block(store, parsed.query, grid.sort_from_model(BLOCK["sortModel"]), 0, 100, False),
             "project": project._project_view(store, "Kept", None),
             "detail": model._load_detail(store, "kept_one", True),
-            "reasons": reasons.top_fail_reasons(store, "Kept")}
+            "project page": to_json_plotly(project_page.build_page(store, "Kept"))}
 
 
 def _statements(engine) -> list[str]:

@@ -21,7 +21,6 @@ from datetime import date
 
 from portal.errors import Unsupported
 from portal.qc.types import FAIL, PASS, PENDING
-from portal.review import reasons
 from portal.review.completeness import Completeness, completeness_of
 from portal.store.protocol import AssetQuery, AssetRow, AssetStore, Sort
 from portal.views import project_metrics as pm
@@ -176,12 +175,6 @@ def project_view(store: AssetStore, project: str, *, trend: str | None = None) -
     """The project page for `project`; `trend` picks the trends' metric (a TrendOption value).
     Kept while the store is unchanged (portal.views.remembered)."""
     return remembered(store, "project", (project, trend), lambda: _project_view(store, project, trend))
-
-
-def project_fail_reasons(store: AssetStore, project: str) -> list[tuple[str, int]]:
-    """(reason, Fail entries given it) of the project, most used first (portal.review.reasons),
-    kept while the store is unchanged like the rest of the page."""
-    return remembered(store, "reasons", project, lambda: reasons.top_fail_reasons(store, project))
 
 
 def _project_view(store: AssetStore, project: str, trend: str | None) -> ProjectView:
