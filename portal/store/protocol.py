@@ -14,6 +14,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from portal.qc.types import AssetSummary
+from portal.store.count_types import (  # noqa: F401 (re-exported)
+    STATUS_GROUPS,
+    CountRow,
+    GroupCount,
+    MetricCountRow,
+    StageCountRow,
+    SubjectCountRow,
+)
 from portal.store.edits import (  # noqa: F401 (re-exported: the store's contract names them)
     UNSET,
     Actor,
@@ -140,61 +148,6 @@ class Page:
 
     rows: list[AssetRow]
     total: int
-
-
-@dataclass(frozen=True)
-class CountRow:
-    """Assets of one project and modality whose status (for that modality) is `status`."""
-
-    project: str
-    modality: str
-    status: str
-    n: int
-
-
-# Groupings of `status_counts`: asset field -> its key in GroupCount ("week" is the Monday,
-# as a date, of the acquisition week in UTC; "source" the raw asset of derived assets).
-STATUS_GROUPS = ("project", "subject", "level", "week", "source")
-
-
-@dataclass(frozen=True)
-class GroupCount:
-    """Assets whose `by` value is `key` (None: not set) and whose overall status is `status`."""
-
-    key: str | date | None
-    status: str
-    n: int
-
-
-@dataclass(frozen=True)
-class SubjectCountRow:
-    """Assets of one subject and modality whose status (for that modality) is `status`."""
-
-    subject: str | None
-    modality: str
-    status: str
-    n: int
-
-
-@dataclass(frozen=True)
-class StageCountRow:
-    """Assets whose metrics of one modality and stage have the status `status`."""
-
-    modality: str
-    stage: str
-    status: str
-    n: int
-
-
-@dataclass(frozen=True)
-class MetricCountRow:
-    """Metrics named `name` (of one modality and stage) whose own status is `status`."""
-
-    name: str
-    modality: str
-    stage: str
-    status: str
-    n: int
 
 
 @dataclass(frozen=True)
