@@ -24,7 +24,7 @@ from portal.store.protocol import Annotation, MetricEdit
 from portal.store.sql.engine import make_engine, schema_state
 from portal.store.sql.paging import PageCache
 from portal.store.sql.store import SqlAssetStore
-from portal.views import grid, overview, project, remembered
+from portal.views import grid, overview, remembered
 from portal.views.asset import model
 from portal.views.filters_url import parse_query
 from tests.records import metric, record
@@ -55,7 +55,7 @@ def _views(store) -> dict:
     parsed = parse_query("?status=Pending")
     return {"overview": overview.overview_view(store, parsed), "all": overview.overview_view(store, parse_query("")),
             "filters": overview.filter_options(store), "grid": grid.page_request(store, parsed.query, BLOCK),
-            "project": project.project_view(store, "Kept"), "detail": model.load_detail(store, "kept_one"),
+            "detail": model.load_detail(store, "kept_one"),
             "project page": to_json_plotly(project_page.kept_page(store, "Kept"))}
 
 
@@ -65,7 +65,6 @@ def _fresh(store) -> dict:
     return {"overview": overview._overview_view(store, parsed),
             "all": overview._overview_view(store, parse_query("")), "filters": overview._filter_options(store),
             "grid": grid._block(store, parsed.query, grid.sort_from_model(BLOCK["sortModel"]), 0, 100, False),
-            "project": project._project_view(store, "Kept", None),
             "detail": model._load_detail(store, "kept_one", True),
             "project page": to_json_plotly(project_page.build_page(store, "Kept"))}
 

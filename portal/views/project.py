@@ -27,7 +27,6 @@ from portal.views import project_metrics as pm
 from portal.views.overview import STATUS_ORDER
 from portal.views.project_metrics import METRIC_LIMIT, Breakdown, MetricRank
 from portal.views.project_trends import QCTimes, Trend, TrendOption, parse_option, qc_times_of, trend_of
-from portal.views.remembered import remembered
 
 STAGE_ORDER = ("Raw data", "Processing", "Analysis", "Multi-asset")
 _RANK = {PASS: 0, "No QC": 1, "Unreadable": 2, PENDING: 3, FAIL: 4}
@@ -173,11 +172,7 @@ def choose(options: list[TrendOption], wanted: str | None) -> TrendOption | None
 
 def project_view(store: AssetStore, project: str, *, trend: str | None = None) -> ProjectView:
     """The project page for `project`; `trend` picks the trends' metric (a TrendOption value).
-    Kept while the store is unchanged (portal.views.remembered)."""
-    return remembered(store, "project", (project, trend), lambda: _project_view(store, project, trend))
-
-
-def _project_view(store: AssetStore, project: str, trend: str | None) -> ProjectView:
+    The built page is kept while the store is unchanged (callbacks.project.kept_page)."""
     query = AssetQuery(project=(project,))
     totals = store.status_totals(query)
     by_status = {status: totals.get(status, 0) for status in STATUS_ORDER}

@@ -29,8 +29,7 @@ T = TypeVar("T")
 # Entries per kind of result, per store. A grid block of 100 rows is ~60 KB; larger blocks
 # are not kept (GRID_ROWS_KEPT), so the grid's share stays under ~15 MB.
 # An asset page's detail (portal.views.asset.model) of 500 metrics holds ~0.75 MB: 16 are kept.
-SIZES = {"grid": 128, "overview": 32, "filters": 4, "project": 16,
-         "project_page": 16, "detail": 16}
+SIZES = {"grid": 128, "overview": 32, "filters": 4, "project_page": 16, "detail": 16}
 GRID_ROWS_KEPT = 200
 
 _caches: WeakKeyDictionary = WeakKeyDictionary()
