@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, select, update
 
 from portal.store.sql.auth_tables import login_failures
-from portal.store.sql.engine import WRITE_OPTION
+from portal.store.sql.engine import begin_write
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,8 @@ class LoginThrottle:
     @contextmanager
     def _write(self):
         """A write transaction (SQLite takes the write lock at BEGIN: attempts run one after another)."""
-        with self.engine.connect() as connection:
-            connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                yield connection
+        with begin_write(self.engine) as connection:
+            yield connection
 
 
 def _insert_missing(connection):

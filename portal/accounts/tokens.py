@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.accounts.users import Account, account_from_row, users
 from portal.errors import InvalidInput, NotFound
 from portal.store.sql.api_tables import api_tokens
+from portal.store.sql.engine import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class TokenStore:
         name = (name or "").strip()[:200] or "token"
         token = PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             token_id = connection.execute(insert(api_tokens).values(
                 user_id=account.id, name=name, token_hash=token_hash(token), prefix=token[:_SHOWN], created_at=now,
             )).inserted_primary_key[0]
@@ -147,7 +148,7 @@ class TokenStore:
         if not mine:
             raise NotFound(f"no token {token_id}" + (f" of {user}" if user else ""))
         if mine[0].active:
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 connection.execute(update(api_tokens).where(api_tokens.c.id == token_id,
                                                             api_tokens.c.revoked_at.is_(None))
                                    .values(revoked_at=datetime.now(UTC)))

@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.errors import InvalidInput, NotFound
 from portal.settings import ROLES
 from portal.store.sql.auth_tables import user_identities
+from portal.store.sql.engine import begin_write
 from portal.store.sql.tables import users
 
 __all__ = ["ROLES", "Account", "UserStore", "display_key", "users"]
@@ -83,7 +84,7 @@ class UserStore:
             "session_epoch": 0,
         }
         try:
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 if connection.execute(select(users.c.id).where(users.c.name == name)).first():
                     raise InvalidInput(f"user {name!r} already exists")
                 _check_display_free(connection, display)
@@ -119,7 +120,7 @@ class UserStore:
         if not check_password_hash(row.password_hash, password or ""):
             return None
         now = datetime.now(UTC)
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             connection.execute(update(users).where(users.c.id == row.id).values(last_login_at=now))
         return self.get(name)
 
@@ -138,7 +139,7 @@ class UserStore:
         link = (user_identities.c.issuer == issuer) & (user_identities.c.subject == subject)
         for _ in range(3):  # a concurrent first sign-in (same identity or same names): read again
             try:
-                with self.engine.begin() as connection:
+                with begin_write(self.engine) as connection:
                     user_id = connection.execute(select(user_identities.c.user_id).where(link)).scalar()
                     if user_id is not None:
                         account = connection.execute(select(users.c.name).where(users.c.id == user_id)).scalar()
@@ -167,7 +168,7 @@ class UserStore:
     def set_role(self, name: str, role: str) -> Account:
         """Change an account's role."""
         _check_role(role)
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             if connection.execute(update(users).where(users.c.name == name).values(role=role)).rowcount != 1:
                 raise NotFound(f"no user named {name!r}")
         return self.get(name)
@@ -178,7 +179,7 @@ class UserStore:
         if not display:
             raise InvalidInput("a display name cannot be empty")
         try:
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
                 if user_id is None:
                     raise NotFound(f"no user named {name!r}")
@@ -192,7 +193,7 @@ class UserStore:
     def end_sessions(self, user_id: int) -> int:
         """Sign the account out everywhere: every session made before now stops working
         (API tokens are not sessions: they stay until revoked). Returns the new epoch."""
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             connection.execute(update(users).where(users.c.id == user_id)
                                .values(session_epoch=users.c.session_epoch + 1))
             epoch = connection.execute(select(users.c.session_epoch).where(users.c.id == user_id)).scalar()
@@ -200,7 +201,7 @@ class UserStore:
 
     def remove(self, name: str) -> None:
         """Delete an account (its audit entries stay: they name the user, not the row)."""
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar()
             if user_id is None:
                 raise NotFound(f"no user named {name!r}")

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.events.feed import event_json
 from portal.store.sql import event_feed
-from portal.store.sql.engine import WRITE_OPTION
+from portal.store.sql.engine import begin_write
 from portal.store.sql.event_feed import Position
 from portal.store.sql.tables import events, webhook_deliveries, webhooks
 
@@ -111,24 +111,22 @@ def enqueue(engine: Engine) -> int:
 
 def _enqueue_one(engine: Engine, webhook_id: int) -> int:
     queued = 0
-    with engine.connect() as connection:
-        connection.execution_options(**{WRITE_OPTION: True})
-        with connection.begin():
-            hook = connection.execute(select(webhooks).where(webhooks.c.id == webhook_id).with_for_update()).first()
-            if hook is None or not hook.active:
-                return 0
-            found, position = event_feed.read(connection, Position(hook.cursor_tx, hook.cursor_id),
-                                              tuple(hook.events or ()), _ENQUEUE_BATCH)
-            if found:
-                now = datetime.now(UTC)
-                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-                connection.execute(dialect.insert(webhook_deliveries).on_conflict_do_nothing(), [
-                    {"webhook_id": webhook_id, "event_id": e.id, "state": "pending", "attempts": 0, "next_at": now,
-                     "created_at": now} for e in found])
-                queued = len(found)
-            if position != Position(hook.cursor_tx, hook.cursor_id):
-                connection.execute(update(webhooks).where(webhooks.c.id == webhook_id)
-                                   .values(cursor_tx=position.tx, cursor_id=position.id))
+    with begin_write(engine) as connection:
+        hook = connection.execute(select(webhooks).where(webhooks.c.id == webhook_id).with_for_update()).first()
+        if hook is None or not hook.active:
+            return 0
+        found, position = event_feed.read(connection, Position(hook.cursor_tx, hook.cursor_id),
+                                          tuple(hook.events or ()), _ENQUEUE_BATCH)
+        if found:
+            now = datetime.now(UTC)
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(dialect.insert(webhook_deliveries).on_conflict_do_nothing(), [
+                {"webhook_id": webhook_id, "event_id": e.id, "state": "pending", "attempts": 0, "next_at": now,
+                 "created_at": now} for e in found])
+            queued = len(found)
+        if position != Position(hook.cursor_tx, hook.cursor_id):
+            connection.execute(update(webhooks).where(webhooks.c.id == webhook_id)
+                               .values(cursor_tx=position.tx, cursor_id=position.id))
     return queued + (_enqueue_one(engine, webhook_id) if queued == _ENQUEUE_BATCH else 0)
 
 
@@ -147,24 +145,22 @@ def claim(engine: Engine, policy: Policy, *, now: datetime | None = None) -> lis
     """Take up to a batch of due deliveries of active webhooks and lease them for the time sending takes."""
     now = now or datetime.now(UTC)
     lease = now + timedelta(seconds=(policy.timeout + 5) * _CLAIM_BATCH + 30)
-    with engine.connect() as connection:
-        connection.execution_options(**{WRITE_OPTION: True})
-        with connection.begin():
-            due = connection.execute(
-                select(webhook_deliveries.c.id, webhook_deliveries.c.attempts, webhook_deliveries.c.event_id,
-                       webhooks.c.url, webhooks.c.secret)
-                .join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
-                .where(webhook_deliveries.c.state == "pending", webhook_deliveries.c.next_at <= now,
-                       webhooks.c.active.is_(True))
-                .order_by(webhook_deliveries.c.next_at, webhook_deliveries.c.id).limit(_CLAIM_BATCH)
-                .with_for_update(skip_locked=True, of=webhook_deliveries)
-            ).all()
-            if not due:
-                return []
-            for row in due:
-                connection.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == row.id)
-                                   .values(next_at=lease, attempts=row.attempts + 1))
-            rows = connection.execute(select(events).where(events.c.id.in_([r.event_id for r in due]))).all()
+    with begin_write(engine) as connection:
+        due = connection.execute(
+            select(webhook_deliveries.c.id, webhook_deliveries.c.attempts, webhook_deliveries.c.event_id,
+                   webhooks.c.url, webhooks.c.secret)
+            .join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
+            .where(webhook_deliveries.c.state == "pending", webhook_deliveries.c.next_at <= now,
+                   webhooks.c.active.is_(True))
+            .order_by(webhook_deliveries.c.next_at, webhook_deliveries.c.id).limit(_CLAIM_BATCH)
+            .with_for_update(skip_locked=True, of=webhook_deliveries)
+        ).all()
+        if not due:
+            return []
+        for row in due:
+            connection.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == row.id)
+                               .values(next_at=lease, attempts=row.attempts + 1))
+        rows = connection.execute(select(events).where(events.c.id.in_([r.event_id for r in due]))).all()
     by_id = {row.id: event_feed._event(row) for row in rows}
     return [Claimed(r.id, r.attempts + 1, r.url, r.secret, by_id[r.event_id]) for r in due if r.event_id in by_id]
 
@@ -197,7 +193,7 @@ def record(engine: Engine, item: Claimed, outcome: tuple[int | None, str | None]
         values = {"state": "pending", "next_at": now + timedelta(seconds=policy.delay(item.attempts))}
     if error is not None:
         log.warning("webhook delivery %d to %s failed (attempt %d): %s", item.id, item.url, item.attempts, error)
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         # Only while the lease is ours: a process whose lease ran out must not undo a later attempt.
         connection.execute(update(webhook_deliveries)
                            .where(webhook_deliveries.c.id == item.id, webhook_deliveries.c.attempts == item.attempts,
@@ -208,7 +204,7 @@ def record(engine: Engine, item: Claimed, outcome: tuple[int | None, str | None]
 
 def retry_failed(engine: Engine, webhook_id: int) -> int:
     """Queue a webhook's failed deliveries again (attempts start over); returns how many."""
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         done = connection.execute(update(webhook_deliveries).where(
             webhook_deliveries.c.webhook_id == webhook_id, webhook_deliveries.c.state == "failed")
             .values(state="pending", attempts=0, next_at=datetime.now(UTC)))

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from portal.errors import InvalidInput, NotFound
+from portal.store.sql.engine import begin_write
 from portal.store.sql.event_feed import end
 from portal.store.sql.events import EVENT_TYPES
 from portal.store.sql.tables import events, webhook_deliveries, webhooks
@@ -90,7 +91,7 @@ def add_webhook(engine: Engine, url: str, types, *, by: str, secret: str | None 
         raise InvalidInput(f"a webhook secret has at least {MIN_SECRET} characters")
     key = secret or secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    with engine.connect() as connection, connection.begin():
+    with begin_write(engine) as connection:
         start = end(connection)  # events from now on, not the whole history
         new_id = connection.execute(insert(webhooks).values(
             url=url, events=list(wanted), secret=key, active=True, created_at=now, created_by=by,
@@ -101,7 +102,7 @@ def add_webhook(engine: Engine, url: str, types, *, by: str, secret: str | None 
 def remove_webhook(engine: Engine, webhook_id: int) -> Webhook:
     """Delete a webhook and its queued deliveries; NotFound when there is none with this id."""
     found = get_webhook(engine, webhook_id)
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         connection.execute(delete(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id))
         connection.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
     return found
@@ -109,7 +110,7 @@ def remove_webhook(engine: Engine, webhook_id: int) -> Webhook:
 
 def set_webhook_active(engine: Engine, webhook_id: int, active: bool) -> Webhook:
     """Pause (queued deliveries wait) or resume a webhook."""
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         done = connection.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=active))
     if done.rowcount == 0:
         raise NotFound(f"no webhook with id {webhook_id}")

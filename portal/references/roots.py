@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.errors import StoreUnavailable
 from portal.references.resolve import local_folder
+from portal.store.sql.engine import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def remember_root(engine: Engine, folder: Path | str, *, by: str) -> Path:
 
     path = _resolved(folder)
     try:
-        with engine.begin() as connection:
+        with begin_write(engine) as connection:
             known = connection.execute(select(asset_roots.c.path).where(asset_roots.c.path == str(path))).first()
             if known is None:
                 connection.execute(insert(asset_roots).values(path=str(path), added_at=datetime.now(UTC),

@@ -36,6 +36,7 @@ from portal.qc.types import PENDING
 from portal.review.reasons import hides_deleted
 from portal.store.protocol import AssetQuery, Sort
 from portal.store.sql import reviews
+from portal.store.sql.engine import begin_write
 from portal.store.sql.reviews import AssignmentRow, Progress
 from portal.views.filters_url import FILTER_KEYS, parse_query, query_pairs
 
@@ -112,7 +113,7 @@ def create(portal, user, name: str, filters: str, assignees: list[str]) -> Assig
         raise InvalidInput(f"no such account: {', '.join(unknown)}")
     items = list(pending_items(portal.store, parse_query(clean).query))
     now = datetime.now(UTC)
-    with portal.store.engine.begin() as connection:
+    with begin_write(portal.store.engine) as connection:
         new_id = reviews.create_assignment(connection, name=name, filters=clean, assignees=people, user=user.name,
                                            now=now, items=items)
     return get(portal, user, new_id)
@@ -124,7 +125,7 @@ def close(portal, user, assignment_id: int) -> Assignment:
         raise Forbidden("Sign in as an admin to see this.")
     user = require("admin", "assignments", user=user)
     _row(portal.store, assignment_id)
-    with portal.store.engine.begin() as connection:
+    with begin_write(portal.store.engine) as connection:
         if not reviews.close_assignment(connection, assignment_id, user=user.name, now=datetime.now(UTC)):
             raise Conflict(f"assignment {assignment_id} is already closed")
     return get(portal, user, assignment_id)

@@ -28,6 +28,7 @@ from portal.errors import Forbidden, NotFound, Unsupported
 from portal.review.reasons import hides_deleted, project_exists
 from portal.store.sql import completeness as sql
 from portal.store.sql.completeness import ExpectedRow
+from portal.store.sql.engine import begin_write
 
 MISSING_LIMIT = 200
 
@@ -94,7 +95,7 @@ def set_expected_sessions(store, user, project: str, rows: list[ExpectedRow]) ->
     engine = _engine(store)
     if not project or not project_exists(store, project):
         raise NotFound(f"Project not found: {project}")
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         sql.set_expected(connection, project, rows, user=user.name, now=datetime.now(UTC))
     return completeness_of(store, project)
 

@@ -20,6 +20,7 @@ from portal.accounts.auth import require
 from portal.errors import Forbidden, InvalidInput, NotFound
 from portal.store.protocol import Annotation, AssetQuery
 from portal.store.sql import reviews
+from portal.store.sql.engine import begin_write
 from portal.store.sql.reviews import ReviewEntry
 from portal.store.sql.store import SqlAssetStore
 
@@ -80,7 +81,7 @@ def set_project_reasons(store, user, project: str, raw: object) -> list[str]:
     reasons = clean_reasons(raw)
     if not project_exists(store, project):
         raise NotFound(f"Project not found: {project}")
-    with _engine(store).begin() as connection:
+    with begin_write(_engine(store)) as connection:
         reviews.set_reasons(connection, project, reasons, user=user.name, now=datetime.now(UTC))
     return reasons
 

@@ -19,6 +19,7 @@ from portal.errors import NotFound
 from portal.review.batch.check import Checked
 from portal.store.protocol import UNSET
 from portal.store.sql.api_tables import upload_rows, uploads
+from portal.store.sql.engine import begin_write
 
 APPLIED, NOT_APPLIED = "applied", "not applied"
 
@@ -77,7 +78,7 @@ class UploadStore:
     def save(self, user, filename: str, checked: Checked) -> Upload:
         """Record a submitted upload: its rows (invalid ones already "not applied") and its plan."""
         now = datetime.now(UTC)
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             upload_id = connection.execute(insert(uploads).values(
                 user_name=user.name, user_display=user.display_name, filename=(filename or "upload")[:300],
                 created_at=now, state="applying" if checked.plan else "done", finished_at=None if checked.plan
@@ -114,7 +115,7 @@ class UploadStore:
         """The next planned asset id, claimed for this caller (None when none is left)."""
         cursor = upload.cursor
         while cursor < len(upload.plan):
-            with self.engine.begin() as connection:
+            with begin_write(self.engine) as connection:
                 won = connection.execute(update(uploads).where(uploads.c.id == upload.id, uploads.c.cursor == cursor)
                                          .values(cursor=cursor + 1)).rowcount == 1
                 if won:
@@ -133,7 +134,7 @@ class UploadStore:
 
     def record(self, upload_id: int, asset_id: str, *, applied: bool, message: str | None) -> None:
         """The outcome of one asset's valid rows; finishes the upload after its last asset."""
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             done = connection.execute(update(upload_rows).where(
                 upload_rows.c.upload_id == upload_id, upload_rows.c.asset_id == asset_id,
                 upload_rows.c.error.is_(None)).values(outcome=APPLIED if applied else NOT_APPLIED, message=message))

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.store.merge import empty_edits
 from portal.store.sql.batch import audit_row
-from portal.store.sql.engine import WRITE_OPTION
+from portal.store.sql.engine import begin_write
 from portal.store.sql.tables import audit_log, docdb_assets
 
 _UNSEEN = ""  # qc_hash of a bookkeeping row made by `hold` before any quality_control was seen
@@ -47,7 +47,7 @@ class Bookkeeping:
     def version(self, asset_id: str, quality_control) -> int:
         """The version of `asset_id` whose quality_control is `quality_control` (bumped if it changed)."""
         digest = qc_hash(quality_control)
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             row = connection.execute(
                 select(docdb_assets.c.version, docdb_assets.c.qc_hash).where(docdb_assets.c.asset_id == asset_id)
             ).first()
@@ -70,20 +70,18 @@ class Bookkeeping:
     def hold(self, asset_id: str, *, rollback: bool = False) -> Iterator[Held]:
         """A transaction holding `asset_id`'s bookkeeping row until the block ends (rolled
         back then with `rollback`: a dry run leaves no row behind)."""
-        with self.engine.connect() as connection:
-            connection.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
-            with connection.begin() as transaction:
-                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-                connection.execute(dialect.insert(docdb_assets).values(
-                    asset_id=asset_id, version=1, qc_hash=_UNSEEN, portal_edits=empty_edits()
-                ).on_conflict_do_nothing(index_elements=["asset_id"]))
-                row = connection.execute(
-                    select(docdb_assets.c.version, docdb_assets.c.qc_hash, docdb_assets.c.portal_edits)
-                    .where(docdb_assets.c.asset_id == asset_id).with_for_update()
-                ).one()
-                yield Held(connection, asset_id, row.version, row.qc_hash, row.portal_edits or empty_edits())
-                if rollback:
-                    transaction.rollback()
+        with begin_write(self.engine) as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(dialect.insert(docdb_assets).values(
+                asset_id=asset_id, version=1, qc_hash=_UNSEEN, portal_edits=empty_edits()
+            ).on_conflict_do_nothing(index_elements=["asset_id"]))
+            row = connection.execute(
+                select(docdb_assets.c.version, docdb_assets.c.qc_hash, docdb_assets.c.portal_edits)
+                .where(docdb_assets.c.asset_id == asset_id).with_for_update()
+            ).one()
+            yield Held(connection, asset_id, row.version, row.qc_hash, row.portal_edits or empty_edits())
+            if rollback:
+                connection.get_transaction().rollback()
 
     def versions(self, asset_ids: list[str]) -> dict[str, int]:
         """The last version seen of each asset (missing: never seen, version 1)."""
@@ -106,7 +104,7 @@ class Bookkeeping:
         values = {"version": version, "qc_hash": qc_hash(quality_control)}
         if edits is not None:
             values["portal_edits"] = edits
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             done = connection.execute(update(docdb_assets).where(docdb_assets.c.asset_id == asset_id).values(**values))
             if done.rowcount == 0:
                 connection.execute(docdb_assets.insert().values(

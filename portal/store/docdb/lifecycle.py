@@ -21,6 +21,7 @@ from portal.errors import Conflict, InvalidInput
 from portal.qc import summarise
 from portal.store.protocol import DeletedAsset, LifecycleResult
 from portal.store.sql import events
+from portal.store.sql.engine import begin_write
 
 if TYPE_CHECKING:
     from portal.store.docdb.store import DocDbAssetStore
@@ -86,5 +87,5 @@ def created_event(engine, user: str, asset_id: str, name: str, record: dict, ori
     asset = {"id": asset_id, "name": name, "status": summary.overall_status, "n_total": summary.counts.total,
              "n_fail": summary.counts.failed, "n_pending": summary.counts.pending, "document": record}
     audit = {"at": datetime.now(UTC), "user": user, "detail": {"source": origin}}
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         events.created(connection, [asset], [audit])

@@ -54,6 +54,7 @@ from portal.store.protocol import (
 )
 from portal.store.sql import events, reviews
 from portal.store.sql.batch import audit_row
+from portal.store.sql.engine import begin_write
 from portal.store.sql.store import SqlAssetStore, _jsonable
 from portal.store.sql.tables import audit_log
 
@@ -329,7 +330,7 @@ class DocDbAssetStore(DocDbLifecycle, DocDbProjectReads):
 
     def audit(self, at, user, asset_id, asset_name, action, detail) -> None:
         """Append one row to the portal's audit log."""
-        with self.engine.begin() as connection:
+        with begin_write(self.engine) as connection:
             connection.execute(insert(audit_log), [audit_row(at, user, asset_id, asset_name, action, detail)])
 
 
