@@ -19,7 +19,9 @@ if ((${#need[@]})); then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,demo]"
+# The pinned versions the image ships (constraints.txt), so the tests run what is deployed and a
+# newer release on PyPI does not change what CI tests (the test extras are not pinned there).
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,demo]" -c constraints.txt
 
 # Chromium leaves a temp folder per launch: keep them in one scratch place.
 export TMPDIR="${TMPDIR:-$(mktemp -d -t qcportal-tests-XXXX)}"
