@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from components import ids
 from components.assignments import my_reviews_link
-from portal.settings import ROLES
+from portal.settings_rules import ROLES
 
 
 def navbar(user_name: str | None = None, user_role: str | None = None, open_reviews: int | None = None) -> dbc.Navbar:

@@ -1,37 +1,30 @@
 """The portal's settings: defaults, then a `.env` file, then `QC_PORTAL_*` variables.
 
 Every setting is declared once here, with its help text; the README's settings table
-is checked against this class by a test, so a new setting cannot go undocumented.
+is checked against this class by a test, so a new setting cannot go undocumented. What
+makes a single value valid is portal.settings_rules'; rules across settings are here.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portal import settings_rules as rules
 from portal.errors import ConfigError
+from portal.settings_rules import split_list
 
-# Lowest to highest (single sign-on gives the highest a user's groups map to). `pipeline`
-# is a service account: it may do what an annotator may, and also name evaluators other
-# than its own display name in pushed status histories.
-ROLES = ("viewer", "annotator", "pipeline", "admin")
 # The external viewers the asset page embeds (Neuroglancer, Figurl, sortingview, Rerun).
 IFRAME_HOSTS = (
     "neuroglancer-demo.appspot.com,neuroglancer.allenneuraldynamics.org,aind-neuroglancer-sauujisjxq-uw.a.run.app,"
     "neuroglancer.github.io,figurl.org,www.figurl.org,sortingview.vercel.app,app.rerun.io"
 )
-
-
-def split_list(value: str, *, lower: bool = True) -> list[str]:
-    """The items of a comma-separated setting, stripped (lower-cased unless told not to)."""
-    items = [item.strip() for item in (value or "").split(",") if item.strip()]
-    return [item.lower() for item in items] if lower else items
 
 
 def default_data_dir() -> Path:
@@ -54,13 +47,13 @@ class Settings(BaseSettings):
         default_factory=default_data_dir,
         description="Folder holding the SQLite database and local asset folders (demo data too).",
     )
-    database: str = Field(
+    database: Annotated[str, AfterValidator(rules.database_url)] = Field(
         default="",
         description="SQLAlchemy URL of the portal's own database (users, tokens, audit log, uploads) "
         "and, with store=sql, the asset documents. Default `sqlite:///<data dir>/portal.db`; "
         "`postgresql+psycopg://user:pass@host/db` for PostgreSQL.",
     )
-    store: str = Field(
+    store: Annotated[str, AfterValidator(rules.store)] = Field(
         default="sql",
         description="Where asset documents live: `sql` (the database above) or DocDB through AIND's API gateway, "
         "`docdb://HOST?database=metadata_index&collection=data_assets&version=v2` (https; "
@@ -87,12 +80,13 @@ class Settings(BaseSettings):
         description="Seconds a starting server waits for a PostgreSQL database to answer (one log line per retry) "
         "before it gives up; 0: no wait.",
     )
-    log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
-    log_format: str = Field(
+    log_level: Annotated[str, AfterValidator(rules.log_level)] = Field(
+        default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: Annotated[str, AfterValidator(rules.log_format)] = Field(
         default="text", description="Log lines as `text` or `json` (one object per line, for log collectors)."
     )
     # -- deployment: gunicorn.conf.py reads these (see the README's "Deployment" section) --
-    bind: str = Field(
+    bind: Annotated[str, AfterValidator(rules.bind)] = Field(
         default="",
         description="`HOST:PORT` gunicorn listens on (the Docker image sets `0.0.0.0:8000`); empty: "
         "`QC_PORTAL_HOST:QC_PORTAL_PORT`.",
@@ -134,7 +128,7 @@ class Settings(BaseSettings):
     kachery_timeout: float = Field(
         default=20.0, gt=0, le=600, description="Seconds to wait for kachery-cloud to fetch a `sha1://` reference."
     )
-    status_page: str = Field(
+    status_page: Annotated[str, AfterValidator(rules.status_page)] = Field(
         default="admin", description="Who may open /status: `admin` (signed-in admins) or `anonymous` (anyone)."
     )
     upload_max_mb: int = Field(
@@ -201,12 +195,12 @@ class Settings(BaseSettings):
         description="How many reverse proxies in front of the portal set X-Forwarded-For/-Proto/-Host (trusted for "
         "the client address, scheme and host; 0: none).",
     )
-    iframe_hosts: str = Field(
+    iframe_hosts: Annotated[str, AfterValidator(rules.host_list)] = Field(
         default=IFRAME_HOSTS,
         description="Comma-separated hosts whose pages may be embedded (https only, sandboxed iframe); other URLs "
         "are shown as links.",
     )
-    curation_hosts: str = Field(
+    curation_hosts: Annotated[str, AfterValidator(rules.host_list)] = Field(
         default="",
         description="Comma-separated hosts of embedded curation GUIs (also in QC_PORTAL_IFRAME_HOSTS) that receive a "
         "curation metric's data by postMessage and may send a new curation back; empty: none.",
@@ -224,12 +218,12 @@ class Settings(BaseSettings):
     oidc_role_claim: str = Field(
         default="groups", description="Single sign-on: the ID token claim listing the user's groups."
     )
-    oidc_role_map: str = Field(
+    oidc_role_map: Annotated[str, AfterValidator(rules.role_map)] = Field(
         default="",
         description="Single sign-on: `group=role` pairs, comma-separated (`qc-admins=admin,qc-reviewers=annotator`); "
         "a user in several groups gets the highest role (viewer < annotator < pipeline < admin).",
     )
-    oidc_default_role: str = Field(
+    oidc_default_role: Annotated[str, AfterValidator(rules.default_role)] = Field(
         default="viewer",
         description="Single sign-on: the role of a user in none of the mapped groups (`none`: such users may not "
         "sign in).",
@@ -244,44 +238,6 @@ class Settings(BaseSettings):
             return {k: v for k, v in data.items() if not _not_server_setting(str(k).upper())}
         return data
 
-    @field_validator("store")
-    @classmethod
-    def _known_store(cls, value: str) -> str:
-        if value != "sql" and not value.startswith(("docdb://", "docdb+http://")):
-            raise ValueError(f"unknown store {value!r}: expected 'sql' or a docdb:// URL")
-        return value
-
-    @field_validator("status_page")
-    @classmethod
-    def _status_page(cls, value: str) -> str:
-        if value not in ("admin", "anonymous"):
-            raise ValueError(f"{value!r} is not one of admin, anonymous")
-        return value
-
-    @field_validator("iframe_hosts", "curation_hosts")
-    @classmethod
-    def _iframe_hosts(cls, value: str) -> str:
-        for host in split_list(value):
-            if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?", host):
-                raise ValueError(f"{host!r} is not a host name (no scheme, no path)")
-        return value
-
-    @field_validator("oidc_role_map")
-    @classmethod
-    def _role_map(cls, value: str) -> str:
-        for pair in split_list(value, lower=False):
-            group, _, role = pair.partition("=")
-            if not group.strip() or role.strip() not in ROLES:
-                raise ValueError(f"{pair!r} is not group=role with a role of {', '.join(ROLES)}")
-        return value
-
-    @field_validator("oidc_default_role")
-    @classmethod
-    def _default_role(cls, value: str) -> str:
-        if value not in (*ROLES, "none"):
-            raise ValueError(f"{value!r} is not one of {', '.join(ROLES)}, none")
-        return value
-
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
         if self.oidc_discovery_url:
@@ -292,35 +248,6 @@ class Settings(BaseSettings):
             if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
                 raise ValueError("QC_PORTAL_OIDC_DISCOVERY_URL must be an https URL")
         return self
-
-    @field_validator("database")
-    @classmethod
-    def _database_url(cls, value: str) -> str:
-        if value and not value.startswith(("sqlite://", "postgresql")):
-            raise ValueError(f"{value!r} is not a sqlite:// or postgresql+psycopg:// URL")
-        return value
-
-    @field_validator("log_format")
-    @classmethod
-    def _log_format(cls, value: str) -> str:
-        if value.lower() not in ("text", "json"):
-            raise ValueError(f"{value!r} is not one of text, json")
-        return value.lower()
-
-    @field_validator("bind")
-    @classmethod
-    def _bind(cls, value: str) -> str:
-        if value and not re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}|unix:/.+", value):
-            raise ValueError(f"{value!r} is not HOST:PORT (or unix:/path)")
-        return value
-
-    @field_validator("log_level")
-    @classmethod
-    def _log_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
-        return level
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

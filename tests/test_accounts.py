@@ -16,7 +16,8 @@ from portal.accounts.oidc import role_from_claims
 from portal.accounts.users import UserStore, display_key, users
 from portal.cli.main import main
 from portal.errors import InvalidInput
-from portal.settings import ROLES, load_settings
+from portal.settings import load_settings
+from portal.settings_rules import ROLES
 from portal.store.sql.engine import MIGRATIONS, _alembic_config, make_engine, migrate
 from tests.api_helpers import bearer, make_token, seed
 

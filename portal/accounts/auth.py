@@ -83,7 +83,7 @@ class User:
 
     @property
     def role(self) -> str:
-        """viewer, annotator, pipeline or admin (portal.settings.ROLES, lowest first)."""
+        """viewer, annotator, pipeline or admin (portal.settings_rules.ROLES, lowest first)."""
         return self.account.role
 
 

@@ -25,7 +25,8 @@ from joserfc.errors import JoseError
 
 from portal.accounts.auth import login_page, safe_next, sign_in
 from portal.accounts.users import UserStore
-from portal.settings import ROLES, Settings
+from portal.settings import Settings
+from portal.settings_rules import ROLES
 
 log = logging.getLogger(__name__)
 _TIMEOUT = 10  # seconds for each request to the provider

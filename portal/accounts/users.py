@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.errors import InvalidInput, NotFound
-from portal.settings import ROLES
+from portal.settings_rules import ROLES
 from portal.store.sql.auth_tables import user_identities
 from portal.store.sql.engine import begin_write
 from portal.store.sql.tables import users

@@ -11,7 +11,7 @@ import sys
 import click
 
 from portal.cli.common import data_dir_option, existing_portal, settings_for
-from portal.settings import ROLES
+from portal.settings_rules import ROLES
 
 
 def _users(data_dir):

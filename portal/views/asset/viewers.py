@@ -17,7 +17,8 @@ from urllib.parse import quote
 from portal.references import AssetLocation, ReferenceResolvers
 from portal.references.parse import IFRAME_KINDS, IMAGE, LINK, RERUN, RERUN_ORIGIN, SVG
 from portal.security.urls import embeddable
-from portal.settings import IFRAME_HOSTS, split_list
+from portal.settings import IFRAME_HOSTS
+from portal.settings_rules import split_list
 from portal.views.asset.model import MetricView
 
 RERUN_APP = RERUN_ORIGIN + "/version/{version}/"  # its origin may fetch .rrd files (portal.references.route)
