@@ -19,15 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the portal, when gun
 
 from portal.errors import ConfigError, PortalError  # noqa: E402
 from portal.ops.logs import configure  # noqa: E402
-from portal.ops.preflight import preflight  # noqa: E402
+from portal.ops.preflight import preflight, stop  # noqa: E402
 from portal.ops.server import gunicorn_options  # noqa: E402
 from portal.settings import load_settings  # noqa: E402
 
 
 def _stop(exc: PortalError) -> None:
     # One bare line on stderr (like the command line's), before gunicorn has logged anything.
-    print(f"qc-portal: error: {exc.message}", file=sys.stderr, flush=True)
-    sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    stop(exc, 2 if isinstance(exc, ConfigError) else 1)
 
 
 try:

@@ -7,13 +7,11 @@ orchestrator restarts the container). Like the command line's errors (and gunico
 boot failures) it is a bare line, whatever QC_PORTAL_LOG_FORMAT says.
 """
 
-import sys
-
 from portal.app import create_app, warm_up
 from portal.errors import ConfigError, StoreUnavailable
 from portal.events.worker import start_delivery
 from portal.ops.gc_tuning import tune_for_serving
-from portal.ops.preflight import check_secret, wait_for_database
+from portal.ops.preflight import check_secret, stop, wait_for_database
 from portal.settings import load_settings
 
 APP_LOAD_ERROR = 4  # gunicorn's exit status for an application that cannot be loaded
@@ -26,8 +24,7 @@ try:
     wait_for_database(settings)
     app = create_app(settings)
 except (ConfigError, StoreUnavailable) as exc:
-    print(f"qc-portal: error: {exc.message}", file=sys.stderr, flush=True)
-    sys.exit(APP_LOAD_ERROR)
+    stop(exc, APP_LOAD_ERROR)
 warm_up(app)
 start_delivery(app)  # this worker's webhook delivery thread (QC_PORTAL_WEBHOOK_DELIVER)
 tune_for_serving()  # after startup: what it built is never collected (portal.ops.gc_tuning)

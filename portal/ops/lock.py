@@ -56,7 +56,7 @@ def main() -> None:
              "# installs with `pip install -c constraints.txt`.",
              "# Regenerate: python -m portal.ops.lock > constraints.txt"]
     lines += [f"{name}=={version}" for name, version in sorted(closure().items())]
-    print("\n".join(lines))
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ import errno
 import logging
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from portal.errors import ConfigError, PortalError, StoreUnavailable
 from portal.settings import Settings
@@ -31,6 +33,27 @@ from portal.settings import Settings
 log = logging.getLogger("portal.ops.preflight")
 
 MIN_SECRET_LENGTH = 32
+
+
+def stop(exc: PortalError, status: int) -> NoReturn:
+    """A server that cannot start: one bare `qc-portal: error: ...` line on stderr (like the
+    command line's, whatever QC_PORTAL_LOG_FORMAT says: it comes before logging is set up,
+    or from a worker gunicorn is about to give up on), then exit with `status`."""
+    _start_errors().error("%s", exc.message)
+    sys.exit(status)
+
+
+def _start_errors() -> logging.Logger:
+    logger = logging.getLogger("portal.start")
+    if not logger.handlers:
+        handler = logging.StreamHandler()  # stderr, flushed after each line
+        handler.setFormatter(logging.Formatter("qc-portal: error: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False  # the bare line only, not also the portal's log format
+    return logger
+
+
 _GENERATE = "python -c \"import secrets; print(secrets.token_urlsafe(48))\""
 
 
