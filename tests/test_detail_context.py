@@ -132,3 +132,25 @@ def test_the_plot_is_stacked_by_status_and_scaled_to_the_tallest_bin():
     assert plot["marker"] == {"left": "calc(75.00% - 1px)", "title": "this asset: 3"}
     assert plot["caption"] == ["n = 6", "median 2, MAD 1", "range 0 – 4", "this asset 3"]
     assert plot["title"] == "drift across Ctx: 6 values, coloured by status"
+
+
+def test_an_unexpected_error_in_one_metric_is_that_cards_note_and_the_others_are_drawn(app, monkeypatch, caplog):
+    # A bug cannot be run on purpose: the store's own read is wrapped to raise for one metric.
+    store = app.server.extensions["qc_portal"].store
+    real = store.metric_distribution
+
+    def broken_for_rms(project, metric_name, *rest, **kwargs):
+        if metric_name == "rms":
+            raise RuntimeError("a bug in the distribution read")
+        return real(project, metric_name, *rest, **kwargs)
+
+    monkeypatch.setattr(store, "metric_distribution", broken_for_rms)
+    tree = _page(app, "ctx_1", group="none")
+    specs = _specs(tree)
+    status, plots = _plots(app, "ctx_1")
+    assert status == 200
+    by_metric = {s["value"]["metric"]: plots[str(s["id"]["index"])] for s in specs}
+    assert by_metric["rms"] == {"note": "This distribution could not be read (an unexpected error, logged on the "
+                                        "server)."}
+    assert by_metric["drift"]["plot"] == "drift"  # the other cards are drawn, none is left loading
+    assert "a bug in the distribution read" in caplog.text  # the traceback is in the server's log

@@ -22,13 +22,16 @@ from portal.errors import PortalError, StoreUnavailable, Unsupported
 
 log = logging.getLogger(__name__)
 
+UNEXPECTED = "This distribution could not be read (an unexpected error, logged on the server)."
+
 
 def distributions(store, specs: list, info: dict | None) -> list:
     """What each slot shows, in the order of `specs` ({"metric", "modality", "stage"} of each
     numeric card; None for one the browser sent without data, which is left as it is): its
     plot, or a note saying why there is none. A metric shown on several cards (names repeat per
     probe, per plane) is read once; a store that cannot answer (down, or without distributions)
-    is asked once."""
+    is asked once. An unexpected error is this card's note (and a logged traceback): the others
+    are still drawn."""
     project = (info or {}).get("project")
     if not project:
         return [context_note("No project: nothing to compare with.") if isinstance(s, dict) else None for s in specs]
@@ -51,6 +54,9 @@ def distributions(store, specs: list, info: dict | None) -> list:
             except PortalError as exc:  # this metric's: not found, no numbers
                 log.info("distribution of %r in %r: %s", key[0], project, exc)
                 found[key] = context_note(exc.message)
+            except Exception:  # noqa: BLE001 - a bug in one card's read must not leave every card "Loading…"
+                log.exception("distribution of %r in %r", key[0], project)
+                found[key] = context_note(UNEXPECTED)
         shown.append(found[key])
     return shown
 
