@@ -1,5 +1,5 @@
-"""Helpers for driving the asset page in Chromium: signing in, waiting for Dash to settle,
-reading the unsaved edits the page keeps in local storage."""
+"""Helpers for driving the portal's pages in Chromium: signing in, waiting for Dash to settle,
+searching a dropdown, reading the unsaved edits the asset page keeps in local storage."""
 
 from __future__ import annotations
 
@@ -33,6 +33,23 @@ def settle(page, timeout: float = 45_000) -> None:
     page.wait_for_load_state("networkidle", timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
     page.wait_for_load_state("networkidle", timeout=timeout)
+
+
+def search_dropdown(page, opener, typed: str) -> None:
+    """Open a dcc.Dropdown (click `opener`) and type `typed` into its search box, then wait until
+    exactly one option is left.
+
+    Waits for Dash first: a callback still running after the last action can re-render the
+    dropdown, closing its menu and emptying its search. Fills the menu's search input itself
+    rather than sending keys: keys sent while the menu is opening go to the control, and a
+    search that never arrived leaves the whole list (on CI a click then chose another option).
+    """
+    settle(page)
+    opener.click()
+    search = page.locator("input.dash-dropdown-search:visible")
+    search.wait_for()
+    search.fill(typed)
+    page.wait_for_function("() => document.querySelectorAll('[role=option]').length === 1")
 
 
 def stored_edits(page) -> dict:

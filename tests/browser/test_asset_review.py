@@ -23,6 +23,7 @@ from tests.browser.asset_helpers import (
     card_by_key,
     counter_visible,
     screenshot,
+    search_dropdown,
     settle,
     sign_in,
     stored_edits,
@@ -58,10 +59,7 @@ def _open(page, live, name: str, node: str) -> None:
 
 def _filter_reasons(card, page, typed: str) -> None:
     """Open the card's reason picker and type into its search box (it filters as you type)."""
-    card.locator(".reason-picker").click()
-    page.get_by_role("option").first.wait_for()
-    page.keyboard.type(typed)
-    page.wait_for_function("() => document.querySelectorAll('[role=option]').length === 1")
+    search_dropdown(page, card.locator(".reason-picker"), typed)
 
 
 def _choose_reason(card, page, typed: str, reason: str) -> None:

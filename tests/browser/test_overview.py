@@ -18,6 +18,7 @@ from portal import create_app
 from portal.settings import load_settings
 from portal.store.protocol import AssetQuery, Sort
 from portal.views.filters_url import parse_query
+from tests.browser.asset_helpers import search_dropdown
 from tests.browser.conftest import LiveServer
 from tests.records import metric, record
 
@@ -86,12 +87,7 @@ def test_filters_update_counts_charts_grid_and_url_and_reload_restores(page, liv
     assert traces == ["Fail"]
 
     dropdown = page.locator("#overview-project")
-    dropdown.click()
-    # Type only once the menu is open (keys sent before are lost, and a click then lands in the
-    # full list), and click once the search has left the one match.
-    page.get_by_role("option").first.wait_for()
-    page.keyboard.type("Bul")
-    page.wait_for_function("() => document.querySelectorAll('[role=option]').length === 1")
+    search_dropdown(page, dropdown, "Bul")
     page.get_by_role("option", name="Bulk").click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => location.search === '?project=Bulk&status=Fail'")
