@@ -6,8 +6,10 @@ without numbers) (issue 19)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import sqlalchemy
 
 from components import ids
 from components.asset.context import context_plot
@@ -134,23 +136,39 @@ def test_the_plot_is_stacked_by_status_and_scaled_to_the_tallest_bin():
     assert plot["title"] == "drift across Ctx: 6 values, coloured by status"
 
 
+def _failing_for(store, monkeypatch, metric_name: str, exc: Exception) -> list:
+    """Make the store's distribution read raise `exc` for one metric; returns the metrics asked for.
+    (A bug or a driver failure cannot be run on purpose: the store's own read is wrapped.)"""
+    real, asked = store.metric_distribution, []
+
+    def failing(project, name, *rest, **kwargs):
+        asked.append(name)
+        if name == metric_name:
+            raise exc
+        return real(project, name, *rest, **kwargs)
+
+    monkeypatch.setattr(store, "metric_distribution", failing)
+    return asked
+
+
 def test_an_unexpected_error_in_one_metric_is_that_cards_note_and_the_others_are_drawn(app, monkeypatch, caplog):
-    # A bug cannot be run on purpose: the store's own read is wrapped to raise for one metric.
-    store = app.server.extensions["qc_portal"].store
-    real = store.metric_distribution
-
-    def broken_for_rms(project, metric_name, *rest, **kwargs):
-        if metric_name == "rms":
-            raise RuntimeError("a bug in the distribution read")
-        return real(project, metric_name, *rest, **kwargs)
-
-    monkeypatch.setattr(store, "metric_distribution", broken_for_rms)
-    tree = _page(app, "ctx_1", group="none")
-    specs = _specs(tree)
+    _failing_for(app.server.extensions["qc_portal"].store, monkeypatch, "rms", RuntimeError("a bug in the read"))
+    specs = _specs(_page(app, "ctx_1", group="none"))
     status, plots = _plots(app, "ctx_1")
     assert status == 200
     by_metric = {s["value"]["metric"]: plots[str(s["id"]["index"])] for s in specs}
-    assert by_metric["rms"] == {"note": "This distribution could not be read (an unexpected error, logged on the "
-                                        "server)."}
+    note = by_metric["rms"]["note"]
+    ref = re.fullmatch(r"Something went wrong on the server \(ref ([0-9a-f]{8})\)\. .*", note).group(1)
     assert by_metric["drift"]["plot"] == "drift"  # the other cards are drawn, none is left loading
-    assert "a bug in the distribution read" in caplog.text  # the traceback is in the server's log
+    assert f"callback failed (ref {ref})" in caplog.text and "a bug in the read" in caplog.text  # quotable
+    assert "Traceback" not in json.dumps(plots)
+
+
+def test_a_database_that_stops_answering_is_one_note_in_every_card_asked_once(app, monkeypatch):
+    down = sqlalchemy.exc.InterfaceError("SELECT", {}, Exception("connection already closed"))
+    asked = _failing_for(app.server.extensions["qc_portal"].store, monkeypatch, "drift", down)
+    status, plots = _plots(app, "ctx_1")
+    assert status == 200 and len(plots) == 3
+    assert {p["note"] for p in plots.values()} == {
+        "Store unavailable: the database did not answer. Your changes were not lost; try again in a moment."}
+    assert asked == ["drift"]  # not once per card

@@ -15,14 +15,14 @@ import logging
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 
+from callbacks.errors import user_message
 from components import ids
 from components.asset.context import context_note, context_plot
 from portal.context import current_portal
 from portal.errors import PortalError, StoreUnavailable, Unsupported
+from portal.ops.http_errors import database_down
 
 log = logging.getLogger(__name__)
-
-UNEXPECTED = "This distribution could not be read (an unexpected error, logged on the server)."
 
 
 def distributions(store, specs: list, info: dict | None) -> list:
@@ -30,11 +30,12 @@ def distributions(store, specs: list, info: dict | None) -> list:
     numeric card; None for one the browser sent without data, which is left as it is): its
     plot, or a note saying why there is none. A metric shown on several cards (names repeat per
     probe, per plane) is read once; a store that cannot answer (down, or without distributions)
-    is asked once. An unexpected error is this card's note (and a logged traceback): the others
-    are still drawn."""
+    is asked once. Any other failure is the note callbacks.errors gives it: a database that did
+    not answer in every card (asked once), anything else in this card only (its reference in
+    the log, with the traceback), the others still drawn."""
     project = (info or {}).get("project")
     if not project:
-        return [context_note("No project: nothing to compare with.") if isinstance(s, dict) else None for s in specs]
+        return _in_every_card(context_note("No project: nothing to compare with."), specs)
     found: dict[tuple, dict] = {}
     shown = []
     for spec in specs:
@@ -49,16 +50,21 @@ def distributions(store, specs: list, info: dict | None) -> list:
             except (StoreUnavailable, Unsupported) as exc:
                 # Not this metric's problem: every other card would wait for the same answer.
                 log.info("distributions in %r: %s", project, exc)
-                note = context_note(exc.message)
-                return [note if isinstance(s, dict) else None for s in specs]
+                return _in_every_card(context_note(exc.message), specs)
             except PortalError as exc:  # this metric's: not found, no numbers
                 log.info("distribution of %r in %r: %s", key[0], project, exc)
                 found[key] = context_note(exc.message)
-            except Exception:  # noqa: BLE001 - a bug in one card's read must not leave every card "Loading…"
-                log.exception("distribution of %r in %r", key[0], project)
-                found[key] = context_note(UNEXPECTED)
+            except Exception as exc:  # noqa: BLE001 - one card's failure must not leave every card "Loading…"
+                note = context_note(user_message(exc))
+                if database_down(exc):  # not this metric's problem either
+                    return _in_every_card(note, specs)
+                found[key] = note
         shown.append(found[key])
     return shown
+
+
+def _in_every_card(note: dict, specs: list) -> list:
+    return [note if isinstance(spec, dict) else None for spec in specs]
 
 
 def register(app: dash.Dash) -> None:
